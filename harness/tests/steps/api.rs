@@ -1,0 +1,157 @@
+//! Generic steps: raw admin-API calls (for bad input) and assertions on the last answer.
+
+use super::{DsWorld, Reply};
+use anyhow::{Context, ensure};
+use cucumber::{then, when};
+
+#[when(expr = "the administrator sends {word} {string} with JSON {string}")]
+async fn admin_json(
+    w: &mut DsWorld,
+    method: String,
+    path: String,
+    body: String,
+) -> anyhow::Result<()> {
+    let json: serde_json::Value = serde_json::from_str(&body).context("the step's JSON")?;
+    w.admin_call(&method, &path, Some(json)).await?;
+    Ok(())
+}
+
+#[when(expr = "the administrator sends {word} {string}")]
+async fn admin_plain(w: &mut DsWorld, method: String, path: String) -> anyhow::Result<()> {
+    w.admin_call(&method, &path, None).await?;
+    Ok(())
+}
+
+/// Sends bytes as they are, for malformed bodies and wrong content types.
+#[when(expr = "the administrator sends {word} {string} with content type {string} and body:")]
+async fn admin_raw(
+    w: &mut DsWorld,
+    method: String,
+    path: String,
+    content_type: String,
+    step: &cucumber::gherkin::Step,
+) -> anyhow::Result<()> {
+    let body = step.docstring.clone().context("a docstring body")?;
+    send_raw(
+        w,
+        &method,
+        &path,
+        &content_type,
+        body.trim().to_owned().into_bytes(),
+    )
+    .await
+}
+
+#[when(expr = "the administrator sends {word} {string} with a JSON body of {int} KiB")]
+async fn admin_big(
+    w: &mut DsWorld,
+    method: String,
+    path: String,
+    kib: usize,
+) -> anyhow::Result<()> {
+    let filler = "x".repeat(kib * 1024);
+    let body = serde_json::json!({"name": filler, "email": "big@contoso.com"}).to_string();
+    send_raw(w, &method, &path, "application/json", body.into_bytes()).await
+}
+
+async fn send_raw(
+    w: &mut DsWorld,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> anyhow::Result<()> {
+    let url = w.stack.sp_url(&w.expand(path)?);
+    let reply = reqwest::Client::new()
+        .request(method.parse()?, url)
+        .basic_auth(super::ADMIN_EMAIL, Some(super::ADMIN_PASSWORD))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await?;
+    w.last = Some(Reply::read(reply).await?);
+    Ok(())
+}
+
+#[when(expr = "{string} with password {string} sends {word} {string}")]
+async fn user_call(
+    w: &mut DsWorld,
+    email: String,
+    password: String,
+    method: String,
+    path: String,
+) -> anyhow::Result<()> {
+    w.api_call_as(&email, &password, &method, &path, None)
+        .await?;
+    Ok(())
+}
+
+#[when(expr = "{string} with password {string} sends {word} {string} with JSON {string}")]
+async fn user_call_json(
+    w: &mut DsWorld,
+    email: String,
+    password: String,
+    method: String,
+    path: String,
+    body: String,
+) -> anyhow::Result<()> {
+    let json: serde_json::Value = serde_json::from_str(&body).context("the step's JSON")?;
+    w.api_call_as(&email, &password, &method, &path, Some(json))
+        .await?;
+    Ok(())
+}
+
+#[when(expr = "an anonymous client sends {word} {string}")]
+async fn anonymous_call(w: &mut DsWorld, method: String, path: String) -> anyhow::Result<()> {
+    let url = w.stack.sp_url(&w.expand(&path)?);
+    let reply = reqwest::Client::new()
+        .request(method.parse()?, url)
+        .send()
+        .await?;
+    w.last = Some(Reply::read(reply).await?);
+    Ok(())
+}
+
+#[then(expr = "the answer is {int} with error code {string}")]
+async fn answer_error(w: &mut DsWorld, status: u16, code: String) -> anyhow::Result<()> {
+    let reply = w.expect_status(status)?;
+    let actual = reply.error_code()?;
+    ensure!(
+        actual == code,
+        "expected error code {code}, got {actual}: {}",
+        reply.body
+    );
+    Ok(())
+}
+
+#[then(expr = "the answer is {int}")]
+async fn answer_status(w: &mut DsWorld, status: u16) -> anyhow::Result<()> {
+    w.expect_status(status)?;
+    Ok(())
+}
+
+#[then(expr = "the answer has field {string} equal to {string}")]
+async fn answer_field(w: &mut DsWorld, field: String, value: String) -> anyhow::Result<()> {
+    let json = w.last()?.json()?;
+    let actual = match json.pointer(&field) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => anyhow::bail!("no {field} in {json}"),
+    };
+    ensure!(
+        actual == value,
+        "{field}: expected {value:?}, got {actual:?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the answer does not contain {string}")]
+async fn answer_lacks(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    ensure!(
+        !reply.body.contains(&text),
+        "the answer contains {text:?}: {}",
+        reply.body
+    );
+    Ok(())
+}

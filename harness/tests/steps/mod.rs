@@ -1,0 +1,263 @@
+//! The cucumber World and the step modules, one per domain (ARCHITECTURE.md example 6).
+//!
+//! Each scenario gets its own [`harness::Stack`]: a private SP on `127.0.0.1:0` with a temporary
+//! store. Steps talk to it over real HTTP through browser-like clients that keep cookies and do
+//! not follow redirects, so every hop can be asserted. Strings in steps may use `{account}` for
+//! the scenario's current customer account.
+
+mod accounts;
+mod api;
+mod password;
+mod resources;
+
+use anyhow::{Context, anyhow, bail, ensure};
+use cucumber::World;
+use harness::Stack;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::HeaderMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Password of the administrator every scenario account starts with.
+pub const ADMIN_EMAIL: &str = "admin@contoso.com";
+pub const ADMIN_PASSWORD: &str = "Admin-Pass-2026";
+
+/// A cookie-keeping HTTP client that shows every redirect instead of following it.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub fn new() -> anyhow::Result<Self> {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()?;
+        Ok(Self { client, jar })
+    }
+}
+
+/// One HTTP answer, read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub async fn read(response: reqwest::Response) -> anyhow::Result<Self> {
+        Ok(Self {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await?,
+        })
+    }
+
+    pub fn location(&self) -> anyhow::Result<&str> {
+        self.headers
+            .get(reqwest::header::LOCATION)
+            .context("no Location header")?
+            .to_str()
+            .context("Location is not text")
+    }
+
+    /// `error.code` of a JSON error body.
+    pub fn error_code(&self) -> anyhow::Result<String> {
+        let json: serde_json::Value = serde_json::from_str(&self.body)
+            .with_context(|| format!("body is not JSON: {}", self.body))?;
+        json["error"]["code"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no error.code in {json}"))
+    }
+
+    pub fn json(&self) -> anyhow::Result<serde_json::Value> {
+        serde_json::from_str(&self.body).with_context(|| format!("body is not JSON: {}", self.body))
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+#[derive(Debug, World)]
+#[world(init = Self::new)]
+pub struct DsWorld {
+    pub stack: Stack,
+    /// The customer account steps address by default.
+    pub account: Option<String>,
+    /// Named browsers; "the browser" is `default`.
+    pub browsers: HashMap<String, Browser>,
+    pub last: Option<Reply>,
+    /// Answers kept by name for comparison.
+    pub remembered: HashMap<String, Reply>,
+    /// Session cookie values seen, in order, per scope name.
+    pub session_ids: Vec<String>,
+    /// Statuses of a burst of concurrent requests.
+    pub burst: Vec<Reply>,
+}
+
+impl DsWorld {
+    async fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            stack: Stack::start().await?,
+            account: None,
+            browsers: HashMap::new(),
+            last: None,
+            remembered: HashMap::new(),
+            session_ids: Vec::new(),
+            burst: Vec::new(),
+        })
+    }
+
+    pub fn account(&self) -> anyhow::Result<&str> {
+        self.account
+            .as_deref()
+            .context("no customer account in this scenario yet")
+    }
+
+    /// Replaces `{account}` in a step's string.
+    pub fn expand(&self, s: &str) -> anyhow::Result<String> {
+        if s.contains("{account}") {
+            Ok(s.replace("{account}", self.account()?))
+        } else {
+            Ok(s.to_owned())
+        }
+    }
+
+    pub fn browser(&mut self, name: &str) -> anyhow::Result<Browser> {
+        if let Some(b) = self.browsers.get(name) {
+            return Ok(b.clone());
+        }
+        let b = Browser::new()?;
+        self.browsers.insert(name.to_owned(), b.clone());
+        Ok(b)
+    }
+
+    pub fn last(&self) -> anyhow::Result<&Reply> {
+        self.last.as_ref().context("no request made yet")
+    }
+
+    /// GET `path` (on the SP) with the named browser.
+    pub async fn get(&mut self, browser: &str, path: &str) -> anyhow::Result<&Reply> {
+        let url = self.stack.sp_url(&self.expand(path)?);
+        let b = self.browser(browser)?;
+        let reply = Reply::read(b.client.get(url).send().await?).await?;
+        Ok(self.last.insert(reply))
+    }
+
+    /// POST a form to `path` with the named browser.
+    pub async fn post_form(
+        &mut self,
+        browser: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<&Reply> {
+        let url = self.stack.sp_url(&self.expand(path)?);
+        let b = self.browser(browser)?;
+        let reply = Reply::read(b.client.post(url).form(form).send().await?).await?;
+        Ok(self.last.insert(reply))
+    }
+
+    /// Calls the admin API as the account's administrator (HTTP Basic).
+    pub async fn admin_call(
+        &mut self,
+        method: &str,
+        path: &str,
+        json: Option<serde_json::Value>,
+    ) -> anyhow::Result<&Reply> {
+        self.api_call_as(ADMIN_EMAIL, ADMIN_PASSWORD, method, path, json)
+            .await
+    }
+
+    pub async fn api_call_as(
+        &mut self,
+        email: &str,
+        password: &str,
+        method: &str,
+        path: &str,
+        json: Option<serde_json::Value>,
+    ) -> anyhow::Result<&Reply> {
+        let url = self.stack.sp_url(&self.expand(path)?);
+        let method: reqwest::Method = method.parse()?;
+        let mut request = reqwest::Client::new()
+            .request(method, url)
+            .basic_auth(email, Some(password));
+        if let Some(json) = json {
+            request = request.json(&json);
+        }
+        let reply = Reply::read(request.send().await?).await?;
+        Ok(self.last.insert(reply))
+    }
+
+    /// The admin API's view of a user, by email (ASCII case-insensitive).
+    pub async fn user(&mut self, email: &str) -> anyhow::Result<serde_json::Value> {
+        let reply = self.admin_call("GET", "/api/{account}/users", None).await?;
+        ensure!(
+            reply.status == 200,
+            "listing users: {} {}",
+            reply.status,
+            reply.body
+        );
+        let users = reply.json()?;
+        users["users"]
+            .as_array()
+            .context("users is not a list")?
+            .iter()
+            .find(|u| {
+                u["email"]
+                    .as_str()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .cloned()
+            .ok_or_else(|| anyhow!("no user {email} in account"))
+    }
+
+    pub async fn user_id(&mut self, email: &str) -> anyhow::Result<i64> {
+        self.user(email).await?["id"]
+            .as_i64()
+            .context("user id is not a number")
+    }
+
+    /// The value of a browser's session cookie for `account`/`mode`, if it holds one.
+    pub fn session_cookie(&self, browser: &str, account: &str, mode: &str) -> Option<String> {
+        let b = self.browsers.get(browser)?;
+        let url = self.stack.sp_url("/").parse().ok()?;
+        let header = b.jar.cookies(&url)?;
+        let name = format!("DS_SESSION_{account}_{mode}=");
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix(name.as_str()).map(str::to_owned))
+    }
+
+    /// Puts a cookie into a browser's jar, as a hand-crafted or stolen cookie would arrive.
+    pub fn plant_cookie(&mut self, browser: &str, name: &str, value: &str) -> anyhow::Result<()> {
+        let url: reqwest::Url = self.stack.sp_url("/").parse()?;
+        let b = self.browser(browser)?;
+        b.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+        Ok(())
+    }
+
+    pub fn expect_status(&self, status: u16) -> anyhow::Result<&Reply> {
+        let last = self.last()?;
+        if last.status != status {
+            bail!(
+                "expected status {status}, got {}: {}",
+                last.status,
+                last.body
+            );
+        }
+        Ok(last)
+    }
+}

@@ -1,0 +1,476 @@
+//! The administrator's JSON API under `/api/<account>/`: users (manual provisioning, R-ACC-4;
+//! unlock, R-PW-4), per-mode method (R-ACC-2), password policy (R-PW-3), custom login page
+//! (R-PW-6) and resources (R-ACC-3, R-ACC-5).
+//!
+//! Callers authenticate as an administrator of that account with HTTP Basic (email and password,
+//! counted by the LIVE password policy like any login) or with a LIVE session cookie. Every body
+//! is validated whole before anything is written, so a refused request changes nothing.
+
+use crate::auth;
+use crate::domain::{
+    AccountId, AuthMethod, Email, ExecutionMode, Profile, ResourceKind, Visibility,
+    check_new_password, parse_language, parse_name, parse_resource_path,
+};
+use crate::error::{ApiError, JsonBody};
+use crate::store::{self, NewResource, NewUser, User, UserPatch};
+use crate::web::scope;
+use crate::{AppState, MAX_RESOURCE_BYTES};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/{account}/users", get(list_users).post(create_user))
+        .route(
+            "/api/{account}/users/{id}",
+            get(get_user).patch(update_user),
+        )
+        .route("/api/{account}/users/{id}/unlock", post(unlock_user))
+        .route("/api/{account}/modes", get(list_modes))
+        .route("/api/{account}/modes/{mode}", get(get_mode))
+        .route("/api/{account}/modes/{mode}/method", put(set_method))
+        .route(
+            "/api/{account}/modes/{mode}/password-policy",
+            put(set_password_policy),
+        )
+        .route(
+            "/api/{account}/modes/{mode}/login-page",
+            put(set_login_page).delete(clear_login_page),
+        )
+        .route("/api/{account}/resources", get(list_resources))
+        .route(
+            "/api/{account}/resources/{*path}",
+            get(get_resource)
+                .put(put_resource)
+                .layer(DefaultBodyLimit::max(MAX_RESOURCE_BYTES + 64 * 1024)),
+        )
+}
+
+/// Authenticates the caller as an administrator of `account`.
+async fn admin(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+) -> Result<(AccountId, User), ApiError> {
+    let (account, _) = scope(state, account, None).await?;
+    let user = if let Some((email, password)) = auth::basic_credentials(headers) {
+        auth::check_password(state, &account, ExecutionMode::Live, &email, &password).await?
+    } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return Err(ApiError::AuthenticationRequired);
+    } else {
+        auth::current_session(state, headers, &account, ExecutionMode::Live)
+            .await?
+            .map_err(ApiError::from)?
+            .user
+    };
+    if user.profile != Profile::Admin {
+        return Err(ApiError::AdminRequired);
+    }
+    Ok((account, user))
+}
+
+fn parse_user_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::UserNotFound)
+}
+
+// ---------------------------------------------------------------- users
+
+async fn list_users(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let users = state
+        .store()
+        .call(move |c| store::list_users(c, &account))
+        .await?;
+    Ok(Json(json!({ "users": users })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateUser {
+    name: String,
+    email: String,
+    profile: Option<String>,
+    ide_language: Option<String>,
+    language: Option<String>,
+    password: Option<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<CreateUser>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let name = parse_name(&body.name)?;
+    let email = Email::parse(&body.email)?;
+    let profile: Profile = body.profile.as_deref().unwrap_or("User").parse()?;
+    let ide_language =
+        parse_language("ide_language", body.ide_language.as_deref().unwrap_or("en"))?;
+    let language = parse_language("language", body.language.as_deref().unwrap_or("en"))?;
+    let password_hash = match body.password {
+        Some(password) => {
+            check_new_password(&password)?;
+            Some(auth::hash_password_async(password).await?)
+        }
+        None => None,
+    };
+    let new = NewUser {
+        name,
+        email,
+        profile,
+        ide_language,
+        language,
+        password_hash,
+    };
+    let now = state.clock().now();
+    let user = state
+        .store()
+        .call(move |c| store::create_user(c, &account, &new, now))
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Path((account, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<User>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let id = parse_user_id(&id)?;
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| store::get_user(c, &account, id))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateUser {
+    name: Option<String>,
+    profile: Option<String>,
+    ide_language: Option<String>,
+    language: Option<String>,
+    password: Option<String>,
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    Path((account, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<UpdateUser>,
+) -> Result<Json<User>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let id = parse_user_id(&id)?;
+    let mut patch = UserPatch {
+        name: body.name.as_deref().map(parse_name).transpose()?,
+        profile: body.profile.as_deref().map(str::parse).transpose()?,
+        ide_language: body
+            .ide_language
+            .as_deref()
+            .map(|l| parse_language("ide_language", l))
+            .transpose()?,
+        language: body
+            .language
+            .as_deref()
+            .map(|l| parse_language("language", l))
+            .transpose()?,
+        password_hash: None,
+    };
+    if let Some(password) = body.password {
+        check_new_password(&password)?;
+        patch.password_hash = Some(auth::hash_password_async(password).await?);
+    }
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| store::update_user(c, &account, id, &patch))
+            .await?,
+    ))
+}
+
+async fn unlock_user(
+    State(state): State<AppState>,
+    Path((account, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<User>, ApiError> {
+    let (account, admin_user) = admin(&state, &headers, &account).await?;
+    let id = parse_user_id(&id)?;
+    let user = state
+        .store()
+        .call(move |c| store::unlock_user(c, &account, id))
+        .await?;
+    tracing::info!(user_id = id, by = admin_user.id, "user unlocked");
+    Ok(Json(user))
+}
+
+// ---------------------------------------------------------------- modes
+
+async fn list_modes(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let modes = state
+        .store()
+        .call(move |c| {
+            ExecutionMode::ALL
+                .iter()
+                .map(|m| store::mode_config(c, &account, *m))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(Json(json!({ "modes": modes })))
+}
+
+async fn mode_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+    mode: &str,
+) -> Result<(AccountId, ExecutionMode), ApiError> {
+    let (account, _) = admin(state, headers, account).await?;
+    Ok((account, mode.parse()?))
+}
+
+async fn get_mode(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<store::ModeConfig>, ApiError> {
+    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| store::mode_config(c, &account, mode))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MethodBody {
+    method: String,
+}
+
+async fn set_method(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<MethodBody>,
+) -> Result<Json<store::ModeConfig>, ApiError> {
+    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let method: AuthMethod = body.method.parse()?;
+    // Google and SAML need their provider configuration, which this SP cannot hold yet; selecting
+    // them now would leave the mode with a method that cannot sign anybody in.
+    if method != AuthMethod::LoginPassword {
+        return Err(ApiError::MethodNotConfigured {
+            message: format!(
+                "{} needs its provider configuration for {mode} before it can be selected",
+                method.as_str()
+            ),
+        });
+    }
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| {
+                store::set_method(c, &account, mode, method)?;
+                store::mode_config(c, &account, mode)
+            })
+            .await?,
+    ))
+}
+
+/// Largest configurable number of failed attempts.
+const MAX_POLICY_ATTEMPTS: u64 = 1000;
+
+async fn set_password_policy(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<store::ModeConfig>, ApiError> {
+    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let invalid = || {
+        ApiError::invalid(
+            "invalid_policy",
+            format!(
+                "expected {{\"max_failed_attempts\": N}} with N from 1 to {MAX_POLICY_ATTEMPTS}, or null for no limit"
+            ),
+        )
+    };
+    let object = body.as_object().ok_or_else(invalid)?;
+    if object.len() != 1 {
+        return Err(invalid());
+    }
+    let max = match object.get("max_failed_attempts").ok_or_else(invalid)? {
+        Value::Null => None,
+        Value::Number(n) => match n.as_u64() {
+            Some(n @ 1..=MAX_POLICY_ATTEMPTS) => Some(n as u32),
+            _ => return Err(invalid()),
+        },
+        _ => return Err(invalid()),
+    };
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| {
+                store::set_max_failed_attempts(c, &account, mode, max)?;
+                store::mode_config(c, &account, mode)
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginPageBody {
+    path: String,
+}
+
+async fn set_login_page(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<LoginPageBody>,
+) -> Result<Json<store::ModeConfig>, ApiError> {
+    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let path = parse_resource_path(&body.path)?;
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| {
+                let res =
+                    store::get_resource(c, &account, &path)?.ok_or(ApiError::ResourceNotFound)?;
+                if res.visibility != Visibility::Public {
+                    return Err(ApiError::invalid(
+                        "login_page_not_public",
+                        "a login page must be a public resource: nobody has a session yet",
+                    ));
+                }
+                if !res.content_type.starts_with("text/html") {
+                    return Err(ApiError::invalid(
+                        "login_page_not_html",
+                        "a login page must be served as text/html",
+                    ));
+                }
+                store::set_login_page(c, &account, mode, Some(&path))?;
+                store::mode_config(c, &account, mode)
+            })
+            .await?,
+    ))
+}
+
+async fn clear_login_page(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<store::ModeConfig>, ApiError> {
+    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| {
+                store::set_login_page(c, &account, mode, None)?;
+                store::mode_config(c, &account, mode)
+            })
+            .await?,
+    ))
+}
+
+// ---------------------------------------------------------------- resources
+
+async fn list_resources(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let resources = state
+        .store()
+        .call(move |c| store::list_resources(c, &account))
+        .await?;
+    Ok(Json(json!({ "resources": resources })))
+}
+
+async fn get_resource(
+    State(state): State<AppState>,
+    Path((account, path)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<store::Resource>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let path = parse_resource_path(&path)?;
+    Ok(Json(
+        state
+            .store()
+            .call(move |c| store::get_resource(c, &account, &path))
+            .await?
+            .ok_or(ApiError::ResourceNotFound)?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceBody {
+    kind: String,
+    visibility: String,
+    content_type: Option<String>,
+    body: String,
+    #[serde(default)]
+    users: Vec<i64>,
+}
+
+async fn put_resource(
+    State(state): State<AppState>,
+    Path((account, path)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ResourceBody>,
+) -> Result<(StatusCode, Json<store::Resource>), ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let path = parse_resource_path(&path)?;
+    let kind: ResourceKind = body.kind.parse()?;
+    let visibility: Visibility = body.visibility.parse()?;
+    let content_type = body
+        .content_type
+        .unwrap_or_else(|| "text/html; charset=utf-8".into());
+    if content_type.len() > 200 || HeaderValue::from_str(&content_type).is_err() {
+        return Err(ApiError::invalid(
+            "invalid_content_type",
+            "content_type must be a valid header value of at most 200 bytes",
+        ));
+    }
+    if body.body.len() > MAX_RESOURCE_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if visibility != Visibility::Named && !body.users.is_empty() {
+        return Err(ApiError::invalid(
+            "invalid_users",
+            "users can only be granted a resource whose visibility is named",
+        ));
+    }
+    let new = NewResource {
+        path,
+        kind,
+        visibility,
+        content_type,
+        body: body.body.into_bytes(),
+        users: body.users,
+    };
+    let resource = state
+        .store()
+        .call(move |c| store::put_resource(c, &account, &new))
+        .await?;
+    Ok((StatusCode::OK, Json(resource)))
+}

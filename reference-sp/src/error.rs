@@ -1,0 +1,224 @@
+//! Errors with stable codes, and extractors that turn malformed input into those codes.
+//!
+//! Every refusal the SP makes carries a code that never changes (`invalid_credentials`,
+//! `unknown_mode`, ...) in a JSON body `{"error":{"code":..,"message":..}}`; scenarios assert on
+//! the code, never on the prose. Internal details are logged, not returned.
+
+use axum::Json;
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unknown customer account")]
+    UnknownAccount,
+    #[error("unknown execution mode: P_mode must be TEST, ACCEPTANCE or LIVE")]
+    UnknownMode,
+    #[error("resource not found")]
+    ResourceNotFound,
+    #[error("user not found")]
+    UserNotFound,
+    /// One answer for unknown email, wrong password and locked user (R-PW-5).
+    #[error("sign-in failed: wrong email or password, or the account is locked")]
+    InvalidCredentials,
+    #[error("authentication required")]
+    AuthenticationRequired,
+    /// A session cookie of another account or execution mode (R-ACC-6).
+    #[error("this session belongs to another account or execution mode")]
+    SessionScopeMismatch,
+    #[error("this operation needs an administrator of the account")]
+    AdminRequired,
+    #[error("this application is not open to this user")]
+    ApplicationAccessDenied,
+    #[error("a user with this email already exists in the account")]
+    DuplicateEmail,
+    #[error("{message}")]
+    MethodNotConfigured { message: String },
+    /// A field failed validation; `code` names the rule (`invalid_email`, `weak_password`, ...).
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("{message}")]
+    MalformedJson { message: String },
+    #[error("{message}")]
+    MalformedForm { message: String },
+    #[error("{message}")]
+    MalformedQuery { message: String },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("{message}")]
+    UnsupportedMediaType { message: String },
+    #[error("no such endpoint")]
+    RouteNotFound,
+    #[error("method not allowed on this endpoint")]
+    MethodNotAllowed,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownAccount => "unknown_account",
+            Self::UnknownMode => "unknown_mode",
+            Self::ResourceNotFound => "resource_not_found",
+            Self::UserNotFound => "user_not_found",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AuthenticationRequired => "authentication_required",
+            Self::SessionScopeMismatch => "session_scope_mismatch",
+            Self::AdminRequired => "admin_required",
+            Self::ApplicationAccessDenied => "application_access_denied",
+            Self::DuplicateEmail => "duplicate_email",
+            Self::MethodNotConfigured { .. } => "method_not_configured",
+            Self::Invalid { code, .. } => code,
+            Self::MalformedJson { .. } => "malformed_json",
+            Self::MalformedForm { .. } => "malformed_form",
+            Self::MalformedQuery { .. } => "malformed_query",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::RouteNotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::UnknownAccount
+            | Self::ResourceNotFound
+            | Self::UserNotFound
+            | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnknownMode
+            | Self::MalformedJson { .. }
+            | Self::MalformedForm { .. }
+            | Self::MalformedQuery { .. } => StatusCode::BAD_REQUEST,
+            Self::InvalidCredentials
+            | Self::AuthenticationRequired
+            | Self::SessionScopeMismatch => StatusCode::UNAUTHORIZED,
+            Self::AdminRequired | Self::ApplicationAccessDenied => StatusCode::FORBIDDEN,
+            Self::DuplicateEmail | Self::MethodNotConfigured { .. } => StatusCode::CONFLICT,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Internal(format!("store: {e}"))
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Internal(format!("blocking task: {e}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let status = self.status();
+        let body = Json(json!({"error": {"code": self.code(), "message": self.to_string()}}));
+        let mut response = (status, body).into_response();
+        if matches!(
+            self,
+            Self::AuthenticationRequired | Self::InvalidCredentials
+        ) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"DigitalSuite\""),
+            );
+        }
+        response
+    }
+}
+
+/// `axum::Json` whose rejections are [`ApiError`]s.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType {
+                    message: "expected Content-Type: application/json".into(),
+                },
+                r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                // Well-formed JSON of the wrong shape: a missing field, a wrong type, an unknown key.
+                JsonRejection::JsonDataError(e) => {
+                    ApiError::invalid("invalid_field", e.body_text())
+                }
+                other => ApiError::MalformedJson {
+                    message: other.body_text(),
+                },
+            }),
+        }
+    }
+}
+
+/// `axum::Form` whose rejections are [`ApiError`]s.
+#[derive(Debug)]
+pub struct FormBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(rejection) => Err(match rejection {
+                FormRejection::InvalidFormContentType(_) => ApiError::UnsupportedMediaType {
+                    message: "expected Content-Type: application/x-www-form-urlencoded".into(),
+                },
+                r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                other => ApiError::MalformedForm {
+                    message: other.body_text(),
+                },
+            }),
+        }
+    }
+}
+
+/// `axum::extract::Query` whose rejections are [`ApiError`]s.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(match rejection {
+                QueryRejection::FailedToDeserializeQueryString(e) => ApiError::MalformedQuery {
+                    message: e.body_text(),
+                },
+                other => ApiError::MalformedQuery {
+                    message: other.body_text(),
+                },
+            }),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! HTML pages of the SP: the standard login page (R-PW-1) and the account home page.
+//!
+//! Small, dependency-free templates; every interpolated value goes through [`escape`].
+
+use crate::domain::{AccountId, ExecutionMode};
+use crate::store::User;
+
+/// Escapes text for HTML element content and double-quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+         <title>{}</title></head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// The standard login page. `error` is a stable code shown with a fixed message.
+pub fn login_page(
+    account: &AccountId,
+    mode: ExecutionMode,
+    next: &str,
+    error: Option<&str>,
+) -> String {
+    let error_html = match error {
+        Some(code) => format!(
+            "<p class=\"error\" data-code=\"{}\">Sign-in failed: wrong email or password, \
+             or the account is locked.</p>\n",
+            escape(code)
+        ),
+        None => String::new(),
+    };
+    let body = format!(
+        "<h1>DigitalSuite sign in</h1>\n<p>Account {account}, mode {mode}</p>\n{error_html}\
+         <form method=\"post\" action=\"/live/{account}/login?P_mode={mode}\">\n\
+         <label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label>\n\
+         <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\n\
+         <input type=\"hidden\" name=\"next\" value=\"{}\">\n\
+         <button type=\"submit\">Sign in</button>\n</form>\n",
+        escape(next)
+    );
+    layout("DigitalSuite sign in", &body)
+}
+
+/// The account's home page, shown to a signed-in user.
+pub fn home_page(account: &AccountId, mode: ExecutionMode, user: &User) -> String {
+    let body = format!(
+        "<h1>DigitalSuite</h1>\n<p id=\"who\">Signed in as {} &lt;{}&gt; to account {account} \
+         in mode {mode}.</p>\n<form method=\"post\" action=\"/live/{account}/logout?P_mode={mode}\">\
+         <button type=\"submit\">Sign out</button></form>\n",
+        escape(&user.name),
+        escape(&user.email)
+    );
+    layout("DigitalSuite", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn login_page_posts_to_the_login_endpoint_of_its_mode() {
+        let account: AccountId = "42".parse().unwrap();
+        let html = login_page(&account, ExecutionMode::Test, "/live/42/x\"><script>", None);
+        assert!(html.contains("action=\"/live/42/login?P_mode=TEST\""));
+        assert!(html.contains("value=\"/live/42/x&quot;&gt;&lt;script&gt;\""));
+        assert!(!html.contains("class=\"error\""));
+    }
+}

@@ -1,0 +1,341 @@
+//! The browser-facing surface under `/live/<account>/`, modelled on the product's URLs.
+//!
+//! - `GET /live/<account>[/]`: the account home (protected); also the sign-on URL (ENTRA).
+//! - `GET|POST /live/<account>/login`, `POST /live/<account>/logout`: Login/Password
+//!   (R-PW-1..6), the login page being the standard one or the mode's custom page (R-PW-6).
+//! - `GET /live/<account>/session`: who the session is, as JSON.
+//! - `GET /live/<account>/<path>`: resources; public ones to anybody, the rest to a session of
+//!   this account and mode (R-ACC-3, R-ACC-5, R-ACC-6).
+//!
+//! The execution mode is the `P_mode` query parameter: `TEST`, `ACCEPTANCE` or `LIVE` (default).
+
+use crate::auth::{self, NoSession};
+use crate::domain::{AccountId, ExecutionMode, Visibility, parse_resource_path};
+use crate::error::{ApiError, FormBody, QueryParams};
+use crate::store::{self, ModeConfig};
+use crate::{AppState, pages};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+use url::form_urlencoded;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/live/{account}", get(home))
+        .route("/live/{account}/", get(home))
+        .route("/live/{account}/login", get(login_form).post(login))
+        .route("/live/{account}/logout", post(logout))
+        .route("/live/{account}/session", get(session))
+        .route("/live/{account}/{*path}", get(resource))
+}
+
+/// Query parameters the SP reads; others (a web interface's own) are ignored.
+#[derive(Debug, Deserialize)]
+pub struct ModeQuery {
+    #[serde(rename = "P_mode")]
+    pub mode: Option<String>,
+    pub next: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Resolves the account and mode a request addresses, refusing unknown ones.
+pub async fn scope(
+    state: &AppState,
+    account: &str,
+    mode: Option<&str>,
+) -> Result<(AccountId, ExecutionMode), ApiError> {
+    let account: AccountId = account.parse()?;
+    let mode = match mode {
+        None => ExecutionMode::Live,
+        Some(raw) => raw.parse()?,
+    };
+    let id = account.clone();
+    if !state
+        .store()
+        .call(move |c| store::account_exists(c, &id))
+        .await?
+    {
+        return Err(ApiError::UnknownAccount);
+    }
+    Ok((account, mode))
+}
+
+async fn config(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+) -> Result<ModeConfig, ApiError> {
+    let account = account.clone();
+    state
+        .store()
+        .call(move |c| store::mode_config(c, &account, mode))
+        .await
+}
+
+fn home_url(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("/live/{account}?P_mode={mode}")
+}
+
+/// Where to go after login: `next` if it stays inside this account, else the account home.
+/// Anything else (another host, another account, `//evil`) is an open redirect and is dropped.
+pub fn safe_next(account: &AccountId, mode: ExecutionMode, next: Option<&str>) -> String {
+    let root = format!("/live/{account}");
+    match next {
+        Some(n)
+            if (n == root
+                || n.starts_with(&format!("{root}/"))
+                || n.starts_with(&format!("{root}?")))
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
+        _ => home_url(account, mode),
+    }
+}
+
+/// The mode's login page: the custom one when configured (R-PW-6), else the standard one.
+fn login_url(
+    account: &AccountId,
+    config: &ModeConfig,
+    next: Option<&str>,
+    error: Option<&str>,
+) -> String {
+    let base = match &config.login_page {
+        Some(path) => format!("/live/{account}/{path}"),
+        None => format!("/live/{account}/login"),
+    };
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("P_mode", config.mode.as_str());
+    if let Some(next) = next {
+        query.append_pair("next", next);
+    }
+    if let Some(error) = error {
+        query.append_pair("error", error);
+    }
+    format!("{base}?{}", query.finish())
+}
+
+fn requested(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| uri.path().to_owned())
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    match auth::current_session(&state, &headers, &account, mode).await? {
+        Ok(session) => Ok(Html(pages::home_page(&account, mode, &session.user)).into_response()),
+        Err(_) => {
+            let config = config(&state, &account, mode).await?;
+            let next = requested(&uri);
+            Ok(Redirect::to(&login_url(&account, &config, Some(&next), None)).into_response())
+        }
+    }
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let config = config(&state, &account, mode).await?;
+    let next = safe_next(&account, mode, q.next.as_deref());
+    if config.login_page.is_some() {
+        let error = q.error.as_deref().filter(|e| *e == "invalid_credentials");
+        return Ok(Redirect::to(&login_url(&account, &config, Some(&next), error)).into_response());
+    }
+    let error = q
+        .error
+        .as_deref()
+        .filter(|e| *e == ApiError::InvalidCredentials.code());
+    Ok(Html(pages::login_page(&account, mode, &next, error)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    FormBody(form): FormBody<LoginForm>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let next = safe_next(&account, mode, form.next.as_deref());
+    match auth::check_password(&state, &account, mode, &form.email, &form.password).await {
+        Ok(user) => {
+            let cookie = auth::start_session(&state, &headers, &account, mode, &user).await?;
+            tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&cookie)
+                    .map_err(|e| ApiError::Internal(format!("cookie: {e}")))?,
+            );
+            Ok(response)
+        }
+        Err(ApiError::InvalidCredentials) => {
+            let code = ApiError::InvalidCredentials.code();
+            let config = config(&state, &account, mode).await?;
+            if config.login_page.is_some() {
+                // Back to the custom page, which shows the failure as it likes (R-PW-6).
+                Ok(
+                    Redirect::to(&login_url(&account, &config, Some(&next), Some(code)))
+                        .into_response(),
+                )
+            } else {
+                Ok((
+                    StatusCode::UNAUTHORIZED,
+                    Html(pages::login_page(&account, mode, &next, Some(code))),
+                )
+                    .into_response())
+            }
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    auth::end_session(&state, &headers, &account, mode).await?;
+    let config = config(&state, &account, mode).await?;
+    let mut response = Redirect::to(&login_url(&account, &config, None, None)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&auth::clear_cookie(&account, mode))
+            .map_err(|e| ApiError::Internal(format!("cookie: {e}")))?,
+    );
+    Ok(response)
+}
+
+async fn session(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let session = auth::current_session(&state, &headers, &account, mode)
+        .await?
+        .map_err(ApiError::from)?;
+    Ok(Json(json!({
+        "account": session.account,
+        "mode": session.mode,
+        "user": session.user,
+    }))
+    .into_response())
+}
+
+async fn resource(
+    State(state): State<AppState>,
+    Path((account, path)): Path<(String, String)>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let found = match parse_resource_path(&path) {
+        Ok(path) => {
+            let account = account.clone();
+            state
+                .store()
+                .call(move |c| store::get_resource(c, &account, &path))
+                .await?
+        }
+        Err(_) => None,
+    };
+    if let Some(res) = found
+        .as_ref()
+        .filter(|r| r.visibility == Visibility::Public)
+    {
+        return Ok(serve(res, true));
+    }
+    // Without a session, a missing resource looks like a protected one: existence is not leaked.
+    let session = match auth::current_session(&state, &headers, &account, mode).await? {
+        Ok(session) => session,
+        Err(NoSession::Missing | NoSession::OtherScope) => {
+            let config = config(&state, &account, mode).await?;
+            let next = requested(&uri);
+            return Ok(
+                Redirect::to(&login_url(&account, &config, Some(&next), None)).into_response(),
+            );
+        }
+    };
+    let res = found.ok_or(ApiError::ResourceNotFound)?;
+    if res.visibility == Visibility::Named && !res.users.contains(&session.user.id) {
+        return Err(ApiError::ApplicationAccessDenied);
+    }
+    Ok(serve(&res, false))
+}
+
+fn serve(res: &store::Resource, public: bool) -> Response {
+    let mut response = res.body.clone().into_response();
+    let headers = response.headers_mut();
+    if let Ok(ct) = HeaderValue::from_str(&res.content_type) {
+        headers.insert(header::CONTENT_TYPE, ct);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if public {
+            "public, max-age=60"
+        } else {
+            "private, no-store"
+        }),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_inside_the_account() {
+        let a: AccountId = "42".parse().unwrap();
+        let m = ExecutionMode::Test;
+        assert_eq!(
+            safe_next(&a, m, Some("/live/42/app?P_mode=TEST")),
+            "/live/42/app?P_mode=TEST"
+        );
+        assert_eq!(safe_next(&a, m, Some("/live/42")), "/live/42");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/live/43/app",
+            "/live/420",
+            "/live/42/..//x",
+            "/live/42/\\evil",
+        ] {
+            assert_eq!(safe_next(&a, m, Some(bad)), "/live/42?P_mode=TEST", "{bad}");
+        }
+        assert_eq!(safe_next(&a, m, None), "/live/42?P_mode=TEST");
+    }
+}

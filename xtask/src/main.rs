@@ -1,0 +1,265 @@
+//! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! - `deps`: make sure the Debian packages the build needs are installed (apt-get as root,
+//!   otherwise print the exact command and fail).
+//! - `up [ARGS]`: deps, then start the whole stack with its embedded demo configuration
+//!   (`harness up`, which takes ARGS).
+//! - `test`: deps, `cargo fmt --check`, `cargo clippy --all-targets -D warnings`,
+//!   `cargo test --workspace`, then one closing line `N passed, N failed` that totals every
+//!   libtest test and every cucumber scenario.
+//!
+//! Std only, so this builds on a machine that has none of the system packages yet.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, ExitCode, Stdio};
+
+/// Debian packages the workspace needs to build: samael's xmlsec bindings are generated with
+/// bindgen (libclang) and link libxmlsec1, libxml2 and OpenSSL found through pkg-config.
+const SYSTEM_PACKAGES: &[&str] = &[
+    "libclang-dev",
+    "libxmlsec1-dev",
+    "libxml2-dev",
+    "libssl-dev",
+    "pkg-config",
+];
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_str() {
+        "deps" => deps(),
+        "up" => deps().and_then(|()| up(&rest)),
+        "test" => deps().and_then(|()| test()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <deps|up|test>\n  deps  install missing system packages\n  up    start the stack (SP with demo account)\n  test  fmt, clippy and every test and scenario"
+            );
+            Err(format!("unknown command {command:?}"))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn deps() -> Result<(), String> {
+    if std::env::var_os("XTASK_SKIP_DEPS").is_some() {
+        eprintln!("xtask: XTASK_SKIP_DEPS set, not checking system packages");
+        return Ok(());
+    }
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return Err(format!(
+            "dpkg-query not found: this is not a Debian system. Install the equivalents of {} \
+             and rerun with XTASK_SKIP_DEPS=1",
+            SYSTEM_PACKAGES.join(" ")
+        ));
+    }
+    let missing: Vec<&str> = SYSTEM_PACKAGES
+        .iter()
+        .copied()
+        .filter(|package| !installed(package))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install = format!(
+        "apt-get update && apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
+    if !is_root() {
+        return Err(format!(
+            "missing system packages: {}\nrun as root:\n  {install}",
+            missing.join(" ")
+        ));
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    let still: Vec<&str> = missing.into_iter().filter(|p| !installed(p)).collect();
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("apt-get did not install: {}", still.join(" ")))
+    }
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(Stdio::null())
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed with {status}"))
+    }
+}
+
+fn up(args: &[String]) -> Result<(), String> {
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "harness",
+            "--bin",
+            "harness",
+            "--",
+            "up",
+        ])
+        .args(args))
+}
+
+fn test() -> Result<(), String> {
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    let mut child = cargo()
+        .args(["test", "--workspace"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start cargo test: {e}"))?;
+    let mut tally = Tally::default();
+    let stdout = child.stdout.take().ok_or("cargo test has no stdout")?;
+    let mut out = std::io::stdout().lock();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading cargo test output: {e}"))?;
+        let _ = writeln!(out, "{line}");
+        tally.read(&line);
+    }
+    drop(out);
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo test: {e}"))?;
+    if !status.success() && tally.failed == 0 {
+        // A build error or a crashed test binary: count it, so the closing line cannot read green.
+        eprintln!("xtask: cargo test exited with {status} before reporting a failed test");
+        tally.failed = 1;
+    }
+    println!();
+    if tally.skipped > 0 {
+        println!(
+            "{} passed, {} failed, {} skipped",
+            tally.passed, tally.failed, tally.skipped
+        );
+    } else {
+        println!("{} passed, {} failed", tally.passed, tally.failed);
+    }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test failed with {status}"))
+    }
+}
+
+/// Totals of libtest's `test result:` lines and the cucumber runner's `features:` line.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+}
+
+impl Tally {
+    fn read(&mut self, raw: &str) {
+        let line = strip_ansi(raw);
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            // "ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s"
+            for part in rest.split(['.', ';']) {
+                self.add(part);
+            }
+        } else if let Some(rest) = line.strip_prefix("features: ") {
+            // "N passed, N failed, N skipped"
+            for part in rest.split(',') {
+                self.add(part);
+            }
+        }
+    }
+
+    fn add(&mut self, part: &str) {
+        let mut words = part.split_whitespace();
+        let (Some(n), Some(what)) = (words.next(), words.next()) else {
+            return;
+        };
+        let Ok(n) = n.parse::<u64>() else { return };
+        match what {
+            "passed" => self.passed += n,
+            "failed" => self.failed += n,
+            "skipped" | "ignored" => self.skipped += n,
+            _ => {}
+        }
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI sequence: ESC [ ... final byte in @..~
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) && c != '[' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_libtest_and_cucumber_lines() {
+        let mut t = Tally::default();
+        t.read("test result: ok. 12 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.20s");
+        t.read("test result: FAILED. 1 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
+        t.read("\u{1b}[1mfeatures: 40 passed, 1 failed, 0 skipped\u{1b}[0m");
+        t.read("running 3 tests");
+        assert_eq!((t.passed, t.failed, t.skipped), (53, 4, 2));
+    }
+}
