@@ -244,18 +244,30 @@ async fn mode_scope(
     Ok((account, mode.parse()?))
 }
 
+/// Applies `change` to one mode's configuration and answers with the configuration as stored.
+async fn update_mode(
+    state: &AppState,
+    account: AccountId,
+    mode: ExecutionMode,
+    change: impl FnOnce(&rusqlite::Connection, &AccountId) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Json<store::ModeConfig>, ApiError> {
+    let config = state
+        .store()
+        .call(move |c| {
+            change(c, &account)?;
+            store::mode_config(c, &account, mode)
+        })
+        .await?;
+    Ok(Json(config))
+}
+
 async fn get_mode(
     State(state): State<AppState>,
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
     let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
-    Ok(Json(
-        state
-            .store()
-            .call(move |c| store::mode_config(c, &account, mode))
-            .await?,
-    ))
+    update_mode(&state, account, mode, |_, _| Ok(())).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -282,15 +294,10 @@ async fn set_method(
             ),
         });
     }
-    Ok(Json(
-        state
-            .store()
-            .call(move |c| {
-                store::set_method(c, &account, mode, method)?;
-                store::mode_config(c, &account, mode)
-            })
-            .await?,
-    ))
+    update_mode(&state, account, mode, move |c, account| {
+        store::set_method(c, account, mode, method)
+    })
+    .await
 }
 
 /// Largest configurable number of failed attempts.
@@ -323,15 +330,10 @@ async fn set_password_policy(
         },
         _ => return Err(invalid()),
     };
-    Ok(Json(
-        state
-            .store()
-            .call(move |c| {
-                store::set_max_failed_attempts(c, &account, mode, max)?;
-                store::mode_config(c, &account, mode)
-            })
-            .await?,
-    ))
+    update_mode(&state, account, mode, move |c, account| {
+        store::set_max_failed_attempts(c, account, mode, max)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -348,29 +350,23 @@ async fn set_login_page(
 ) -> Result<Json<store::ModeConfig>, ApiError> {
     let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
     let path = parse_resource_path(&body.path)?;
-    Ok(Json(
-        state
-            .store()
-            .call(move |c| {
-                let res =
-                    store::get_resource(c, &account, &path)?.ok_or(ApiError::ResourceNotFound)?;
-                if res.visibility != Visibility::Public {
-                    return Err(ApiError::invalid(
-                        "login_page_not_public",
-                        "a login page must be a public resource: nobody has a session yet",
-                    ));
-                }
-                if !res.content_type.starts_with("text/html") {
-                    return Err(ApiError::invalid(
-                        "login_page_not_html",
-                        "a login page must be served as text/html",
-                    ));
-                }
-                store::set_login_page(c, &account, mode, Some(&path))?;
-                store::mode_config(c, &account, mode)
-            })
-            .await?,
-    ))
+    update_mode(&state, account, mode, move |c, account| {
+        let res = store::get_resource(c, account, &path)?.ok_or(ApiError::ResourceNotFound)?;
+        if res.visibility != Visibility::Public {
+            return Err(ApiError::invalid(
+                "login_page_not_public",
+                "a login page must be a public resource: nobody has a session yet",
+            ));
+        }
+        if !res.content_type.starts_with("text/html") {
+            return Err(ApiError::invalid(
+                "login_page_not_html",
+                "a login page must be served as text/html",
+            ));
+        }
+        store::set_login_page(c, account, mode, Some(&path))
+    })
+    .await
 }
 
 async fn clear_login_page(
@@ -379,15 +375,10 @@ async fn clear_login_page(
     headers: HeaderMap,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
     let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
-    Ok(Json(
-        state
-            .store()
-            .call(move |c| {
-                store::set_login_page(c, &account, mode, None)?;
-                store::mode_config(c, &account, mode)
-            })
-            .await?,
-    ))
+    update_mode(&state, account, mode, move |c, account| {
+        store::set_login_page(c, account, mode, None)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- resources

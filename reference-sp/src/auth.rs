@@ -146,6 +146,7 @@ pub async fn start_session(
             if let Some(previous) = previous {
                 store::delete_session(c, &previous)?;
             }
+            store::delete_expired_sessions(c, now)?;
             store::insert_session(c, &hash, &account_c, mode, user_id, now, now + ttl)
         })
         .await?;

@@ -670,6 +670,11 @@ pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<Sessio
     }))
 }
 
+/// Forgets sessions whose lifetime is over; run at each login so the table stays small.
+pub fn delete_expired_sessions(conn: &Connection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+    Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [ts(now)])?)
+}
+
 pub fn delete_session(conn: &Connection, token_hash: &str) -> Result<(), ApiError> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
@@ -715,6 +720,32 @@ mod tests {
                 let user = unlock_user(c, &account, id)?;
                 assert_eq!((user.status, user.failed_attempts), (UserStatus::Active, 0));
                 assert!(record_successful_login(c, id)?);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn expired_sessions_are_forgotten_and_live_ones_kept() {
+        let (store, account, id) = setup();
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        store
+            .call_blocking(|c| {
+                let hour = chrono::Duration::hours(1);
+                insert_session(c, "old", &account, ExecutionMode::Live, id, t0, t0 + hour)?;
+                insert_session(
+                    c,
+                    "new",
+                    &account,
+                    ExecutionMode::Test,
+                    id,
+                    t0,
+                    t0 + hour * 3,
+                )?;
+                assert_eq!(delete_expired_sessions(c, t0 + hour * 2)?, 1);
+                assert!(find_session(c, "old")?.is_none());
+                let live = find_session(c, "new")?.unwrap();
+                assert_eq!((live.mode, live.user.id), (ExecutionMode::Test, id));
                 Ok(())
             })
             .unwrap();

@@ -185,13 +185,7 @@ async fn login(
         Ok(user) => {
             let cookie = auth::start_session(&state, &headers, &account, mode, &user).await?;
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
-            let mut response = Redirect::to(&next).into_response();
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                HeaderValue::from_str(&cookie)
-                    .map_err(|e| ApiError::Internal(format!("cookie: {e}")))?,
-            );
-            Ok(response)
+            with_cookie(Redirect::to(&next).into_response(), &cookie)
         }
         Err(ApiError::InvalidCredentials) => {
             let code = ApiError::InvalidCredentials.code();
@@ -223,12 +217,16 @@ async fn logout(
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     auth::end_session(&state, &headers, &account, mode).await?;
     let config = config(&state, &account, mode).await?;
-    let mut response = Redirect::to(&login_url(&account, &config, None, None)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&auth::clear_cookie(&account, mode))
-            .map_err(|e| ApiError::Internal(format!("cookie: {e}")))?,
-    );
+    with_cookie(
+        Redirect::to(&login_url(&account, &config, None, None)).into_response(),
+        &auth::clear_cookie(&account, mode),
+    )
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Result<Response, ApiError> {
+    let value =
+        HeaderValue::from_str(cookie).map_err(|e| ApiError::Internal(format!("cookie: {e}")))?;
+    response.headers_mut().insert(header::SET_COOKIE, value);
     Ok(response)
 }
 

@@ -212,14 +212,15 @@ async fn select_method(w: &mut DsWorld, method: String, mode: String) -> anyhow:
 
 // ---------------------------------------------------------------- sessions and scope
 
+/// Asks the SP who the default browser's session in `mode` is.
+async fn probe_session(w: &mut DsWorld, mode: &str) -> anyhow::Result<super::Reply> {
+    let path = format!("/live/{{account}}/session?P_mode={mode}");
+    Ok(w.get("default", &path).await?.clone())
+}
+
 #[then(expr = "the browser is signed in to {word} as {string}")]
 async fn signed_in(w: &mut DsWorld, mode: String, email: String) -> anyhow::Result<()> {
-    let reply = w
-        .get(
-            "default",
-            &format!("/live/{{account}}/session?P_mode={mode}"),
-        )
-        .await?;
+    let reply = probe_session(w, &mode).await?;
     ensure!(
         reply.status == 200,
         "session probe: {} {}",
@@ -238,12 +239,7 @@ async fn signed_in(w: &mut DsWorld, mode: String, email: String) -> anyhow::Resu
 
 #[then(expr = "the browser has no session in {word}, answered {string}")]
 async fn no_session(w: &mut DsWorld, mode: String, code: String) -> anyhow::Result<()> {
-    let reply = w
-        .get(
-            "default",
-            &format!("/live/{{account}}/session?P_mode={mode}"),
-        )
-        .await?;
+    let reply = probe_session(w, &mode).await?;
     ensure!(
         reply.status == 401,
         "session probe: {} {}",
