@@ -5,7 +5,10 @@
 //! system implementation and a fixed one for byte-exact tests.
 
 pub mod clock;
+pub mod fixtures;
 pub mod ids;
+pub mod keys;
+pub mod saml;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{IdGenerator, RandomIds, SequentialIds};

@@ -1,0 +1,321 @@
+//! Enveloped XML signatures on SAML messages (saml-core-2.0-os §5, xmldsig-core): RSA-SHA256,
+//! SHA-256 digests, exclusive canonicalisation, `Reference URI="#<ID of the parent>"`.
+//!
+//! Signing fills a template with samael/xmlsec. Checking is two steps: [`check_structure`]
+//! refuses every shape the SAML signature profile (§5.4) does not allow, before any crypto runs
+//! (so libxmlsec never sees an external Reference URI), then [`verify`] checks every signature
+//! against the one pinned certificate and returns only the signed content.
+
+use super::xml::{self, XmlError};
+use super::{ALG_ENVELOPED, ALG_EXC_C14N, ALG_RSA_SHA256, ALG_SHA256, NS_DSIG};
+use crate::keys::{Certificate, SigningKey};
+use samael::crypto::{
+    AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    #[error("signing failed: {0}")]
+    Signing(String),
+    #[error("a Signature must be a direct child of the element it signs, found under {0}")]
+    SignatureMisplaced(String),
+    #[error("element {0} carries more than one Signature")]
+    MoreThanOneSignature(String),
+    #[error("a signed element has no ID attribute")]
+    SignedElementWithoutId,
+    #[error("the signature must reference exactly one element")]
+    ReferenceCount,
+    #[error("the signature references {found:?}, not its parent #{expected}")]
+    ReferenceMismatch { expected: String, found: String },
+    #[error("algorithm {0} is not allowed")]
+    UnsupportedAlgorithm(String),
+    #[error("ID {0} appears more than once")]
+    DuplicateId(String),
+    #[error("the signature does not verify with the configured certificate")]
+    InvalidSignature,
+}
+
+/// How the `Signature` element is written: `<ds:Signature xmlns:ds=...>` (Okta, Google) or
+/// in the default namespace (Entra ID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DsigStyle {
+    Prefixed,
+    DefaultNamespace,
+}
+
+/// An unsigned `Signature` template for the element whose ID is `reference_id`, to be placed
+/// right after that element's `Issuer` (saml-core-2.0-os §3.2.1, §2.3.3).
+pub fn template(reference_id: &str, cert: &Certificate, style: DsigStyle) -> String {
+    let (p, decl) = match style {
+        DsigStyle::Prefixed => ("ds:", format!(" xmlns:ds=\"{NS_DSIG}\"")),
+        DsigStyle::DefaultNamespace => ("", format!(" xmlns=\"{NS_DSIG}\"")),
+    };
+    format!(
+        "<{p}Signature{decl}><{p}SignedInfo>\
+         <{p}CanonicalizationMethod Algorithm=\"{ALG_EXC_C14N}\"/>\
+         <{p}SignatureMethod Algorithm=\"{ALG_RSA_SHA256}\"/>\
+         <{p}Reference URI=\"#{id}\"><{p}Transforms>\
+         <{p}Transform Algorithm=\"{ALG_ENVELOPED}\"/>\
+         <{p}Transform Algorithm=\"{ALG_EXC_C14N}\"/>\
+         </{p}Transforms><{p}DigestMethod Algorithm=\"{ALG_SHA256}\"/>\
+         <{p}DigestValue></{p}DigestValue></{p}Reference></{p}SignedInfo>\
+         <{p}SignatureValue></{p}SignatureValue>\
+         <{p}KeyInfo><{p}X509Data><{p}X509Certificate>{cert}</{p}X509Certificate>\
+         </{p}X509Data></{p}KeyInfo></{p}Signature>",
+        id = xml::attr(reference_id),
+        cert = cert.base64(),
+    )
+}
+
+/// Fills the first (in document order) unsigned template of `xml` with `key`.
+///
+/// To sign both an Assertion and its Response, sign the Assertion first, then add the
+/// Response's template (which comes earlier in the document) and sign again: the Response's
+/// digest then covers the signed Assertion.
+pub fn sign(xml_with_template: &str, key: &SigningKey) -> Result<String, SignError> {
+    let signed = Crypto::sign_xml(xml_with_template, key.key_der())
+        .map_err(|e| SignError::Signing(e.to_string()))?;
+    // libxml prepends an XML declaration; the messages carry none, before or after signing.
+    let body = match signed.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map(|(_, b)| b).unwrap_or(rest),
+        None => signed.as_str(),
+    };
+    Ok(body.trim().to_owned())
+}
+
+/// An element whose signature passed [`check_structure`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedElement {
+    /// Local name: `Response`, `Assertion`, `AuthnRequest`, ...
+    pub element: String,
+    pub id: String,
+}
+
+/// Checks the shape of every signature in the document: a direct child of the element it signs,
+/// one per element, one Reference to `#<that element's ID>`, only RSA-SHA256, SHA-256,
+/// enveloped and exclusive-c14n transforms; and no ID used twice in the document.
+pub fn check_structure(text: &str) -> Result<Vec<SignedElement>, SignError> {
+    let doc = xml::parse(text)?;
+    let mut seen_ids = std::collections::HashSet::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        if let Some(id) = node.attribute("ID")
+            && !seen_ids.insert(id)
+        {
+            return Err(SignError::DuplicateId(id.to_owned()));
+        }
+    }
+    let mut signed = Vec::new();
+    for sig in doc.descendants().filter(|n| {
+        n.is_element()
+            && n.tag_name().namespace() == Some(NS_DSIG)
+            && n.tag_name().name() == "Signature"
+    }) {
+        let parent = sig
+            .parent_element()
+            .ok_or_else(|| SignError::SignatureMisplaced("the document".into()))?;
+        let parent_name = parent.tag_name().name().to_owned();
+        if !matches!(
+            parent_name.as_str(),
+            "Response"
+                | "Assertion"
+                | "AuthnRequest"
+                | "LogoutRequest"
+                | "LogoutResponse"
+                | "EntityDescriptor"
+        ) {
+            return Err(SignError::SignatureMisplaced(parent_name));
+        }
+        let siblings = parent
+            .children()
+            .filter(|c| {
+                c.is_element()
+                    && c.tag_name().namespace() == Some(NS_DSIG)
+                    && c.tag_name().name() == "Signature"
+            })
+            .count();
+        if siblings != 1 {
+            return Err(SignError::MoreThanOneSignature(parent_name));
+        }
+        let id = parent
+            .attribute("ID")
+            .ok_or(SignError::SignedElementWithoutId)?;
+        let dsig = |n: roxmltree::Node<'_, '_>, name: &str| {
+            n.is_element()
+                && n.tag_name().namespace() == Some(NS_DSIG)
+                && n.tag_name().name() == name
+        };
+        let signed_info = sig
+            .children()
+            .find(|c| dsig(*c, "SignedInfo"))
+            .ok_or(SignError::ReferenceCount)?;
+        let algorithm = |name: &str| {
+            signed_info
+                .descendants()
+                .find(|c| dsig(*c, name))
+                .and_then(|c| c.attribute("Algorithm"))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        for (name, wanted) in [
+            ("CanonicalizationMethod", ALG_EXC_C14N),
+            ("SignatureMethod", ALG_RSA_SHA256),
+            ("DigestMethod", ALG_SHA256),
+        ] {
+            let found = algorithm(name);
+            if found != wanted {
+                return Err(SignError::UnsupportedAlgorithm(found));
+            }
+        }
+        let references: Vec<_> = signed_info
+            .children()
+            .filter(|c| dsig(*c, "Reference"))
+            .collect();
+        let [reference] = references.as_slice() else {
+            return Err(SignError::ReferenceCount);
+        };
+        let uri = reference.attribute("URI").unwrap_or_default();
+        if uri != format!("#{id}") {
+            return Err(SignError::ReferenceMismatch {
+                expected: id.to_owned(),
+                found: uri.to_owned(),
+            });
+        }
+        for transform in reference.descendants().filter(|c| dsig(*c, "Transform")) {
+            let alg = transform.attribute("Algorithm").unwrap_or_default();
+            if alg != ALG_ENVELOPED && alg != ALG_EXC_C14N {
+                return Err(SignError::UnsupportedAlgorithm(alg.to_owned()));
+            }
+        }
+        signed.push(SignedElement {
+            element: parent_name,
+            id: id.to_owned(),
+        });
+    }
+    Ok(signed)
+}
+
+/// Verifies every signature of `xml` with the pinned `cert` (RSA-SHA256 only) after
+/// [`check_structure`], and returns the signed elements with the document reduced to what the
+/// signatures cover (samael's `ValidateAndMarkNoAncestors`).
+pub fn verify(text: &str, cert: &Certificate) -> Result<(Vec<SignedElement>, String), SignError> {
+    let signed = check_structure(text)?;
+    if signed.is_empty() {
+        return Ok((signed, String::new()));
+    }
+    let reduced = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+        text,
+        &[CertificateDer::from(cert.der().to_vec())],
+        ReduceMode::ValidateAndMarkNoAncestors,
+        Some(&[AllowedSignatureAlgorithm::RsaSha256]),
+    )
+    .map_err(|_| SignError::InvalidSignature)?;
+    Ok((signed, reduced))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixture;
+
+    fn assertion(id: &str, with_template: bool, style: DsigStyle) -> String {
+        let sig = if with_template {
+            template(id, &Fixture::IdpEntra.certificate(), style)
+        } else {
+            String::new()
+        };
+        format!(
+            "<Assertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" Version=\"2.0\" \
+             IssueInstant=\"2026-01-05T09:00:00Z\"><Issuer>https://sts.windows.net/t/</Issuer>{sig}\
+             <Subject><NameID>b.simon@contoso.com</NameID></Subject></Assertion>"
+        )
+    }
+
+    #[test]
+    fn a_signed_assertion_verifies_with_the_pinned_certificate_only() {
+        for style in [DsigStyle::Prefixed, DsigStyle::DefaultNamespace] {
+            let signed = sign(
+                &assertion("_a1", true, style),
+                &Fixture::IdpEntra.signing_key(),
+            )
+            .unwrap();
+            assert!(!signed.starts_with("<?xml"));
+            let (elements, reduced) = verify(&signed, &Fixture::IdpEntra.certificate()).unwrap();
+            assert_eq!(
+                elements,
+                vec![SignedElement {
+                    element: "Assertion".into(),
+                    id: "_a1".into()
+                }]
+            );
+            assert!(reduced.contains("b.simon@contoso.com"));
+            assert_eq!(
+                verify(&signed, &Fixture::IdpUntrusted.certificate()).unwrap_err(),
+                SignError::InvalidSignature
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_are_deterministic() {
+        let key = Fixture::IdpEntra.signing_key();
+        let a = sign(&assertion("_a1", true, DsigStyle::Prefixed), &key).unwrap();
+        let b = sign(&assertion("_a1", true, DsigStyle::Prefixed), &key).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_tampered_assertion_fails() {
+        let signed = sign(
+            &assertion("_a1", true, DsigStyle::Prefixed),
+            &Fixture::IdpEntra.signing_key(),
+        )
+        .unwrap();
+        let tampered = signed.replace("b.simon@contoso.com", "admin@contoso.com");
+        assert_eq!(
+            verify(&tampered, &Fixture::IdpEntra.certificate()).unwrap_err(),
+            SignError::InvalidSignature
+        );
+    }
+
+    #[test]
+    fn misshapen_signatures_are_refused_before_crypto() {
+        let key = Fixture::IdpEntra.signing_key();
+        let signed = sign(&assertion("_a1", true, DsigStyle::Prefixed), &key).unwrap();
+        let cert = Fixture::IdpEntra.certificate();
+        // A reference to something other than the parent.
+        let other = signed.replace("URI=\"#_a1\"", "URI=\"\"");
+        assert!(matches!(
+            verify(&other, &cert),
+            Err(SignError::ReferenceMismatch { .. })
+        ));
+        let external = signed.replace("URI=\"#_a1\"", "URI=\"http://127.0.0.1:9/x\"");
+        assert!(matches!(
+            verify(&external, &cert),
+            Err(SignError::ReferenceMismatch { .. })
+        ));
+        // SHA-1.
+        let sha1 = signed.replace(ALG_RSA_SHA256, "http://www.w3.org/2000/09/xmldsig#rsa-sha1");
+        assert!(matches!(
+            verify(&sha1, &cert),
+            Err(SignError::UnsupportedAlgorithm(_))
+        ));
+        // The same ID twice (a wrapping attempt).
+        let wrapped = format!(
+            "<Wrapper>{signed}{}</Wrapper>",
+            assertion("_a1", false, DsigStyle::Prefixed)
+        );
+        assert_eq!(
+            verify(&wrapped, &cert).unwrap_err(),
+            SignError::DuplicateId("_a1".into())
+        );
+        // A signature moved under another element.
+        let moved = signed.replacen("<Subject>", "<Subject><X>", 1).replacen(
+            "</Subject>",
+            "</X></Subject>",
+            1,
+        );
+        assert!(verify(&moved, &cert).is_err());
+    }
+}
