@@ -1,0 +1,958 @@
+//! HTTP endpoints of the mock IdP: SSO (Redirect and POST bindings), single logout, metadata,
+//! the login form for people, and the control API.
+//!
+//! AuthnRequest checks follow protocols.md §3.2-3.3 (Entra ID) and §4 (Okta, Google
+//! Workspace): errors about who is asking (unknown Issuer, unregistered ACS, no message) are shown
+//! on the IdP's own page, since there is nowhere safe to post them; errors about what is asked
+//! are posted back to the SP as a SAML error Response, as Entra does.
+
+use crate::config::{IdpUser, RegisteredApp, parse_signing};
+use crate::{Direction, Fault, LoggedMessage, Pending, Shared, VendorProfile};
+use axum::extract::{Form, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use chrono::Duration;
+use protocol::fixtures::Fixture;
+use protocol::saml::messages::{
+    Assertion, AuthnStatement, Conditions, Confirmation, Issuer, LogoutResponse, NameId,
+    Response as SamlResponse, Signing, Status,
+};
+use protocol::saml::metadata::IdpMetadata;
+use protocol::saml::redirect::{self, MessageKind};
+use protocol::saml::{self as s, post as saml_post, xml};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+type St = State<Arc<Shared>>;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let profile = shared.profile;
+    let tenant = shared.tenant.clone();
+    let mut router = Router::new()
+        .route(&profile.sso_path(&tenant), get(sso_redirect).post(sso_post))
+        .route(&profile.metadata_path(&tenant), get(metadata))
+        .route("/login", post(login_submit))
+        .route("/control/next-login", post(control_next_login))
+        .route("/control/faults", post(control_fault))
+        .route("/control/messages", get(control_messages))
+        .route("/control/users", post(control_user))
+        .route("/control/apps", post(control_app))
+        .route("/control/sessions", delete(control_clear_sessions));
+    if let Some(slo) = profile.slo_path(&tenant)
+        && slo != profile.sso_path(&tenant)
+    {
+        router = router.route(&slo, get(slo_redirect));
+    }
+    router.with_state(shared)
+}
+
+// ---------------------------------------------------------------- refusals
+
+/// Why the IdP refuses a request on its own page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PageError {
+    /// No SAMLRequest (AADSTS750054).
+    MissingRequest,
+    /// Unparsable or not a SAML request (AADSTS75005).
+    Malformed(String),
+    /// Issuer is not a registered identifier (AADSTS700016).
+    UnknownIssuer(String),
+    /// ACS URL not among the registered reply URLs (AADSTS50011).
+    ReplyUrlMismatch(String),
+    /// Single logout is not offered (Google Workspace) or has nowhere to answer.
+    LogoutUnavailable,
+}
+
+impl PageError {
+    /// The code shown: Entra's AADSTS numbers, snake-case names for the other profiles.
+    pub fn code(&self, profile: VendorProfile) -> &'static str {
+        let entra = profile == VendorProfile::EntraId;
+        match (self, entra) {
+            (Self::MissingRequest, true) => "AADSTS750054",
+            (Self::Malformed(_), true) => "AADSTS75005",
+            (Self::UnknownIssuer(_), true) => "AADSTS700016",
+            (Self::ReplyUrlMismatch(_), true) => "AADSTS50011",
+            (Self::LogoutUnavailable, true) => "AADSTS50061",
+            (Self::MissingRequest, false) => "missing_request",
+            (Self::Malformed(_), false) => "malformed_request",
+            (Self::UnknownIssuer(_), false) => "unknown_issuer",
+            (Self::ReplyUrlMismatch(_), false) => "acs_mismatch",
+            (Self::LogoutUnavailable, false) => "logout_unavailable",
+        }
+    }
+
+    fn message(&self, tenant: &str) -> String {
+        match self {
+            Self::MissingRequest => {
+                "The request does not contain a SAMLRequest or SAMLResponse parameter.".into()
+            }
+            Self::Malformed(why) => format!("The SAML request is malformed: {why}"),
+            Self::UnknownIssuer(issuer) => format!(
+                "Application with identifier '{issuer}' was not found in the directory '{tenant}'."
+            ),
+            Self::ReplyUrlMismatch(url) => format!(
+                "The reply URL specified in the request does not match the reply URLs configured for the application: '{url}'."
+            ),
+            Self::LogoutUnavailable => {
+                "Single logout is not available for this application.".into()
+            }
+        }
+    }
+}
+
+fn error_page(shared: &Shared, error: &PageError) -> Response {
+    let code = error.code(shared.profile);
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in error</title></head><body>\n\
+         <h1>Sorry, but we're having trouble signing you in.</h1>\n\
+         <p class=\"error\" data-code=\"{code}\">{code}: {}</p>\n</body></html>\n",
+        xml::text(&error.message(&shared.tenant))
+    );
+    (StatusCode::BAD_REQUEST, Html(body)).into_response()
+}
+
+// ---------------------------------------------------------------- AuthnRequest
+
+/// What the IdP reads from an AuthnRequest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuthnRequestInfo {
+    pub id: String,
+    pub issuer: String,
+    pub acs_url: Option<String>,
+    pub force_authn: bool,
+    pub is_passive: bool,
+    pub name_id_format: Option<String>,
+    pub has_subject: bool,
+}
+
+fn truthy(v: Option<&str>) -> bool {
+    matches!(v, Some("true" | "1"))
+}
+
+pub(crate) fn parse_authn_request(text: &str) -> Result<AuthnRequestInfo, PageError> {
+    let doc = xml::parse(text).map_err(|e| PageError::Malformed(e.to_string()))?;
+    let root = doc.root_element();
+    if root.tag_name().namespace() != Some(s::NS_PROTOCOL)
+        || root.tag_name().name() != "AuthnRequest"
+    {
+        return Err(PageError::Malformed(format!(
+            "expected samlp:AuthnRequest, got {}",
+            root.tag_name().name()
+        )));
+    }
+    let id = root.attribute("ID").unwrap_or_default();
+    // Entra: "ID ... must not begin with a digit" (it must be an xs:ID anyway).
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(PageError::Malformed(
+            "the ID attribute is missing or begins with a digit".into(),
+        ));
+    }
+    if root.attribute("Version") != Some("2.0") {
+        return Err(PageError::Malformed("Version must be 2.0".into()));
+    }
+    if root
+        .attribute("IssueInstant")
+        .and_then(s::parse_instant)
+        .is_none()
+    {
+        return Err(PageError::Malformed(
+            "IssueInstant is missing or not a UTC xs:dateTime".into(),
+        ));
+    }
+    let child = |ns: &str, name: &str| {
+        root.children().find(|c| {
+            c.is_element() && c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name
+        })
+    };
+    let issuer = child(s::NS_ASSERTION, "Issuer")
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_owned())
+        .ok_or_else(|| PageError::Malformed("no Issuer".into()))?;
+    Ok(AuthnRequestInfo {
+        id: id.to_owned(),
+        issuer,
+        acs_url: root
+            .attribute("AssertionConsumerServiceURL")
+            .map(str::to_owned),
+        force_authn: truthy(root.attribute("ForceAuthn")),
+        is_passive: truthy(root.attribute("IsPassive")),
+        name_id_format: child(s::NS_PROTOCOL, "NameIDPolicy")
+            .and_then(|n| n.attribute("Format"))
+            .map(str::to_owned),
+        has_subject: child(s::NS_ASSERTION, "Subject").is_some(),
+    })
+}
+
+fn root_name(text: &str) -> Option<String> {
+    xml::parse(text)
+        .ok()
+        .map(|d| d.root_element().tag_name().name().to_owned())
+}
+
+async fn sso_redirect(
+    State(shared): St,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let received = match redirect::parse_query(&query) {
+        Ok(r) => r,
+        Err(redirect::BindingError::MissingMessage) => {
+            return error_page(&shared, &PageError::MissingRequest);
+        }
+        Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
+    };
+    if received.kind != MessageKind::Request {
+        return error_page(
+            &shared,
+            &PageError::Malformed("a SAMLResponse was sent to the SSO endpoint".into()),
+        );
+    }
+    shared.log(LoggedMessage {
+        direction: Direction::Received,
+        binding: "redirect",
+        kind: root_name(&received.xml).unwrap_or_default(),
+        xml: received.xml.clone(),
+        relay_state: received.relay_state.clone(),
+        destination: None,
+    });
+    // Entra takes LogoutRequests on its SSO URL.
+    if root_name(&received.xml).as_deref() == Some("LogoutRequest") {
+        return handle_logout(&shared, &headers, &received.xml, received.relay_state);
+    }
+    handle_authn(&shared, &headers, &received.xml, received.relay_state)
+}
+
+#[derive(Debug, Deserialize)]
+struct PostForm {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+async fn sso_post(State(shared): St, headers: HeaderMap, Form(form): Form<PostForm>) -> Response {
+    let Some(encoded) = form.saml_request else {
+        return error_page(&shared, &PageError::MissingRequest);
+    };
+    let text = match saml_post::decode(&encoded) {
+        Ok(t) => t,
+        Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
+    };
+    shared.log(LoggedMessage {
+        direction: Direction::Received,
+        binding: "post",
+        kind: root_name(&text).unwrap_or_default(),
+        xml: text.clone(),
+        relay_state: form.relay_state.clone(),
+        destination: None,
+    });
+    handle_authn(&shared, &headers, &text, form.relay_state)
+}
+
+fn handle_authn(
+    shared: &Shared,
+    headers: &HeaderMap,
+    text: &str,
+    relay_state: Option<String>,
+) -> Response {
+    let request = match parse_authn_request(text) {
+        Ok(r) => r,
+        Err(e) => return error_page(shared, &e),
+    };
+    let Some(app) = shared
+        .config()
+        .apps
+        .iter()
+        .find(|a| a.identifier == request.issuer)
+        .cloned()
+    else {
+        return error_page(shared, &PageError::UnknownIssuer(request.issuer.clone()));
+    };
+    let default_acs = app.reply_urls.first().cloned().unwrap_or_default();
+    let acs = match &request.acs_url {
+        Some(url) if app.reply_urls.contains(url) => url.clone(),
+        Some(url) if shared.profile == VendorProfile::GoogleWorkspace => {
+            // Google posts an error Response to the configured ACS (§4).
+            let status = Status {
+                code: s::STATUS_REQUESTER.into(),
+                sub_code: Some(s::STATUS_REQUEST_DENIED.into()),
+                message: Some(format!(
+                    "Invalid request, ACS Url in request {url} doesn't match configured ACS Url {default_acs}."
+                )),
+            };
+            return post_error(shared, &request, &default_acs, relay_state, status);
+        }
+        Some(url) => return error_page(shared, &PageError::ReplyUrlMismatch(url.clone())),
+        None => default_acs,
+    };
+    if let Some(format) = &request.name_id_format
+        && !shared.profile.accepts_name_id_format(format)
+    {
+        let status = Status {
+            code: s::STATUS_REQUESTER.into(),
+            sub_code: Some("urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy".into()),
+            message: Some(format!(
+                "AADSTS75016: NameIDPolicy format '{format}' is not supported."
+            )),
+        };
+        return post_error(shared, &request, &acs, relay_state, status);
+    }
+    if request.has_subject {
+        let status = Status {
+            code: s::STATUS_REQUESTER.into(),
+            sub_code: Some(s::STATUS_REQUEST_UNSUPPORTED.into()),
+            message: Some("AADSTS900236: The SAML authentication request property 'Subject' is not supported.".into()),
+        };
+        return post_error(shared, &request, &acs, relay_state, status);
+    }
+    // Who signs in: an IdP session (unless ForceAuthn), else the next queued login.
+    let session_user = if request.force_authn {
+        None
+    } else {
+        session_user(shared, headers)
+    };
+    let user = session_user.or_else(|| shared.runtime().next_logins.pop_front());
+    let Some(username) = user else {
+        if request.is_passive {
+            let status = Status {
+                code: s::STATUS_RESPONDER.into(),
+                sub_code: Some("urn:oasis:names:tc:SAML:2.0:status:NoPassive".into()),
+                message: None,
+            };
+            return post_error(shared, &request, &acs, relay_state, status);
+        }
+        return login_form(shared, request, acs, relay_state, None);
+    };
+    let Some(user) = find_user(shared, &username) else {
+        return error_page(
+            shared,
+            &PageError::Malformed(format!("no user {username} at this IdP")),
+        );
+    };
+    respond(shared, &app, &request, &acs, relay_state, &user)
+}
+
+fn find_user(shared: &Shared, username: &str) -> Option<IdpUser> {
+    shared
+        .config()
+        .users
+        .iter()
+        .find(|u| u.username.eq_ignore_ascii_case(username))
+        .cloned()
+}
+
+fn session_user(shared: &Shared, headers: &HeaderMap) -> Option<String> {
+    let token = session_token(shared, headers)?;
+    shared.runtime().sessions.get(&token).cloned()
+}
+
+fn login_form(
+    shared: &Shared,
+    request: AuthnRequestInfo,
+    acs: String,
+    relay_state: Option<String>,
+    error: Option<&str>,
+) -> Response {
+    let pending = shared.ids.new_id("p");
+    shared.runtime().pending.insert(
+        pending.clone(),
+        Pending {
+            request,
+            acs,
+            relay_state,
+        },
+    );
+    let error = error
+        .map(|m| {
+            format!(
+                "<p class=\"error\" data-code=\"invalid_credentials\">{}</p>\n",
+                xml::text(m)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in</title></head><body>\n\
+         <h1>Sign in to your account</h1>\n<p>Mock {} IdP</p>\n{error}\
+         <form method=\"post\" action=\"{}\">\n\
+         <input type=\"hidden\" name=\"pending\" value=\"{pending}\">\n\
+         <label>Username <input name=\"username\" autocomplete=\"username\"></label>\n\
+         <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\n\
+         <button type=\"submit\">Sign in</button>\n</form>\n</body></html>\n",
+        shared.profile.name(),
+        xml::attr(&shared.url("/login")),
+    );
+    Html(body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    pending: String,
+    username: String,
+    password: String,
+}
+
+async fn login_submit(State(shared): St, Form(form): Form<LoginForm>) -> Response {
+    let Some(pending) = shared.runtime().pending.remove(&form.pending) else {
+        return error_page(
+            &shared,
+            &PageError::Malformed(
+                "this sign-in has expired; start again from the application".into(),
+            ),
+        );
+    };
+    let user = find_user(&shared, &form.username).filter(|u| u.password == form.password);
+    let Some(user) = user else {
+        return login_form(
+            &shared,
+            pending.request,
+            pending.acs,
+            pending.relay_state,
+            Some("Your account or password is incorrect."),
+        );
+    };
+    let Some(app) = shared
+        .config()
+        .apps
+        .iter()
+        .find(|a| a.identifier == pending.request.issuer)
+        .cloned()
+    else {
+        return error_page(
+            &shared,
+            &PageError::UnknownIssuer(pending.request.issuer.clone()),
+        );
+    };
+    respond(
+        &shared,
+        &app,
+        &pending.request,
+        &pending.acs,
+        pending.relay_state,
+        &user,
+    )
+}
+
+/// Builds the success Response for `user` (with the next fault, if one is queued), opens an IdP
+/// session, and answers with the auto-submitting form to the ACS.
+fn respond(
+    shared: &Shared,
+    app: &RegisteredApp,
+    request: &AuthnRequestInfo,
+    acs: &str,
+    relay_state: Option<String>,
+    user: &IdpUser,
+) -> Response {
+    let fault = shared.runtime().faults.pop_front();
+    let profile = shared.profile;
+    let now = shared.clock.now();
+    let (before, after, confirm_after) = profile.validity();
+    let issuer = Issuer {
+        value: profile.entity_id(&shared.tenant),
+        format: profile.issuer_format(),
+    };
+    let assertion_id = shared.ids.new_id("_");
+    let mut response = SamlResponse {
+        id: shared.ids.new_id("_"),
+        issue_instant: now,
+        destination: Some(acs.to_owned()),
+        in_response_to: Some(request.id.clone()),
+        issuer: issuer.clone(),
+        status: Status::success(),
+        assertion: Some(Assertion {
+            id: assertion_id.clone(),
+            issue_instant: now,
+            issuer,
+            name_id: Some(NameId {
+                value: user.email.clone(),
+                format: Some(
+                    request
+                        .name_id_format
+                        .clone()
+                        .unwrap_or_else(|| s::NAMEID_EMAIL.to_owned()),
+                ),
+            }),
+            confirmation: Confirmation {
+                in_response_to: Some(request.id.clone()),
+                not_on_or_after: Some(now + confirm_after),
+                recipient: Some(acs.to_owned()),
+            },
+            conditions: Conditions {
+                not_before: Some(now - before),
+                not_on_or_after: Some(now + after),
+                audiences: vec![app.identifier.clone()],
+            },
+            attributes: profile.attributes(&shared.tenant, user),
+            authn: AuthnStatement {
+                instant: now,
+                session_index: Some(assertion_id),
+                class_ref: profile.authn_context().to_owned(),
+            },
+        }),
+    };
+    let mut signing = app.signing.unwrap_or_else(|| profile.default_signing());
+    let mut key = shared.key.clone();
+    if let Some(fault) = fault {
+        apply_fault(fault, &mut response, &mut signing, &mut key, now);
+    }
+    let text = match response.to_xml(&profile.style(), signing, &key) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(%e, "signing a Response");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "signing failed").into_response();
+        }
+    };
+    let token = shared.ids.new_id("idp");
+    shared
+        .runtime()
+        .sessions
+        .insert(token.clone(), user.username.clone());
+    let mut out = send_post(shared, acs, &text, relay_state);
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax",
+        shared.cookie_name()
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        out.headers_mut().append(header::SET_COOKIE, v);
+    }
+    out
+}
+
+fn apply_fault(
+    fault: Fault,
+    r: &mut SamlResponse,
+    signing: &mut Signing,
+    key: &mut protocol::keys::SigningKey,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let elsewhere = "https://sp.elsewhere.example/saml/acs".to_owned();
+    match fault {
+        Fault::Expired => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.conditions.not_before = Some(now - Duration::hours(2));
+                a.conditions.not_on_or_after = Some(now - Duration::hours(1));
+                a.confirmation.not_on_or_after = Some(now - Duration::hours(1));
+            }
+        }
+        Fault::NotYetValid => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.conditions.not_before = Some(now + Duration::hours(1));
+            }
+        }
+        Fault::WrongAudience => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.conditions.audiences = vec!["https://sp.elsewhere.example/".into()];
+            }
+        }
+        Fault::WrongIssuer => {
+            let other =
+                Issuer::new("https://sts.windows.net/00000000-0000-0000-0000-000000000000/");
+            r.issuer = other.clone();
+            if let Some(a) = r.assertion.as_mut() {
+                a.issuer = other;
+            }
+        }
+        Fault::WrongDestination => r.destination = Some(elsewhere),
+        Fault::WrongRecipient => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.confirmation.recipient = Some(elsewhere);
+            }
+        }
+        Fault::WrongInResponseTo => {
+            r.in_response_to = Some("id-never-sent".into());
+            if let Some(a) = r.assertion.as_mut() {
+                a.confirmation.in_response_to = Some("id-never-sent".into());
+            }
+        }
+        Fault::Unsigned => *signing = Signing::Unsigned,
+        Fault::UntrustedKey => *key = Fixture::IdpUntrusted.signing_key(),
+        Fault::StatusRequester | Fault::StatusResponder => {
+            r.assertion = None;
+            r.status = Status {
+                code: if fault == Fault::StatusRequester {
+                    s::STATUS_REQUESTER
+                } else {
+                    s::STATUS_RESPONDER
+                }
+                .into(),
+                sub_code: Some(s::STATUS_AUTHN_FAILED.into()),
+                message: Some("The user could not be authenticated.".into()),
+            };
+        }
+        Fault::MissingNameId => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.name_id = None;
+            }
+        }
+        Fault::NameIdPersistent => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.name_id = Some(NameId {
+                    value: "AAAAAAAAAAAAAAAAAAAAAFzXYOvPqXvnpAAnHqvVN5o".into(),
+                    format: Some(s::NAMEID_PERSISTENT.into()),
+                });
+            }
+        }
+    }
+}
+
+/// Posts an error Response (no assertion, unsigned, as Entra's documented sample) to the SP.
+fn post_error(
+    shared: &Shared,
+    request: &AuthnRequestInfo,
+    acs: &str,
+    relay_state: Option<String>,
+    status: Status,
+) -> Response {
+    let response = SamlResponse {
+        id: shared.ids.new_id("_"),
+        issue_instant: shared.clock.now(),
+        destination: Some(acs.to_owned()),
+        in_response_to: Some(request.id.clone()),
+        issuer: Issuer {
+            value: shared.profile.entity_id(&shared.tenant),
+            format: shared.profile.issuer_format(),
+        },
+        status,
+        assertion: None,
+    };
+    match response.to_xml(&shared.profile.style(), Signing::Unsigned, &shared.key) {
+        Ok(text) => send_post(shared, acs, &text, relay_state),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn send_post(shared: &Shared, to: &str, text: &str, relay_state: Option<String>) -> Response {
+    shared.log(LoggedMessage {
+        direction: Direction::Sent,
+        binding: "post",
+        kind: root_name(text).unwrap_or_default(),
+        xml: text.to_owned(),
+        relay_state: relay_state.clone(),
+        destination: Some(to.to_owned()),
+    });
+    Html(saml_post::form(
+        to,
+        MessageKind::Response,
+        text,
+        relay_state.as_deref(),
+    ))
+    .into_response()
+}
+
+// ---------------------------------------------------------------- single logout
+
+async fn slo_redirect(
+    State(shared): St,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let received = match redirect::parse_query(&query.unwrap_or_default()) {
+        Ok(r) if r.kind == MessageKind::Request => r,
+        Ok(_) => {
+            return error_page(
+                &shared,
+                &PageError::Malformed("expected a LogoutRequest".into()),
+            );
+        }
+        Err(redirect::BindingError::MissingMessage) => {
+            return error_page(&shared, &PageError::MissingRequest);
+        }
+        Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
+    };
+    shared.log(LoggedMessage {
+        direction: Direction::Received,
+        binding: "redirect",
+        kind: root_name(&received.xml).unwrap_or_default(),
+        xml: received.xml.clone(),
+        relay_state: received.relay_state.clone(),
+        destination: None,
+    });
+    handle_logout(&shared, &headers, &received.xml, received.relay_state)
+}
+
+/// LogoutRequest (§3.6): ID, Version, IssueInstant and a registered Issuer are checked; NameID
+/// must be present but is not evaluated. The browser's IdP session ends and a LogoutResponse
+/// goes to the app's registered logout URL.
+fn handle_logout(
+    shared: &Shared,
+    headers: &HeaderMap,
+    text: &str,
+    relay_state: Option<String>,
+) -> Response {
+    let doc = match xml::parse(text) {
+        Ok(d) => d,
+        Err(e) => return error_page(shared, &PageError::Malformed(e.to_string())),
+    };
+    let root = doc.root_element();
+    let id = root.attribute("ID").unwrap_or_default();
+    if root.tag_name().namespace() != Some(s::NS_PROTOCOL)
+        || root.tag_name().name() != "LogoutRequest"
+        || id.is_empty()
+        || id.starts_with(|c: char| c.is_ascii_digit())
+        || root.attribute("Version") != Some("2.0")
+        || root
+            .attribute("IssueInstant")
+            .and_then(s::parse_instant)
+            .is_none()
+    {
+        return error_page(
+            shared,
+            &PageError::Malformed("not a valid LogoutRequest".into()),
+        );
+    }
+    let elem = |ns: &str, name: &str| {
+        root.children().find(|c| {
+            c.is_element() && c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name
+        })
+    };
+    let issuer = elem(s::NS_ASSERTION, "Issuer")
+        .and_then(|n| n.text())
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if elem(s::NS_ASSERTION, "NameID").is_none() {
+        return error_page(
+            shared,
+            &PageError::Malformed("a LogoutRequest needs a NameID".into()),
+        );
+    }
+    let Some(app) = shared
+        .config()
+        .apps
+        .iter()
+        .find(|a| a.identifier == issuer)
+        .cloned()
+    else {
+        return error_page(shared, &PageError::UnknownIssuer(issuer));
+    };
+    let Some(logout_url) = app.logout_url.clone() else {
+        return error_page(shared, &PageError::LogoutUnavailable);
+    };
+    if let Some(token) = session_token(shared, headers) {
+        shared.runtime().sessions.remove(&token);
+    }
+    let response = LogoutResponse {
+        id: shared.ids.new_id("_"),
+        issue_instant: shared.clock.now(),
+        destination: Some(logout_url.clone()),
+        in_response_to: id.to_owned(),
+        issuer: Issuer::new(shared.profile.logout_issuer(&shared.tenant)),
+        status: Status::success(),
+    };
+    let text = response.to_xml(&shared.profile.style());
+    let clear = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        shared.cookie_name()
+    );
+    let mut out = if shared.profile == VendorProfile::Okta {
+        // Okta posts the LogoutResponse (§4).
+        send_post(shared, &logout_url, &text, relay_state)
+    } else {
+        let query = match redirect::query(MessageKind::Response, &text, relay_state.as_deref()) {
+            Ok(q) => q,
+            Err(e) => return error_page(shared, &PageError::Malformed(e.to_string())),
+        };
+        let sep = if logout_url.contains('?') { '&' } else { '?' };
+        let target = format!("{logout_url}{sep}{query}");
+        shared.log(LoggedMessage {
+            direction: Direction::Sent,
+            binding: "redirect",
+            kind: "LogoutResponse".into(),
+            xml: text,
+            relay_state,
+            destination: Some(logout_url),
+        });
+        Redirect::to(&target).into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        out.headers_mut().append(header::SET_COOKIE, v);
+    }
+    out
+}
+
+fn session_token(shared: &Shared, headers: &HeaderMap) -> Option<String> {
+    let name = shared.cookie_name();
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+// ---------------------------------------------------------------- metadata
+
+async fn metadata(State(shared): St) -> Response {
+    let md = IdpMetadata {
+        entity_id: shared.profile.entity_id(&shared.tenant),
+        sso_url: shared.sso_url(),
+        slo_url: shared
+            .profile
+            .slo_path(&shared.tenant)
+            .map(|p| shared.url(&p)),
+        signing_cert: shared.key.certificate(),
+        name_id_formats: Vec::new(),
+    };
+    (
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        md.to_xml(),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------- control API
+
+fn control_error(code: &str, message: String) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NextLogin {
+    username: String,
+}
+
+async fn control_next_login(State(shared): St, Json(body): Json<NextLogin>) -> Response {
+    if find_user(&shared, &body.username).is_none() {
+        return control_error(
+            "unknown_user",
+            format!("no user {} at this IdP", body.username),
+        );
+    }
+    shared.runtime().next_logins.push_back(body.username);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultBody {
+    fault: String,
+}
+
+async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Response {
+    match Fault::parse(&body.fault) {
+        Some(f) => {
+            shared.runtime().faults.push_back(f);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => control_error("unknown_fault", format!("no fault named {:?}", body.fault)),
+    }
+}
+
+async fn control_messages(State(shared): St) -> Response {
+    Json(json!({ "messages": shared.runtime().log.clone() })).into_response()
+}
+
+async fn control_user(State(shared): St, Json(user): Json<IdpUser>) -> Response {
+    shared.config().users.push(user);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppBody {
+    identifier: String,
+    reply_urls: Vec<String>,
+    logout_url: Option<String>,
+    signing: Option<String>,
+}
+
+async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
+    let signing = match body.signing.as_deref().map(parse_signing) {
+        Some(None) => {
+            return control_error(
+                "unknown_signing",
+                "signing must be assertion, response, both or unsigned".into(),
+            );
+        }
+        Some(Some(s)) => Some(s),
+        None => None,
+    };
+    let app = RegisteredApp {
+        identifier: body.identifier,
+        reply_urls: body.reply_urls,
+        logout_url: body.logout_url,
+        signing,
+    };
+    let mut config = shared.config();
+    config.apps.retain(|a| a.identifier != app.identifier);
+    config.apps.push(app);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn control_clear_sessions(State(shared): St) -> Response {
+    shared.runtime().sessions.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(attrs: &str, body: &str) -> String {
+        format!(
+            "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" {attrs}><saml:Issuer>https://sp.example/</saml:Issuer>{body}</samlp:AuthnRequest>"
+        )
+    }
+
+    #[test]
+    fn authn_requests_are_read_as_entra_reads_them() {
+        let ok = request(
+            "ID=\"id1\" Version=\"2.0\" IssueInstant=\"2026-01-05T09:00:00Z\" ForceAuthn=\"true\" AssertionConsumerServiceURL=\"https://sp.example/acs\"",
+            "<samlp:NameIDPolicy Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\"/>",
+        );
+        let info = parse_authn_request(&ok).unwrap();
+        assert_eq!(info.issuer, "https://sp.example/");
+        assert!(info.force_authn && !info.is_passive && !info.has_subject);
+        assert_eq!(info.acs_url.as_deref(), Some("https://sp.example/acs"));
+        for bad in [
+            request(
+                "ID=\"1abc\" Version=\"2.0\" IssueInstant=\"2026-01-05T09:00:00Z\"",
+                "",
+            ),
+            request(
+                "ID=\"id1\" Version=\"1.1\" IssueInstant=\"2026-01-05T09:00:00Z\"",
+                "",
+            ),
+            request(
+                "ID=\"id1\" Version=\"2.0\" IssueInstant=\"2026-01-05T09:00:00+02:00\"",
+                "",
+            ),
+            "<x/>".to_owned(),
+        ] {
+            assert!(
+                matches!(parse_authn_request(&bad), Err(PageError::Malformed(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn page_errors_carry_entra_codes_in_the_entra_profile() {
+        assert_eq!(
+            PageError::UnknownIssuer("x".into()).code(VendorProfile::EntraId),
+            "AADSTS700016"
+        );
+        assert_eq!(
+            PageError::ReplyUrlMismatch("x".into()).code(VendorProfile::EntraId),
+            "AADSTS50011"
+        );
+        assert_eq!(
+            PageError::MissingRequest.code(VendorProfile::EntraId),
+            "AADSTS750054"
+        );
+        assert_eq!(
+            PageError::UnknownIssuer("x".into()).code(VendorProfile::Okta),
+            "unknown_issuer"
+        );
+    }
+}

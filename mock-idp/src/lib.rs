@@ -1,0 +1,275 @@
+//! A mock SAML 2.0 identity provider that behaves as Microsoft Entra ID (default), Okta or Google
+//! Workspace (protocols.md §3-4), for SP-initiated Web Browser SSO and single logout.
+//!
+//! It works embedded and standalone (ARCHITECTURE.md example 2): [`MockIdp::start`] serves it on
+//! `127.0.0.1:0` inside a test, with URL helpers and per-test control (enqueue who logs in next,
+//! enqueue a named [`Fault`] for the next Response, read the [`LoggedMessage`] log); the binary
+//! serves the same thing on a fixed port, with the same powers over an HTTP control API.
+//!
+//! Strict by default: an AuthnRequest is checked as the chosen vendor checks it, and every
+//! Response is correct and signed as the vendor signs. Faults are explicit and one-shot.
+
+pub mod config;
+pub mod faults;
+mod handlers;
+pub mod profile;
+
+pub use config::{IdpConfig, IdpUser, RegisteredApp};
+pub use faults::Fault;
+pub use profile::VendorProfile;
+
+use anyhow::Context;
+use protocol::keys::{Certificate, SigningKey};
+use protocol::{Clock, IdGenerator};
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+
+/// Which way a logged message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Received,
+    Sent,
+}
+
+/// One SAML message the IdP received or sent, decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedMessage {
+    pub direction: Direction,
+    /// `redirect` or `post`.
+    pub binding: &'static str,
+    /// Root element's local name: `AuthnRequest`, `Response`, `LogoutRequest`, ...
+    pub kind: String,
+    pub xml: String,
+    pub relay_state: Option<String>,
+    /// Where a sent message went.
+    pub destination: Option<String>,
+}
+
+/// An AuthnRequest waiting for a person to fill in the login form.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub request: handlers::AuthnRequestInfo,
+    pub acs: String,
+    pub relay_state: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Runtime {
+    pub next_logins: VecDeque<String>,
+    pub faults: VecDeque<Fault>,
+    /// IdP session token -> username.
+    pub sessions: HashMap<String, String>,
+    pub pending: HashMap<String, Pending>,
+    pub log: Vec<LoggedMessage>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: Mutex<IdpConfig>,
+    pub profile: VendorProfile,
+    pub tenant: String,
+    pub key: SigningKey,
+    pub base_url: String,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub runtime: Mutex<Runtime>,
+}
+
+impl Shared {
+    pub fn runtime(&self) -> MutexGuard<'_, Runtime> {
+        self.runtime.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn config(&self) -> MutexGuard<'_, IdpConfig> {
+        self.config.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn log(&self, message: LoggedMessage) {
+        self.runtime().log.push(message);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn sso_url(&self) -> String {
+        let mut url = self.url(&self.profile.sso_path(&self.tenant));
+        if let Some(q) = self.profile.sso_query(&self.tenant) {
+            url.push('?');
+            url.push_str(&q);
+        }
+        url
+    }
+
+    /// Name of the IdP's session cookie; unique per IdP so several on one host never collide
+    /// (browsers do not separate cookies by port).
+    pub fn cookie_name(&self) -> String {
+        let tenant: String = self
+            .tenant
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        format!("MOCKIDP_{}_{tenant}", self.profile.name().replace('-', "_"))
+    }
+}
+
+/// A running mock IdP.
+#[derive(Debug)]
+pub struct MockIdp {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockIdp {
+    /// Serves the IdP on `127.0.0.1:0`, signing with the profile's fixture key.
+    pub async fn start(
+        config: IdpConfig,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> anyhow::Result<Self> {
+        Self::start_on("127.0.0.1:0".parse()?, None, config, clock, ids).await
+    }
+
+    /// Serves the IdP on `addr`. `public_url` is how browsers reach it (defaults to
+    /// `http://<bound address>`).
+    pub async fn start_on(
+        addr: SocketAddr,
+        public_url: Option<String>,
+        config: IdpConfig,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the mock IdP on {addr}"))?;
+        let bound = listener.local_addr()?;
+        let profile = config.profile;
+        let shared = Arc::new(Shared {
+            profile,
+            tenant: config.tenant.clone(),
+            key: profile.fixture().signing_key(),
+            base_url: public_url
+                .unwrap_or_else(|| format!("http://{bound}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            config: Mutex::new(config),
+            clock,
+            ids,
+            runtime: Mutex::new(Runtime::default()),
+        });
+        let router = handlers::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::error!(%e, "mock IdP stopped");
+            }
+        });
+        Ok(Self {
+            addr: bound,
+            shared,
+            shutdown: Some(tx),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn profile(&self) -> VendorProfile {
+        self.shared.profile
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The IdP's entity ID (its Responses' Issuer).
+    pub fn entity_id(&self) -> String {
+        self.shared.profile.entity_id(&self.shared.tenant)
+    }
+
+    /// The Login URL (SSO, both bindings).
+    pub fn sso_url(&self) -> String {
+        self.shared.sso_url()
+    }
+
+    /// The Logout URL; `None` for Google Workspace.
+    pub fn slo_url(&self) -> Option<String> {
+        self.shared
+            .profile
+            .slo_path(&self.shared.tenant)
+            .map(|p| self.shared.url(&p))
+    }
+
+    pub fn metadata_url(&self) -> String {
+        self.shared
+            .url(&self.shared.profile.metadata_path(&self.shared.tenant))
+    }
+
+    /// The signing certificate, as an SP is configured with it.
+    pub fn certificate(&self) -> Certificate {
+        self.shared.key.certificate()
+    }
+
+    /// The next login (from any browser without an IdP session) is this user's, with no form.
+    pub fn enqueue_login(&self, username: &str) {
+        self.shared
+            .runtime()
+            .next_logins
+            .push_back(username.to_owned());
+    }
+
+    /// The next Response carries this fault.
+    pub fn enqueue_fault(&self, fault: Fault) {
+        self.shared.runtime().faults.push_back(fault);
+    }
+
+    pub fn add_user(&self, user: IdpUser) {
+        self.shared.config().users.push(user);
+    }
+
+    pub fn add_app(&self, app: RegisteredApp) {
+        self.shared.config().apps.push(app);
+    }
+
+    /// Changes a registered app (by identifier); false if there is none.
+    pub fn update_app(&self, identifier: &str, change: impl FnOnce(&mut RegisteredApp)) -> bool {
+        let mut config = self.shared.config();
+        match config.apps.iter_mut().find(|a| a.identifier == identifier) {
+            Some(app) => {
+                change(app);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every message received and sent so far, in order.
+    pub fn received(&self) -> Vec<LoggedMessage> {
+        self.shared.runtime().log.clone()
+    }
+
+    /// Forgets every IdP session, as if each user had signed out at the IdP.
+    pub fn clear_sessions(&self) {
+        self.shared.runtime().sessions.clear();
+    }
+}
+
+impl Drop for MockIdp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

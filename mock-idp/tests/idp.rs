@@ -1,0 +1,347 @@
+//! The mock IdP over real HTTP: a correct flow per profile, session reuse, refusals on its own
+//! page and posted back, faults, single logout, and the message log.
+
+use chrono::{TimeZone, Utc};
+use mock_idp::{Fault, IdpConfig, IdpUser, MockIdp, RegisteredApp, VendorProfile};
+use protocol::saml::messages::{AuthnRequest, LogoutRequest, NameId, Style};
+use protocol::saml::redirect::{self, MessageKind};
+use protocol::saml::{self as s, post, sign, xml};
+use protocol::{FixedClock, SequentialIds};
+use std::sync::Arc;
+
+const SP: &str = "https://live.runmyprocess.com/112501524864919680";
+const ACS: &str = "http://127.0.0.1:9/live/112501524864919680/saml/acs";
+const SLO: &str = "http://127.0.0.1:9/live/112501524864919680/saml/slo";
+
+async fn idp(profile: VendorProfile) -> MockIdp {
+    let mut app = RegisteredApp::new(SP, ACS);
+    app.logout_url = Some(SLO.into());
+    let config = IdpConfig {
+        profile,
+        tenant: "0b6f4a8c".into(),
+        apps: vec![app],
+        users: vec![IdpUser::b_simon()],
+    };
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ));
+    MockIdp::start(config, clock, Arc::new(SequentialIds::new()))
+        .await
+        .unwrap()
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn authn_request(idp: &MockIdp, id: &str, acs: &str) -> String {
+    AuthnRequest {
+        id: id.into(),
+        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+        destination: idp.sso_url(),
+        acs_url: acs.into(),
+        issuer: SP.into(),
+        name_id_format: Some(s::NAMEID_EMAIL.into()),
+        force_authn: false,
+    }
+    .to_xml(&Style::SAMLP)
+}
+
+async fn send(client: &reqwest::Client, idp: &MockIdp, request_xml: &str) -> (u16, String) {
+    let q = redirect::query(
+        MessageKind::Request,
+        request_xml,
+        Some("/live/112501524864919680"),
+    )
+    .unwrap();
+    let sep = if idp.sso_url().contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let r = client
+        .get(format!("{}{sep}{q}", idp.sso_url()))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The SAMLResponse carried by an auto-submitting form.
+fn posted_response(html: &str) -> String {
+    let value = html
+        .split("name=\"SAMLResponse\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a SAMLResponse form");
+    post::decode(value).unwrap()
+}
+
+#[tokio::test]
+async fn each_profile_answers_a_queued_login_with_a_response_signed_as_the_vendor_signs() {
+    for (profile, signed) in [
+        (VendorProfile::EntraId, vec!["Assertion"]),
+        (VendorProfile::Okta, vec!["Response", "Assertion"]),
+        (VendorProfile::GoogleWorkspace, vec!["Assertion"]),
+    ] {
+        let idp = idp(profile).await;
+        idp.enqueue_login("B.Simon@contoso.com");
+        let (status, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("name=\"RelayState\" value=\"/live/112501524864919680\""),
+            "{html}"
+        );
+        let response = posted_response(&html);
+        let (elements, _) = sign::verify(&response, &idp.certificate()).unwrap();
+        let names: Vec<_> = elements.into_iter().map(|e| e.element).collect();
+        assert_eq!(names, signed, "{profile:?}");
+        let doc = xml::parse(&response).unwrap();
+        let issuer = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "Issuer")
+            .unwrap()
+            .text()
+            .unwrap();
+        assert_eq!(issuer, idp.entity_id());
+        assert!(response.contains("InResponseTo=\"id0001\""));
+        assert!(response.contains(">B.Simon@contoso.com</"));
+    }
+}
+
+#[tokio::test]
+async fn a_browser_with_an_idp_session_is_not_asked_again() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let client = browser();
+    idp.enqueue_login("B.Simon@contoso.com");
+    let (_, first) = send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
+    assert!(first.contains("SAMLResponse"));
+    // Nothing queued: the IdP session cookie alone signs B.Simon in.
+    let (_, second) = send(&client, &idp, &authn_request(&idp, "id0002", ACS)).await;
+    assert!(posted_response(&second).contains("InResponseTo=\"id0002\""));
+    // Another browser gets the login form.
+    let (_, other) = send(&browser(), &idp, &authn_request(&idp, "id0003", ACS)).await;
+    assert!(other.contains("Sign in to your account"), "{other}");
+}
+
+#[tokio::test]
+async fn the_login_form_signs_a_person_in() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let client = browser();
+    let (_, page) = send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
+    let pending = page
+        .split("name=\"pending\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let wrong = client
+        .post(format!("{}/login", idp.base_url()))
+        .form(&[
+            ("pending", pending.as_str()),
+            ("username", "B.Simon@contoso.com"),
+            ("password", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(wrong.contains("data-code=\"invalid_credentials\""));
+    let pending = wrong
+        .split("name=\"pending\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let ok = client
+        .post(format!("{}/login", idp.base_url()))
+        .form(&[
+            ("pending", pending.as_str()),
+            ("username", "b.simon@contoso.com"),
+            ("password", "BSimon-Idp-2026"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(posted_response(&ok).contains("InResponseTo=\"id0001\""));
+}
+
+#[tokio::test]
+async fn entra_shows_who_is_asking_errors_on_its_page() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let client = browser();
+    let unknown = authn_request(&idp, "id0001", ACS).replace(SP, "https://unknown.example/");
+    let (status, page) = send(&client, &idp, &unknown).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("data-code=\"AADSTS700016\""), "{page}");
+    let (_, page) = send(
+        &client,
+        &idp,
+        &authn_request(&idp, "id0001", "https://evil.example/acs"),
+    )
+    .await;
+    assert!(page.contains("data-code=\"AADSTS50011\""), "{page}");
+    let (_, page) = send(&client, &idp, &authn_request(&idp, "1d0001", ACS)).await;
+    assert!(page.contains("data-code=\"AADSTS75005\""), "{page}");
+    let r = client
+        .get(idp.sso_url())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(r.contains("data-code=\"AADSTS750054\""));
+}
+
+#[tokio::test]
+async fn google_posts_an_acs_mismatch_back_as_request_denied() {
+    let idp = idp(VendorProfile::GoogleWorkspace).await;
+    let (_, html) = send(
+        &browser(),
+        &idp,
+        &authn_request(&idp, "id0001", "https://evil.example/acs"),
+    )
+    .await;
+    let response = posted_response(&html);
+    assert!(response.contains(s::STATUS_REQUEST_DENIED));
+    assert!(html.contains(&format!("action=\"{ACS}\"")));
+}
+
+#[tokio::test]
+async fn faults_apply_once_and_are_precise() {
+    let idp = idp(VendorProfile::EntraId).await;
+    idp.enqueue_fault(Fault::WrongAudience);
+    idp.enqueue_login("B.Simon@contoso.com");
+    idp.enqueue_login("B.Simon@contoso.com");
+    let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
+    let faulty = posted_response(&html);
+    assert!(faulty.contains("<Audience>https://sp.elsewhere.example/</Audience>"));
+    sign::verify(&faulty, &idp.certificate()).unwrap();
+    let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0002", ACS)).await;
+    assert!(posted_response(&html).contains(&format!("<Audience>{SP}</Audience>")));
+
+    idp.enqueue_fault(Fault::UntrustedKey);
+    idp.enqueue_login("B.Simon@contoso.com");
+    let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0003", ACS)).await;
+    assert_eq!(
+        sign::verify(&posted_response(&html), &idp.certificate()).unwrap_err(),
+        sign::SignError::InvalidSignature
+    );
+}
+
+#[tokio::test]
+async fn entra_single_logout_answers_with_its_login_microsoftonline_issuer() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let client = browser();
+    idp.enqueue_login("B.Simon@contoso.com");
+    send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
+    let logout = LogoutRequest {
+        id: "id0002".into(),
+        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
+        destination: idp.slo_url().unwrap(),
+        issuer: SP.into(),
+        name_id: NameId {
+            value: "B.Simon@contoso.com".into(),
+            format: Some(s::NAMEID_EMAIL.into()),
+        },
+        session_index: None,
+    }
+    .to_xml(&Style::SAMLP);
+    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
+    let r = client
+        .get(format!("{}?{q}", idp.slo_url().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&format!("{SLO}?SAMLResponse=")));
+    let got = redirect::parse_query(location.split_once('?').unwrap().1).unwrap();
+    assert!(got.xml.contains("InResponseTo=\"id0002\""));
+    assert!(
+        got.xml
+            .contains(">https://login.microsoftonline.com/0b6f4a8c/</Issuer>")
+    );
+    // The IdP session is gone: the next AuthnRequest gets the login form.
+    let (_, page) = send(&client, &idp, &authn_request(&idp, "id0003", ACS)).await;
+    assert!(page.contains("Sign in to your account"));
+    let kinds: Vec<_> = idp.received().into_iter().map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "AuthnRequest",
+            "Response",
+            "LogoutRequest",
+            "LogoutResponse",
+            "AuthnRequest"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_control_api_has_the_same_powers() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let c = reqwest::Client::new();
+    let base = idp.base_url().to_owned();
+    let r = c
+        .post(format!("{base}/control/faults"))
+        .json(&serde_json::json!({"fault": "nonsense"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let r = c
+        .post(format!("{base}/control/faults"))
+        .json(&serde_json::json!({"fault": "unsigned"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let r = c
+        .post(format!("{base}/control/next-login"))
+        .json(&serde_json::json!({"username": "B.Simon@contoso.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
+    assert!(
+        sign::verify(&posted_response(&html), &idp.certificate())
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let log: serde_json::Value = c
+        .get(format!("{base}/control/messages"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["messages"][1]["kind"], "Response");
+    assert_eq!(log["messages"][1]["direction"], "sent");
+    let md = c
+        .get(idp.metadata_url())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(md.contains(&format!("entityID=\"{}\"", idp.entity_id())));
+}
