@@ -37,13 +37,18 @@ impl Stack {
         let store = Store::open(&dir.path().join("sp.sqlite3"))
             .map_err(|e| anyhow::anyhow!("opening the SP store: {e}"))?;
         let clock = Arc::new(FixedClock::new(epoch()));
+        let listener = bind("127.0.0.1:0".parse()?).await?;
+        let sp_addr = listener.local_addr()?;
+        let mut settings = Settings::new(format!("http://{sp_addr}"));
+        // Long enough for a loopback call, short enough that a "slow API" scenario stays quick.
+        settings.composite_timeout = std::time::Duration::from_millis(500);
         let state = AppState::new(
             store,
             clock.clone(),
             Arc::new(SequentialIds::new()),
-            Settings::default(),
+            settings,
         );
-        let (sp_addr, shutdown) = serve(state.clone(), "127.0.0.1:0".parse()?).await?;
+        let shutdown = spawn(listener, state.clone());
         Ok(Self {
             sp_addr,
             state,
@@ -60,6 +65,19 @@ impl Stack {
 
     pub fn store(&self) -> &Store {
         self.state.store()
+    }
+
+    /// The SP's state, for waiting on background work (composite-API calls).
+    pub fn sp_state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Starts a mock IdP sharing the stack's clock, so validity windows agree on both sides.
+    pub async fn start_idp(
+        &self,
+        config: mock_idp::IdpConfig,
+    ) -> anyhow::Result<mock_idp::MockIdp> {
+        mock_idp::MockIdp::start(config, self.clock.clone(), Arc::new(SequentialIds::new())).await
     }
 
     pub fn clock(&self) -> &FixedClock {
@@ -93,15 +111,15 @@ impl Drop for Stack {
     }
 }
 
-/// Binds `addr`, then serves the SP on it until the returned sender fires or is dropped.
-pub async fn serve(
-    state: AppState,
-    addr: SocketAddr,
-) -> anyhow::Result<(SocketAddr, oneshot::Sender<()>)> {
-    let listener = tokio::net::TcpListener::bind(addr)
+/// Binds `addr`; the address answers as soon as this returns.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("binding {addr}"))?;
-    let bound = listener.local_addr()?;
+        .with_context(|| format!("binding {addr}"))
+}
+
+/// Serves the SP on `listener` until the returned sender fires or is dropped.
+pub fn spawn(listener: tokio::net::TcpListener, state: AppState) -> oneshot::Sender<()> {
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let shutdown = async {
@@ -114,5 +132,5 @@ pub async fn serve(
             tracing::error!(%e, "SP server stopped");
         }
     });
-    Ok((bound, tx))
+    tx
 }

@@ -2,12 +2,18 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use mock_idp::{IdpConfig, IdpUser, MockIdp, RegisteredApp, VendorProfile};
 use protocol::{RandomIds, SystemClock};
+use reference_sp::domain::{AuthMethod, ExecutionMode};
+use reference_sp::saml::SamlConfig;
 use reference_sp::seed::{self, Seed, SeedOutcome};
 use reference_sp::{AppState, Settings, Store};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// The mock IdP's tenant in the demo.
+const DEMO_TENANT: &str = "0b6f4a8c-2d1e-4c1a-9a7b-5f3e2d1c0b9a";
 
 /// The embedded demo seed; `--config` replaces it.
 const DEMO_SEED: &str = include_str!("../demo.toml");
@@ -29,6 +35,9 @@ enum Command {
         /// Port of the reference SP.
         #[arg(long, env = "HARNESS_SP_PORT", default_value_t = 8080)]
         sp_port: u16,
+        /// Port of the mock SAML IdP (Entra ID profile).
+        #[arg(long, env = "HARNESS_IDP_PORT", default_value_t = 8081)]
+        idp_port: u16,
         /// Folder for the SP's SQLite store; kept across restarts.
         #[arg(long, env = "HARNESS_DATA_DIR", default_value = "target/harness-demo")]
         data_dir: PathBuf,
@@ -49,15 +58,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Up {
             host,
             sp_port,
+            idp_port,
             data_dir,
             config,
-        } => up(host, sp_port, data_dir, config).await,
+        } => up(host, sp_port, idp_port, data_dir, config).await,
     }
 }
 
 async fn up(
     host: IpAddr,
     sp_port: u16,
+    idp_port: u16,
     data_dir: PathBuf,
     config: Option<PathBuf>,
 ) -> anyhow::Result<()> {
@@ -73,26 +84,88 @@ async fn up(
     let store = Store::open(&db).map_err(|e| anyhow::anyhow!("opening {}: {e}", db.display()))?;
     let outcomes = seed::apply(&store, &seed, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
 
-    let state = AppState::new(
-        store,
+    let listener = harness::bind(SocketAddr::new(host, sp_port)).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let settings = Settings::new(base.clone());
+
+    // The mock IdP, in the Entra ID profile, with every seeded account registered as an app and
+    // its users as directory users; LIVE of each newly seeded account signs in through it.
+    let mut idp_config = IdpConfig {
+        profile: VendorProfile::EntraId,
+        tenant: DEMO_TENANT.into(),
+        apps: Vec::new(),
+        users: Vec::new(),
+    };
+    for account in &seed.accounts {
+        let mut app = RegisteredApp::new(
+            format!("{base}/live/{}", account.id),
+            format!("{base}/live/{}/saml/acs?P_mode=LIVE", account.id),
+        );
+        app.logout_url = Some(format!("{base}/live/{}/saml/slo?P_mode=LIVE", account.id));
+        idp_config.apps.push(app);
+        for user in &account.users {
+            idp_config.users.push(IdpUser {
+                username: user.email.clone(),
+                password: user.password.clone().unwrap_or_default(),
+                email: user.email.clone(),
+                display_name: user.name.clone(),
+                given_name: String::new(),
+                surname: String::new(),
+                object_id: format!("demo-{}", user.email.to_ascii_lowercase()),
+                roles: Vec::new(),
+            });
+        }
+    }
+    let idp = MockIdp::start_on(
+        SocketAddr::new(host, idp_port),
+        None,
+        idp_config,
         Arc::new(SystemClock),
         Arc::new(RandomIds),
-        Settings::default(),
-    );
-    let (addr, _shutdown) = harness::serve(state, SocketAddr::new(host, sp_port)).await?;
-    let base = format!("http://{addr}");
+    )
+    .await?;
+    for (account, outcome) in seed.accounts.iter().zip(&outcomes) {
+        if let SeedOutcome::Created(id) = outcome {
+            let saml = SamlConfig {
+                sso_url: idp.sso_url(),
+                logout_url: idp.slo_url(),
+                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
+                idp_entity_id: idp.entity_id(),
+                idp_certificate: idp.certificate().pem(),
+                sp_entity_id: format!("{base}/live/{}", account.id),
+                account_management_url: None,
+                auto_provisioning: false,
+            };
+            store
+                .call_blocking(|c| {
+                    reference_sp::saml::save_config(c, id, ExecutionMode::Live, &saml)?;
+                    reference_sp::store::set_method(c, id, ExecutionMode::Live, AuthMethod::Saml)
+                })
+                .map_err(|e| anyhow::anyhow!("wiring account {id} to the mock IdP: {e}"))?;
+        }
+    }
+
+    let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
+    let _shutdown = harness::spawn(listener, state);
 
     println!("DigitalSuite reference SP: {base}");
     println!("  store: {}", db.display());
+    println!("Mock SAML IdP (Entra ID profile): {}", idp.base_url());
+    println!("  login URL   : {}", idp.sso_url());
+    println!("  metadata    : {}", idp.metadata_url());
+    println!("  IdP users   : the seeded users, with the same passwords");
     for (account, outcome) in seed.accounts.iter().zip(&outcomes) {
         let note = match outcome {
             SeedOutcome::Created(_) => "seeded",
             SeedOutcome::AlreadyPresent(_) => "already in the store, kept as it is",
         };
         println!("\naccount {} \"{}\" ({note})", account.id, account.name);
-        println!("  sign-on URL : {base}/live/{}", account.id);
         println!(
-            "  login page  : {base}/live/{}/login?P_mode=LIVE",
+            "  sign-on URL : {base}/live/{} (LIVE signs in through the mock IdP)",
+            account.id
+        );
+        println!(
+            "  login page  : {base}/live/{}/login?P_mode=TEST (Login/Password, any mode)",
             account.id
         );
         println!("  admin API   : {base}/api/{}/users", account.id);

@@ -51,7 +51,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Authenticates the caller as an administrator of `account`.
-async fn admin(
+pub(crate) async fn admin(
     state: &AppState,
     headers: &HeaderMap,
     account: &str,
@@ -284,9 +284,21 @@ async fn set_method(
 ) -> Result<Json<store::ModeConfig>, ApiError> {
     let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
     let method: AuthMethod = body.method.parse()?;
-    // Google and SAML need their provider configuration, which this SP cannot hold yet; selecting
-    // them now would leave the mode with a method that cannot sign anybody in.
-    if method != AuthMethod::LoginPassword {
+    // A provider method needs its configuration first; selecting it without would leave the mode
+    // with a method that cannot sign anybody in. Google's configuration does not exist yet.
+    let configured = match method {
+        AuthMethod::LoginPassword => true,
+        AuthMethod::Saml => {
+            let account = account.clone();
+            state
+                .store()
+                .call(move |c| crate::saml::load_config(c, &account, mode))
+                .await?
+                .is_some()
+        }
+        AuthMethod::Google => false,
+    };
+    if !configured {
         return Err(ApiError::MethodNotConfigured {
             message: format!(
                 "{} needs its provider configuration for {mode} before it can be selected",

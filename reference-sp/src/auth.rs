@@ -14,6 +14,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::HeaderMap;
 use axum::http::header;
+use axum::response::Response;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -120,9 +121,17 @@ pub fn cookie_name(account: &AccountId, mode: ExecutionMode) -> String {
     format!("DS_SESSION_{account}_{mode}")
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a SAML sign-in leaves on the session, for single logout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlSession {
+    pub name_id: String,
+    pub name_id_format: String,
+    pub session_index: Option<String>,
 }
 
 /// Creates a session for `user` in `account`/`mode` and returns the `Set-Cookie` value.
@@ -133,6 +142,7 @@ pub async fn start_session(
     account: &AccountId,
     mode: ExecutionMode,
     user: &User,
+    saml: Option<SamlSession>,
 ) -> Result<String, ApiError> {
     let name = cookie_name(account, mode);
     let previous = cookie_value(headers, &name).map(token_hash);
@@ -147,7 +157,14 @@ pub async fn start_session(
                 store::delete_session(c, &previous)?;
             }
             store::delete_expired_sessions(c, now)?;
-            store::insert_session(c, &hash, &account_c, mode, user_id, now, now + ttl)
+            let session = store::NewSession {
+                token_hash: &hash,
+                account: &account_c,
+                mode,
+                user_id,
+                saml: saml.as_ref(),
+            };
+            store::insert_session(c, &session, now, now + ttl)
         })
         .await?;
     Ok(format!(
@@ -219,13 +236,16 @@ pub async fn current_session(
     Ok(Ok(session))
 }
 
-/// Ends the session the request holds for this scope, if any.
+/// Ends the session the request holds for this scope, if any, and returns it.
 pub async fn end_session(
     state: &AppState,
     headers: &HeaderMap,
     account: &AccountId,
     mode: ExecutionMode,
-) -> Result<(), ApiError> {
+) -> Result<Option<SessionRow>, ApiError> {
+    let Ok(session) = current_session(state, headers, account, mode).await? else {
+        return Ok(None);
+    };
     if let Some(token) = cookie_value(headers, &cookie_name(account, mode)) {
         let hash = token_hash(token);
         state
@@ -233,10 +253,10 @@ pub async fn end_session(
             .call(move |c| store::delete_session(c, &hash))
             .await?;
     }
-    Ok(())
+    Ok(Some(session))
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -246,6 +266,14 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
+}
+
+/// Adds a `Set-Cookie` header to a response.
+pub fn with_cookie(mut response: Response, cookie: &str) -> Result<Response, ApiError> {
+    let value = axum::http::HeaderValue::from_str(cookie)
+        .map_err(|e| ApiError::Internal(format!("cookie: {e}")))?;
+    response.headers_mut().append(header::SET_COOKIE, value);
+    Ok(response)
 }
 
 /// Credentials from an `Authorization: Basic` header, if well formed.

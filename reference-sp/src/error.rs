@@ -52,6 +52,17 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("{message}")]
     UnsupportedMediaType { message: String },
+    /// A SAML message refused by the ACS or the single-logout endpoint.
+    #[error(transparent)]
+    Saml(#[from] crate::saml::acs::AcsError),
+    #[error("SAML is not configured for this mode")]
+    SamlNotConfigured,
+    #[error("no account-management URL is configured for this mode")]
+    AccountManagementNotConfigured,
+    #[error("another account already uses this SP entity ID")]
+    EntityIdTaken,
+    #[error("this configuration is the mode's selected method; select another method first")]
+    MethodInUse,
     #[error("no such endpoint")]
     RouteNotFound,
     #[error("method not allowed on this endpoint")]
@@ -88,6 +99,11 @@ impl ApiError {
             Self::MalformedQuery { .. } => "malformed_query",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::Saml(e) => e.code(),
+            Self::SamlNotConfigured => "saml_not_configured",
+            Self::AccountManagementNotConfigured => "account_management_not_configured",
+            Self::EntityIdTaken => "entity_id_taken",
+            Self::MethodInUse => "method_in_use",
             Self::RouteNotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Internal(_) => "internal_error",
@@ -101,6 +117,12 @@ impl ApiError {
             | Self::UserNotFound
             | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Saml(
+                crate::saml::acs::AcsError::Malformed(_) | crate::saml::acs::AcsError::Dtd,
+            ) => StatusCode::BAD_REQUEST,
+            Self::Saml(_) => StatusCode::FORBIDDEN,
+            Self::SamlNotConfigured | Self::AccountManagementNotConfigured => StatusCode::NOT_FOUND,
+            Self::EntityIdTaken | Self::MethodInUse => StatusCode::CONFLICT,
             Self::UnknownMode
             | Self::MalformedJson { .. }
             | Self::MalformedForm { .. }

@@ -5,16 +5,19 @@
 //!
 //! - `/live/<account>/...`: resources, login, logout and the session probe ([`web`]),
 //!   with the execution mode chosen by `P_mode` (REQUIREMENTS.md R-ACC-1..6, R-PW-1..6);
-//! - `/api/<account>/...`: the administrator's JSON API ([`admin`]).
+//! - `/live/<account>/saml/...`: SSO with SAML 2.0 ([`saml`], R-SA-1..8);
+//! - `/api/<account>/...`: the administrator's JSON API ([`admin`], [`saml`], [`composite`]).
 //!
 //! Time and identifiers come from the injected [`protocol::Clock`] and
 //! [`protocol::IdGenerator`]; all state lives in the SQLite [`store::Store`].
 
 pub mod admin;
 pub mod auth;
+pub mod composite;
 pub mod domain;
 pub mod error;
 pub mod pages;
+pub mod saml;
 pub mod seed;
 pub mod store;
 pub mod web;
@@ -36,17 +39,24 @@ pub const MAX_RESOURCE_BYTES: usize = 1024 * 1024;
 /// Tunables of the SP that are not per-account configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// How browsers and IdPs reach the SP, without a trailing slash (`https://live.example`):
+    /// the base of ACS, logout and metadata URLs.
+    pub public_url: String,
     /// How long a session lasts after login.
     pub session_ttl: Duration,
     /// Mark session cookies `Secure` (set when the SP is served over HTTPS).
     pub secure_cookies: bool,
+    /// Longest wait for a composite API (R-CA-3).
+    pub composite_timeout: std::time::Duration,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
+impl Settings {
+    pub fn new(public_url: impl Into<String>) -> Self {
         Self {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
             session_ttl: Duration::hours(8),
             secure_cookies: false,
+            composite_timeout: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -63,6 +73,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     settings: Settings,
+    http: reqwest::Client,
+    composite_done: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -78,6 +90,13 @@ impl AppState {
                 clock,
                 ids,
                 settings,
+                // Composite APIs are called without following redirects: a trigger goes where
+                // the administrator said, nowhere else.
+                http: reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap_or_default(),
+                composite_done: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -97,6 +116,15 @@ impl AppState {
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
     }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Notified each time a composite-API call has been recorded (tests wait on it).
+    pub fn composite_done(&self) -> &tokio::sync::Notify {
+        &self.inner.composite_done
+    }
 }
 
 /// The SP's router.
@@ -104,6 +132,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
         .merge(admin::routes())
+        .merge(saml::routes())
+        .merge(composite::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -27,6 +27,10 @@ struct Args {
     /// Mark session cookies Secure (when served behind HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// How browsers and IdPs reach this SP (base of the ACS and logout URLs); default
+    /// http://<listen>.
+    #[arg(long, env = "SP_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[tokio::main]
@@ -47,9 +51,13 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(?outcome, "seed");
         }
     }
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
     let settings = Settings {
         secure_cookies: args.secure_cookies,
-        ..Settings::default()
+        ..Settings::new(public_url)
     };
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -16,7 +16,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     id          TEXT PRIMARY KEY CHECK (id <> '' AND id NOT GLOB '*[^0-9]*'),
     name        TEXT NOT NULL,
@@ -70,7 +71,61 @@ CREATE TABLE sessions (
     expires_at  TEXT NOT NULL
 );
 CREATE INDEX sessions_by_user ON sessions (user_id);
-"#];
+"#,
+    r#"
+CREATE TABLE saml_configs (
+    account_id             TEXT NOT NULL REFERENCES accounts(id),
+    mode                   TEXT NOT NULL CHECK (mode IN ('TEST', 'ACCEPTANCE', 'LIVE')),
+    sso_url                TEXT NOT NULL,
+    logout_url             TEXT,
+    name_id_format         TEXT NOT NULL,
+    idp_entity_id          TEXT NOT NULL,
+    idp_certificate        TEXT NOT NULL,
+    sp_entity_id           TEXT NOT NULL,
+    account_management_url TEXT,
+    auto_provisioning      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, mode)
+);
+CREATE TABLE saml_requests (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('authn', 'logout')),
+    account_id   TEXT NOT NULL REFERENCES accounts(id),
+    mode         TEXT NOT NULL,
+    browser_hash TEXT NOT NULL,
+    next         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    used         INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE saml_assertions (
+    account_id TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, id)
+);
+ALTER TABLE sessions ADD COLUMN saml_name_id TEXT;
+ALTER TABLE sessions ADD COLUMN saml_name_id_format TEXT;
+ALTER TABLE sessions ADD COLUMN saml_session_index TEXT;
+ALTER TABLE users ADD COLUMN saml_roles TEXT;
+CREATE TABLE composite_triggers (
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    event      TEXT NOT NULL CHECK (event IN ('user_authentication', 'user_creation')),
+    url        TEXT NOT NULL,
+    PRIMARY KEY (account_id, event)
+);
+CREATE TABLE composite_calls (
+    id         INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    event      TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    status     INTEGER,
+    error      TEXT,
+    payload    TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+"#,
+];
 
 /// A cheap handle on the one SQLite connection; clones share it.
 #[derive(Debug, Clone)]
@@ -287,6 +342,8 @@ pub struct User {
     pub status: UserStatus,
     pub failed_attempts: u32,
     pub has_password: bool,
+    /// Role values from the last SAML sign-in (R-SA-8).
+    pub saml_roles: Vec<String>,
 }
 
 /// What manual provisioning supplies (R-ACC-4), already validated.
@@ -300,13 +357,14 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-const USER_COLUMNS: &str =
-    "id, name, email, profile, ide_language, language, status, failed_attempts, password_hash";
+const USER_COLUMNS: &str = "id, name, email, profile, ide_language, language, status, \
+     failed_attempts, password_hash, saml_roles";
 
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, Option<String>)> {
     let profile: String = r.get(3)?;
     let status: String = r.get(6)?;
     let hash: Option<String> = r.get(8)?;
+    let roles: Option<String> = r.get(9)?;
     Ok((
         User {
             id: r.get(0)?,
@@ -326,6 +384,9 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, Option<String
             },
             failed_attempts: r.get(7)?,
             has_password: hash.is_some(),
+            saml_roles: roles
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .unwrap_or_default(),
         },
         hash,
     ))
@@ -436,6 +497,16 @@ pub fn update_user(
         return Err(ApiError::UserNotFound);
     }
     get_user(conn, account, id)
+}
+
+/// Records the role values a SAML assertion carried (R-SA-8).
+pub fn set_saml_roles(conn: &Connection, user_id: i64, roles: &[String]) -> Result<(), ApiError> {
+    let json = serde_json::to_string(roles).map_err(|e| ApiError::Internal(e.to_string()))?;
+    conn.execute(
+        "UPDATE users SET saml_roles = ?2 WHERE id = ?1",
+        params![user_id, json],
+    )?;
+    Ok(())
 }
 
 /// Unlocks a user and resets the failed-attempt counter (R-PW-4).
@@ -616,27 +687,40 @@ pub struct SessionRow {
     pub mode: ExecutionMode,
     pub user: User,
     pub expires_at: DateTime<Utc>,
+    /// Set when the session came from a SAML sign-in.
+    pub saml: Option<crate::auth::SamlSession>,
+}
+
+/// A session about to be stored.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub account: &'a AccountId,
+    pub mode: ExecutionMode,
+    pub user_id: i64,
+    pub saml: Option<&'a crate::auth::SamlSession>,
 }
 
 pub fn insert_session(
     conn: &Connection,
-    token_hash: &str,
-    account: &AccountId,
-    mode: ExecutionMode,
-    user_id: i64,
+    s: &NewSession<'_>,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     conn.execute(
-        "INSERT INTO sessions (token_hash, account_id, mode, user_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sessions (token_hash, account_id, mode, user_id, created_at, expires_at,
+                               saml_name_id, saml_name_id_format, saml_session_index)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
-            token_hash,
-            account.as_str(),
-            mode.as_str(),
-            user_id,
+            s.token_hash,
+            s.account.as_str(),
+            s.mode.as_str(),
+            s.user_id,
             ts(now),
-            ts(expires_at)
+            ts(expires_at),
+            s.saml.map(|x| x.name_id.as_str()),
+            s.saml.map(|x| x.name_id_format.as_str()),
+            s.saml.and_then(|x| x.session_index.as_deref())
         ],
     )?;
     Ok(())
@@ -645,19 +729,33 @@ pub fn insert_session(
 pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<SessionRow>, ApiError> {
     let row = conn
         .query_row(
-            "SELECT account_id, mode, user_id, expires_at FROM sessions WHERE token_hash = ?1",
+            "SELECT account_id, mode, user_id, expires_at, saml_name_id, saml_name_id_format,
+                    saml_session_index
+             FROM sessions WHERE token_hash = ?1",
             [token_hash],
             |r| {
+                let saml = match (
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ) {
+                    (Some(name_id), Some(name_id_format)) => Some(crate::auth::SamlSession {
+                        name_id,
+                        name_id_format,
+                        session_index: r.get(6)?,
+                    }),
+                    _ => None,
+                };
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, String>(3)?,
+                    saml,
                 ))
             },
         )
         .optional()?;
-    let Some((account, mode, user_id, expires_at)) = row else {
+    let Some((account, mode, user_id, expires_at, saml)) = row else {
         return Ok(None);
     };
     let account: AccountId = account.parse()?;
@@ -667,6 +765,7 @@ pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<Sessio
         account,
         user,
         expires_at: parse_ts(&expires_at)?,
+        saml,
     }))
 }
 
@@ -732,20 +831,32 @@ mod tests {
         store
             .call_blocking(|c| {
                 let hour = chrono::Duration::hours(1);
-                insert_session(c, "old", &account, ExecutionMode::Live, id, t0, t0 + hour)?;
-                insert_session(
-                    c,
-                    "new",
-                    &account,
-                    ExecutionMode::Test,
-                    id,
-                    t0,
-                    t0 + hour * 3,
-                )?;
+                let old = NewSession {
+                    token_hash: "old",
+                    account: &account,
+                    mode: ExecutionMode::Live,
+                    user_id: id,
+                    saml: None,
+                };
+                insert_session(c, &old, t0, t0 + hour)?;
+                let saml = crate::auth::SamlSession {
+                    name_id: "b.simon@contoso.com".into(),
+                    name_id_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".into(),
+                    session_index: Some("_a1".into()),
+                };
+                let new = NewSession {
+                    token_hash: "new",
+                    account: &account,
+                    mode: ExecutionMode::Test,
+                    user_id: id,
+                    saml: Some(&saml),
+                };
+                insert_session(c, &new, t0, t0 + hour * 3)?;
                 assert_eq!(delete_expired_sessions(c, t0 + hour * 2)?, 1);
                 assert!(find_session(c, "old")?.is_none());
                 let live = find_session(c, "new")?.unwrap();
                 assert_eq!((live.mode, live.user.id), (ExecutionMode::Test, id));
+                assert_eq!(live.saml, Some(saml));
                 Ok(())
             })
             .unwrap();

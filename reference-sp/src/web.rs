@@ -9,7 +9,7 @@
 //!
 //! The execution mode is the `P_mode` query parameter: `TEST`, `ACCEPTANCE` or `LIVE` (default).
 
-use crate::auth::{self, NoSession};
+use crate::auth::{self, NoSession, with_cookie};
 use crate::domain::{AccountId, ExecutionMode, Visibility, parse_resource_path};
 use crate::error::{ApiError, FormBody, QueryParams};
 use crate::store::{self, ModeConfig};
@@ -138,12 +138,28 @@ async fn home(
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     match auth::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => Ok(Html(pages::home_page(&account, mode, &session.user)).into_response()),
-        Err(_) => {
-            let config = config(&state, &account, mode).await?;
-            let next = requested(&uri);
-            Ok(Redirect::to(&login_url(&account, &config, Some(&next), None)).into_response())
-        }
+        Err(_) => sign_in(&state, &account, mode, &requested(&uri)).await,
     }
+}
+
+/// Where a request without a session goes: the IdP when the mode uses SAML (R-SA-2), else the
+/// mode's login page (R-PW-6).
+async fn sign_in(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    next: &str,
+) -> Result<Response, ApiError> {
+    if let Some(saml) = crate::saml::active_config(state, account, mode).await? {
+        return crate::saml::start_sign_in(state, account, mode, &saml, next).await;
+    }
+    let config = config(state, account, mode).await?;
+    Ok(Redirect::to(&login_url(account, &config, Some(next), None)).into_response())
+}
+
+/// The standard login page of a mode, without `next`.
+pub fn login_page_path(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("/live/{account}/login?P_mode={mode}")
 }
 
 async fn login_form(
@@ -183,7 +199,7 @@ async fn login(
     let next = safe_next(&account, mode, form.next.as_deref());
     match auth::check_password(&state, &account, mode, &form.email, &form.password).await {
         Ok(user) => {
-            let cookie = auth::start_session(&state, &headers, &account, mode, &user).await?;
+            let cookie = auth::start_session(&state, &headers, &account, mode, &user, None).await?;
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
             with_cookie(Redirect::to(&next).into_response(), &cookie)
         }
@@ -215,19 +231,27 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
-    auth::end_session(&state, &headers, &account, mode).await?;
+    let ended = auth::end_session(&state, &headers, &account, mode).await?;
+    let clear = auth::clear_cookie(&account, mode);
+    // A SAML session signs out at the IdP too (single logout, R-SA-5).
+    if let Some(saml) = ended.and_then(|s| s.saml) {
+        let account_c = account.clone();
+        let config = state
+            .store()
+            .call(move |c| crate::saml::load_config(c, &account_c, mode))
+            .await?;
+        if let Some(config) = config
+            && let Some(response) =
+                crate::saml::start_logout(&state, &account, mode, &config, &saml).await?
+        {
+            return with_cookie(response, &clear);
+        }
+    }
     let config = config(&state, &account, mode).await?;
     with_cookie(
         Redirect::to(&login_url(&account, &config, None, None)).into_response(),
-        &auth::clear_cookie(&account, mode),
+        &clear,
     )
-}
-
-fn with_cookie(mut response: Response, cookie: &str) -> Result<Response, ApiError> {
-    let value =
-        HeaderValue::from_str(cookie).map_err(|e| ApiError::Internal(format!("cookie: {e}")))?;
-    response.headers_mut().insert(header::SET_COOKIE, value);
-    Ok(response)
 }
 
 async fn session(
@@ -276,11 +300,7 @@ async fn resource(
     let session = match auth::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => session,
         Err(NoSession::Missing | NoSession::OtherScope) => {
-            let config = config(&state, &account, mode).await?;
-            let next = requested(&uri);
-            return Ok(
-                Redirect::to(&login_url(&account, &config, Some(&next), None)).into_response(),
-            );
+            return sign_in(&state, &account, mode, &requested(&uri)).await;
         }
     };
     let res = found.ok_or(ApiError::ResourceNotFound)?;

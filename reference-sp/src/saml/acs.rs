@@ -1,0 +1,425 @@
+//! The Assertion Consumer Service's checks on a SAML Response: every rule of the Web Browser SSO
+//! profile (saml-profiles-2.0-os §4.1.4.2, §4.1.4.3, §4.1.4.5) and of saml-core-2.0-os §2-3 that
+//! applies, applied here rather than left to samael (which skips several; ARCHITECTURE.md).
+//!
+//! [`validate`] is pure: given the message, this mode's configuration, the ACS URL and the time,
+//! it returns the facts of the assertion or the one rule broken. What needs the store (the
+//! outstanding request bound to this browser, the replay cache, the user) is the caller's.
+
+use super::SamlConfig;
+use chrono::{DateTime, Duration, Utc};
+use protocol::keys::Certificate;
+use protocol::saml::sign::{self, SignError};
+use protocol::saml::{self as s, post, xml};
+use roxmltree::Node;
+
+/// Clock skew tolerated on every time comparison (Entra adds none of its own).
+pub const SKEW: Duration = Duration::seconds(120);
+
+/// Why a Response is refused; each variant has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcsError {
+    #[error("the SAMLResponse is not a well-formed message: {0}")]
+    Malformed(String),
+    #[error("XML with a DTD is refused")]
+    Dtd,
+    #[error("the message is not a samlp:Response")]
+    NotAResponse,
+    #[error("Version must be 2.0")]
+    WrongVersion,
+    #[error("SAML is not configured for this mode")]
+    NotConfigured,
+    #[error("the Issuer {0:?} is not the configured identity provider")]
+    WrongIssuer(String),
+    #[error("the identity provider refused the sign-in (Requester): {0}")]
+    StatusRequester(String),
+    #[error("the identity provider failed the sign-in (Responder): {0}")]
+    StatusResponder(String),
+    #[error("the identity provider answered status {0}")]
+    StatusOther(String),
+    #[error("Destination {0:?} is not this ACS")]
+    WrongDestination(String),
+    #[error("an unsolicited Response (no InResponseTo): only SP-initiated sign-in is supported")]
+    Unsolicited,
+    #[error("a Response must carry exactly one Assertion, found {0}")]
+    AssertionCount(usize),
+    #[error("encrypted assertions are not supported")]
+    EncryptedAssertion,
+    #[error("neither the Response nor the Assertion is signed")]
+    Unsigned,
+    #[error("the signature does not verify with the configured certificate")]
+    BadSignature,
+    #[error("signature algorithm not allowed: {0}")]
+    SignatureAlgorithm(String),
+    #[error("signature structure refused: {0}")]
+    SignatureStructure(String),
+    #[error("the Subject has no NameID")]
+    MissingNameId,
+    #[error("NameID format {0:?} is not the configured format")]
+    NameIdFormat(String),
+    #[error("the NameID {0:?} is not an email address")]
+    NameIdNotEmail(String),
+    #[error("no bearer SubjectConfirmation")]
+    NoBearerConfirmation,
+    #[error("SubjectConfirmationData Recipient {0:?} is not this ACS")]
+    WrongRecipient(String),
+    #[error("InResponseTo {0:?} does not match the request")]
+    WrongInResponseTo(String),
+    #[error("the SubjectConfirmationData has expired or has no NotOnOrAfter")]
+    ConfirmationExpired,
+    #[error("a bearer SubjectConfirmationData must not carry NotBefore")]
+    ConfirmationNotBefore,
+    #[error("the assertion is not valid yet")]
+    NotYetValid,
+    #[error("the assertion has expired")]
+    Expired,
+    #[error("the assertion is not addressed to this service provider")]
+    WrongAudience,
+    #[error("the assertion has no AuthnStatement")]
+    MissingAuthnStatement,
+    #[error("this assertion was already used")]
+    Replayed,
+    #[error("InResponseTo names no request this service provider sent")]
+    UnknownRequest,
+    #[error("the request was started in another browser")]
+    RequestOtherBrowser,
+    #[error("the request has expired; start again")]
+    RequestExpired,
+    #[error("this request was already answered")]
+    RequestUsed,
+    #[error("no user with this email in the account")]
+    UnknownUser,
+}
+
+impl AcsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "saml_malformed",
+            Self::Dtd => "saml_dtd",
+            Self::NotAResponse => "saml_not_a_response",
+            Self::WrongVersion => "saml_wrong_version",
+            Self::NotConfigured => "saml_not_configured",
+            Self::WrongIssuer(_) => "saml_wrong_issuer",
+            Self::StatusRequester(_) => "saml_status_requester",
+            Self::StatusResponder(_) => "saml_status_responder",
+            Self::StatusOther(_) => "saml_status_error",
+            Self::WrongDestination(_) => "saml_wrong_destination",
+            Self::Unsolicited => "saml_unsolicited_response",
+            Self::AssertionCount(_) => "saml_assertion_count",
+            Self::EncryptedAssertion => "saml_encrypted_assertion",
+            Self::Unsigned => "saml_unsigned",
+            Self::BadSignature => "saml_bad_signature",
+            Self::SignatureAlgorithm(_) => "saml_signature_algorithm",
+            Self::SignatureStructure(_) => "saml_signature_structure",
+            Self::MissingNameId => "saml_missing_name_id",
+            Self::NameIdFormat(_) => "saml_name_id_format",
+            Self::NameIdNotEmail(_) => "saml_name_id_not_email",
+            Self::NoBearerConfirmation => "saml_no_bearer_confirmation",
+            Self::WrongRecipient(_) => "saml_wrong_recipient",
+            Self::WrongInResponseTo(_) => "saml_wrong_in_response_to",
+            Self::ConfirmationExpired => "saml_confirmation_expired",
+            Self::ConfirmationNotBefore => "saml_confirmation_not_before",
+            Self::NotYetValid => "saml_not_yet_valid",
+            Self::Expired => "saml_expired",
+            Self::WrongAudience => "saml_wrong_audience",
+            Self::MissingAuthnStatement => "saml_missing_authn_statement",
+            Self::Replayed => "saml_replayed_assertion",
+            Self::UnknownRequest => "saml_unknown_request",
+            Self::RequestOtherBrowser => "saml_request_other_browser",
+            Self::RequestExpired => "saml_request_expired",
+            Self::RequestUsed => "saml_request_used",
+            Self::UnknownUser => "saml_unknown_user",
+        }
+    }
+}
+
+impl From<SignError> for AcsError {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Xml(xml::XmlError::Dtd) => Self::Dtd,
+            SignError::Xml(other) => Self::Malformed(other.to_string()),
+            SignError::InvalidSignature => Self::BadSignature,
+            SignError::UnsupportedAlgorithm(alg) => Self::SignatureAlgorithm(alg),
+            other => Self::SignatureStructure(other.to_string()),
+        }
+    }
+}
+
+/// What a valid Response establishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedAssertion {
+    pub in_response_to: String,
+    pub assertion_id: String,
+    pub name_id: String,
+    pub name_id_format: String,
+    pub session_index: Option<String>,
+    /// Attributes in document order: name and values.
+    pub attributes: Vec<(String, Vec<String>)>,
+    /// Until when the assertion ID must be remembered against replay.
+    pub remember_until: DateTime<Utc>,
+}
+
+impl ValidatedAssertion {
+    pub fn attribute(&self, name: &str) -> Option<&[String]> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+fn is(node: &Node<'_, '_>, ns: &str, name: &str) -> bool {
+    node.is_element() && node.tag_name().namespace() == Some(ns) && node.tag_name().name() == name
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
+    node.children().find(|c| is(c, ns, name))
+}
+
+fn time(node: Node<'_, '_>, attr: &str) -> Result<Option<DateTime<Utc>>, AcsError> {
+    match node.attribute(attr) {
+        None => Ok(None),
+        Some(raw) => s::parse_instant(raw)
+            .map(Some)
+            .ok_or_else(|| AcsError::Malformed(format!("{attr} is not a UTC xs:dateTime"))),
+    }
+}
+
+/// The IdP issuers accepted for this configuration: the entity ID and, for Entra ID, the
+/// `login.microsoftonline.com` form it writes on LogoutResponses (protocols.md §3.6).
+pub fn accepted_logout_issuers(idp_entity_id: &str) -> Vec<String> {
+    let mut out = vec![idp_entity_id.to_owned()];
+    if let Some(tenant) = idp_entity_id
+        .strip_prefix("https://sts.windows.net/")
+        .map(|t| t.trim_end_matches('/'))
+        && !tenant.is_empty()
+    {
+        out.push(format!("https://login.microsoftonline.com/{tenant}/"));
+    }
+    out
+}
+
+/// Decodes the POSTed value and checks the Response. `cert` is the configured IdP certificate.
+pub fn validate(
+    encoded: &str,
+    config: &SamlConfig,
+    cert: &Certificate,
+    acs_url: &str,
+    now: DateTime<Utc>,
+) -> Result<ValidatedAssertion, AcsError> {
+    let text = post::decode(encoded).map_err(|e| AcsError::Malformed(e.to_string()))?;
+    let doc = xml::parse(&text).map_err(|e| match e {
+        xml::XmlError::Dtd => AcsError::Dtd,
+        other => AcsError::Malformed(other.to_string()),
+    })?;
+    let root = doc.root_element();
+    if !is(&root, s::NS_PROTOCOL, "Response") {
+        return Err(AcsError::NotAResponse);
+    }
+    if root.attribute("Version") != Some("2.0") {
+        return Err(AcsError::WrongVersion);
+    }
+    // The Response's own Issuer is optional (§3.2.2) but, when present, must be the IdP.
+    if let Some(issuer) = child(root, s::NS_ASSERTION, "Issuer") {
+        let value = issuer.text().unwrap_or_default().trim();
+        if value != config.idp_entity_id {
+            return Err(AcsError::WrongIssuer(value.to_owned()));
+        }
+    }
+    let in_response_to = root.attribute("InResponseTo").map(str::to_owned);
+    let status = child(root, s::NS_PROTOCOL, "Status")
+        .and_then(|st| child(st, s::NS_PROTOCOL, "StatusCode"))
+        .and_then(|c| c.attribute("Value"))
+        .unwrap_or_default()
+        .to_owned();
+    if status != s::STATUS_SUCCESS {
+        let message = child(root, s::NS_PROTOCOL, "Status")
+            .and_then(|st| child(st, s::NS_PROTOCOL, "StatusMessage"))
+            .and_then(|m| m.text())
+            .unwrap_or_default()
+            .to_owned();
+        return Err(match status.as_str() {
+            s::STATUS_REQUESTER => AcsError::StatusRequester(message),
+            s::STATUS_RESPONDER => AcsError::StatusResponder(message),
+            other => AcsError::StatusOther(other.to_owned()),
+        });
+    }
+    // Destination is required: Entra, Okta and Google always send it, and a signed Response
+    // must carry it (saml-bindings-2.0-os §3.5.5.2).
+    match root.attribute("Destination") {
+        Some(d) if d == acs_url => {}
+        other => {
+            return Err(AcsError::WrongDestination(
+                other.unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    let in_response_to = in_response_to.ok_or(AcsError::Unsolicited)?;
+    if doc
+        .descendants()
+        .any(|n| is(&n, s::NS_ASSERTION, "EncryptedAssertion"))
+    {
+        return Err(AcsError::EncryptedAssertion);
+    }
+    // Exactly one assertion in the whole document, a direct child of the Response: an extra one
+    // anywhere (samael would silently drop it) is a wrapping attempt.
+    let assertions: Vec<Node<'_, '_>> = doc
+        .descendants()
+        .filter(|n| is(n, s::NS_ASSERTION, "Assertion"))
+        .collect();
+    let [assertion] = assertions.as_slice() else {
+        return Err(AcsError::AssertionCount(assertions.len()));
+    };
+    if assertion.parent_element() != Some(root) {
+        return Err(AcsError::AssertionCount(assertions.len()));
+    }
+    let response_id = root.attribute("ID").unwrap_or_default();
+    let assertion_id = assertion
+        .attribute("ID")
+        .ok_or_else(|| AcsError::Malformed("the Assertion has no ID".into()))?;
+
+    // Signatures: shape first, then crypto against the configured certificate only.
+    let (signed, reduced) = sign::verify(&text, cert)?;
+    let covers_assertion = signed.iter().any(|e| {
+        (e.element == "Response" && e.id == response_id)
+            || (e.element == "Assertion" && e.id == assertion_id)
+    });
+    if !covers_assertion {
+        return Err(AcsError::Unsigned);
+    }
+    // Read the assertion from what the signature covers, never from the envelope.
+    let reduced_doc = xml::parse(&reduced).map_err(|e| AcsError::Malformed(e.to_string()))?;
+    let assertion = reduced_doc
+        .descendants()
+        .find(|n| is(n, s::NS_ASSERTION, "Assertion") && n.attribute("ID") == Some(assertion_id))
+        .ok_or(AcsError::Unsigned)?;
+
+    if assertion.attribute("Version") != Some("2.0") {
+        return Err(AcsError::WrongVersion);
+    }
+    let issuer = child(assertion, s::NS_ASSERTION, "Issuer")
+        .and_then(|n| n.text())
+        .unwrap_or_default()
+        .trim();
+    if issuer != config.idp_entity_id {
+        return Err(AcsError::WrongIssuer(issuer.to_owned()));
+    }
+
+    // Subject and NameID (the login, R-SA-4).
+    let subject = child(assertion, s::NS_ASSERTION, "Subject").ok_or(AcsError::MissingNameId)?;
+    let name_id_node = child(subject, s::NS_ASSERTION, "NameID").ok_or(AcsError::MissingNameId)?;
+    let name_id = name_id_node.text().unwrap_or_default().trim().to_owned();
+    if name_id.is_empty() {
+        return Err(AcsError::MissingNameId);
+    }
+    let format = name_id_node
+        .attribute("Format")
+        .unwrap_or(s::NAMEID_UNSPECIFIED);
+    if format != config.name_id_format {
+        return Err(AcsError::NameIdFormat(format.to_owned()));
+    }
+
+    // Bearer confirmation (§4.1.4.2): Recipient = ACS, NotOnOrAfter in the future, no NotBefore,
+    // InResponseTo = the request.
+    let mut confirmation_until = None;
+    let mut last_error = AcsError::NoBearerConfirmation;
+    for sc in subject
+        .children()
+        .filter(|c| is(c, s::NS_ASSERTION, "SubjectConfirmation"))
+        .filter(|c| c.attribute("Method") == Some(s::CM_BEARER))
+    {
+        let Some(data) = child(sc, s::NS_ASSERTION, "SubjectConfirmationData") else {
+            last_error = AcsError::ConfirmationExpired;
+            continue;
+        };
+        let check = || -> Result<DateTime<Utc>, AcsError> {
+            let recipient = data.attribute("Recipient").unwrap_or_default();
+            if recipient != acs_url {
+                return Err(AcsError::WrongRecipient(recipient.to_owned()));
+            }
+            if data.attribute("NotBefore").is_some() {
+                return Err(AcsError::ConfirmationNotBefore);
+            }
+            let until = time(data, "NotOnOrAfter")?.ok_or(AcsError::ConfirmationExpired)?;
+            if now >= until + SKEW {
+                return Err(AcsError::ConfirmationExpired);
+            }
+            let irt = data.attribute("InResponseTo").unwrap_or_default();
+            if irt != in_response_to {
+                return Err(AcsError::WrongInResponseTo(irt.to_owned()));
+            }
+            Ok(until)
+        };
+        match check() {
+            Ok(until) => {
+                confirmation_until = Some(until);
+                break;
+            }
+            Err(e) => last_error = e,
+        }
+    }
+    let confirmation_until = confirmation_until.ok_or(last_error)?;
+
+    // Conditions (§2.5.1): time window and an AudienceRestriction naming us. The profile
+    // requires the restriction (§4.1.4.2), so its absence is refused too.
+    let conditions =
+        child(assertion, s::NS_ASSERTION, "Conditions").ok_or(AcsError::WrongAudience)?;
+    if let Some(nb) = time(conditions, "NotBefore")?
+        && now + SKEW < nb
+    {
+        return Err(AcsError::NotYetValid);
+    }
+    let not_on_or_after = time(conditions, "NotOnOrAfter")?;
+    if let Some(noa) = not_on_or_after
+        && now >= noa + SKEW
+    {
+        return Err(AcsError::Expired);
+    }
+    let restrictions: Vec<Node<'_, '_>> = conditions
+        .children()
+        .filter(|c| is(c, s::NS_ASSERTION, "AudienceRestriction"))
+        .collect();
+    // Every restriction must name us (§2.5.1.4: they are ANDed).
+    if restrictions.is_empty()
+        || !restrictions.iter().all(|r| {
+            r.children()
+                .filter(|a| is(a, s::NS_ASSERTION, "Audience"))
+                .any(|a| a.text().map(str::trim) == Some(config.sp_entity_id.as_str()))
+        })
+    {
+        return Err(AcsError::WrongAudience);
+    }
+
+    let authn = child(assertion, s::NS_ASSERTION, "AuthnStatement")
+        .ok_or(AcsError::MissingAuthnStatement)?;
+    let session_index = authn.attribute("SessionIndex").map(str::to_owned);
+
+    let attributes = child(assertion, s::NS_ASSERTION, "AttributeStatement")
+        .map(|st| {
+            st.children()
+                .filter(|c| is(c, s::NS_ASSERTION, "Attribute"))
+                .map(|a| {
+                    let values = a
+                        .children()
+                        .filter(|v| is(v, s::NS_ASSERTION, "AttributeValue"))
+                        .map(|v| v.text().unwrap_or_default().trim().to_owned())
+                        .collect();
+                    (a.attribute("Name").unwrap_or_default().to_owned(), values)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    Ok(ValidatedAssertion {
+        in_response_to,
+        assertion_id: assertion_id.to_owned(),
+        name_id,
+        name_id_format: format.to_owned(),
+        session_index,
+        attributes,
+        remember_until: not_on_or_after
+            .unwrap_or(confirmation_until)
+            .max(confirmation_until)
+            + SKEW,
+    })
+}

@@ -1,0 +1,941 @@
+//! SSO with SAML 2.0 in the reference SP (REQUIREMENTS.md R-SA-1..8, R-PROV-1..3 SAML side).
+//!
+//! SP-initiated only (R-SA-2): a protected resource without a session, or the sign-on URL
+//! `/live/<account>`, redirects to the IdP with an AuthnRequest whose ID is stored, bound to this
+//! browser by a cookie, until it is answered once or expires. The ACS (`acs`) applies every
+//! profile rule itself, remembers assertion IDs against replay, maps the NameID (an email) onto a
+//! user of the account, auto-provisions in LIVE when enabled, records a role, fires the
+//! composite-API triggers, and opens the session. Logout sends a LogoutRequest to the IdP and
+//! handles its LogoutResponse (R-SA-5).
+//!
+//! Endpoints, per mode (`P_mode`): `GET /live/<id>/saml/metadata`, `POST /live/<id>/saml/acs`,
+//! `GET|POST /live/<id>/saml/slo`, `GET /live/<id>/account` (account management, R-SA-7); the
+//! admin API `GET|PUT|DELETE /api/<id>/modes/<MODE>/saml`.
+
+pub mod acs;
+
+use crate::auth::{self, token_hash};
+use crate::composite::{self, Event};
+use crate::domain::{AccountId, Email, ExecutionMode, Profile};
+use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
+use crate::store::{self, NewUser, User};
+use crate::web::{ModeQuery, scope};
+use crate::{AppState, auth::with_cookie};
+use acs::{AcsError, ValidatedAssertion};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use protocol::keys::Certificate;
+use protocol::saml::messages::{AuthnRequest, LogoutRequest, NameId, Style};
+use protocol::saml::metadata::SpMetadata;
+use protocol::saml::redirect::{self, MessageKind};
+use protocol::saml::{self as s, post as saml_post, xml};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// How long an AuthnRequest or LogoutRequest waits for its answer.
+pub const REQUEST_LIFETIME: Duration = Duration::minutes(10);
+
+/// Names of the attributes read as the user's display name, in order of preference.
+const NAME_ATTRIBUTES: &[&str] = &[
+    "http://schemas.microsoft.com/identity/claims/displayname",
+    "displayName",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+    "name",
+];
+
+/// Names of the attributes read as the user's role (R-SA-8).
+const ROLE_ATTRIBUTES: &[&str] = &[
+    "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+    "role",
+    "Role",
+];
+
+/// One mode's SAML configuration (R-SA-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SamlConfig {
+    /// "SSO redirect": the IdP's Login URL.
+    pub sso_url: String,
+    /// "Logout redirect": the IdP's Logout URL.
+    pub logout_url: Option<String>,
+    pub name_id_format: String,
+    /// The IdP's entity ID (Entra's "Azure AD Identifier"); the Issuer every Response must carry.
+    pub idp_entity_id: String,
+    /// The IdP's signing certificate, PEM.
+    pub idp_certificate: String,
+    /// This account's SP entity ID (the IdP's "Identifier"), unique to the account.
+    pub sp_entity_id: String,
+    pub account_management_url: Option<String>,
+    /// Create unknown users at sign-in (LIVE only, R-PROV-1).
+    pub auto_provisioning: bool,
+}
+
+impl SamlConfig {
+    fn certificate(&self) -> Result<Certificate, ApiError> {
+        Certificate::from_text(&self.idp_certificate)
+            .map_err(|e| ApiError::Internal(format!("stored IdP certificate: {e}")))
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/live/{account}/saml/metadata", get(metadata))
+        .route(
+            "/live/{account}/saml/acs",
+            post(acs_post).layer(DefaultBodyLimit::max(256 * 1024)),
+        )
+        .route("/live/{account}/saml/slo", get(slo_redirect).post(slo_post))
+        .route("/live/{account}/account", get(account_management))
+        .route(
+            "/api/{account}/modes/{mode}/saml",
+            get(get_config).put(put_config).delete(delete_config),
+        )
+}
+
+// ---------------------------------------------------------------- store
+
+pub fn load_config(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+) -> Result<Option<SamlConfig>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT sso_url, logout_url, name_id_format, idp_entity_id, idp_certificate,
+                    sp_entity_id, account_management_url, auto_provisioning
+             FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
+            params![account.as_str(), mode.as_str()],
+            |r| {
+                Ok(SamlConfig {
+                    sso_url: r.get(0)?,
+                    logout_url: r.get(1)?,
+                    name_id_format: r.get(2)?,
+                    idp_entity_id: r.get(3)?,
+                    idp_certificate: r.get(4)?,
+                    sp_entity_id: r.get(5)?,
+                    account_management_url: r.get(6)?,
+                    auto_provisioning: r.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Stores a mode's SAML configuration (validated by the caller).
+pub fn save_config(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+    c: &SamlConfig,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO saml_configs (account_id, mode, sso_url, logout_url, name_id_format,
+             idp_entity_id, idp_certificate, sp_entity_id, account_management_url, auto_provisioning)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (account_id, mode) DO UPDATE SET sso_url = excluded.sso_url,
+             logout_url = excluded.logout_url, name_id_format = excluded.name_id_format,
+             idp_entity_id = excluded.idp_entity_id, idp_certificate = excluded.idp_certificate,
+             sp_entity_id = excluded.sp_entity_id,
+             account_management_url = excluded.account_management_url,
+             auto_provisioning = excluded.auto_provisioning",
+        params![
+            account.as_str(),
+            mode.as_str(),
+            c.sso_url,
+            c.logout_url,
+            c.name_id_format,
+            c.idp_entity_id,
+            c.idp_certificate,
+            c.sp_entity_id,
+            c.account_management_url,
+            c.auto_provisioning
+        ],
+    )?;
+    Ok(())
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// An outstanding AuthnRequest or LogoutRequest.
+#[derive(Debug, Clone)]
+struct PendingRequest {
+    account: String,
+    mode: String,
+    kind: String,
+    browser_hash: String,
+    next: String,
+    expires_at: String,
+    used: bool,
+}
+
+/// A request about to be sent, as remembered until its answer arrives.
+struct NewRequest<'a> {
+    id: &'a str,
+    kind: &'a str,
+    account: &'a AccountId,
+    mode: ExecutionMode,
+    browser_hash: &'a str,
+    next: &'a str,
+}
+
+fn insert_request(
+    conn: &Connection,
+    r: &NewRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "DELETE FROM saml_requests WHERE expires_at <= ?1",
+        [ts(now)],
+    )?;
+    conn.execute(
+        "INSERT INTO saml_requests (id, kind, account_id, mode, browser_hash, next, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            r.id,
+            r.kind,
+            r.account.as_str(),
+            r.mode.as_str(),
+            r.browser_hash,
+            r.next,
+            ts(now),
+            ts(now + REQUEST_LIFETIME)
+        ],
+    )?;
+    Ok(())
+}
+
+fn find_request(conn: &Connection, id: &str) -> Result<Option<PendingRequest>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT account_id, mode, kind, browser_hash, next, expires_at, used
+             FROM saml_requests WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(PendingRequest {
+                    account: r.get(0)?,
+                    mode: r.get(1)?,
+                    kind: r.get(2)?,
+                    browser_hash: r.get(3)?,
+                    next: r.get(4)?,
+                    expires_at: r.get(5)?,
+                    used: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Checks that `id` is an outstanding request of `kind` for this scope and browser, and marks
+/// it answered; returns where the browser was going.
+fn consume_request(
+    conn: &Connection,
+    id: &str,
+    kind: &str,
+    account: &AccountId,
+    mode: ExecutionMode,
+    browser_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Result<String, AcsError>, ApiError> {
+    let Some(req) = find_request(conn, id)? else {
+        return Ok(Err(AcsError::UnknownRequest));
+    };
+    if req.kind != kind || req.account != account.as_str() || req.mode != mode.as_str() {
+        return Ok(Err(AcsError::UnknownRequest));
+    }
+    if browser_hash != Some(req.browser_hash.as_str()) {
+        return Ok(Err(AcsError::RequestOtherBrowser));
+    }
+    if req.expires_at <= ts(now) {
+        return Ok(Err(AcsError::RequestExpired));
+    }
+    if req.used
+        || conn.execute(
+            "UPDATE saml_requests SET used = 1 WHERE id = ?1 AND used = 0",
+            [id],
+        )? == 0
+    {
+        return Ok(Err(AcsError::RequestUsed));
+    }
+    Ok(Ok(req.next))
+}
+
+/// Records an assertion ID until it expires; false if it was already there (a replay).
+fn remember_assertion(
+    conn: &Connection,
+    account: &AccountId,
+    id: &str,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    conn.execute(
+        "DELETE FROM saml_assertions WHERE expires_at <= ?1",
+        [ts(now)],
+    )?;
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO saml_assertions (account_id, id, expires_at) VALUES (?1, ?2, ?3)",
+        params![account.as_str(), id, ts(until)],
+    )? == 1)
+}
+
+fn assertion_seen(
+    conn: &Connection,
+    account: &AccountId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM saml_assertions WHERE account_id = ?1 AND id = ?2 AND expires_at > ?3",
+            params![account.as_str(), id, ts(now)],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+// ---------------------------------------------------------------- URLs
+
+pub fn acs_url(state: &AppState, account: &AccountId, mode: ExecutionMode) -> String {
+    format!(
+        "{}/live/{account}/saml/acs?P_mode={mode}",
+        state.settings().public_url
+    )
+}
+
+pub fn slo_url(state: &AppState, account: &AccountId, mode: ExecutionMode) -> String {
+    format!(
+        "{}/live/{account}/saml/slo?P_mode={mode}",
+        state.settings().public_url
+    )
+}
+
+/// The default SP entity ID of an account: unique to it by construction.
+pub fn default_sp_entity_id(state: &AppState, account: &AccountId) -> String {
+    format!("{}/live/{account}", state.settings().public_url)
+}
+
+fn request_cookie_name(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("DS_SAML_{account}_{mode}")
+}
+
+/// `Set-Cookie` for the browser-binding token. Cross-site POSTs from a real IdP carry only
+/// `SameSite=None; Secure` cookies, so that is what HTTPS deployments get; over plain HTTP (tests,
+/// demos on one host, which browsers treat as same-site) `Lax` is used.
+fn request_cookie(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    token: &str,
+) -> String {
+    let same_site = if state.settings().secure_cookies {
+        "None; Secure"
+    } else {
+        "Lax"
+    };
+    format!(
+        "{}={token}; Path=/live/{account}/saml; HttpOnly; SameSite={same_site}; Max-Age={}",
+        request_cookie_name(account, mode),
+        REQUEST_LIFETIME.num_seconds()
+    )
+}
+
+// ---------------------------------------------------------------- sign-in start
+
+/// Whether this mode signs users in with SAML, and with which configuration.
+pub async fn active_config(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+) -> Result<Option<SamlConfig>, ApiError> {
+    let account = account.clone();
+    state
+        .store()
+        .call(move |c| {
+            let method = store::mode_config(c, &account, mode)?.method;
+            if method != crate::domain::AuthMethod::Saml {
+                return Ok(None);
+            }
+            load_config(c, &account, mode)
+        })
+        .await
+}
+
+/// Redirects the browser to the IdP with a new AuthnRequest (HTTP-Redirect binding), recording
+/// its ID for this browser; `next` is where the browser goes after sign-in.
+pub async fn start_sign_in(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    config: &SamlConfig,
+    next: &str,
+) -> Result<Response, ApiError> {
+    let now = state.clock().now();
+    let id = state.ids().new_id("id");
+    let token = state.ids().new_id("rq");
+    let request = AuthnRequest {
+        id: id.clone(),
+        issue_instant: now,
+        destination: config.sso_url.clone(),
+        acs_url: acs_url(state, account, mode),
+        issuer: config.sp_entity_id.clone(),
+        name_id_format: Some(config.name_id_format.clone()),
+        force_authn: false,
+    }
+    .to_xml(&Style::SAMLP);
+    let (id_c, account_c, hash, next_c) = (
+        id.clone(),
+        account.clone(),
+        token_hash(&token),
+        next.to_owned(),
+    );
+    state
+        .store()
+        .call(move |c| {
+            let request = NewRequest {
+                id: &id_c,
+                kind: "authn",
+                account: &account_c,
+                mode,
+                browser_hash: &hash,
+                next: &next_c,
+            };
+            insert_request(c, &request, now)
+        })
+        .await?;
+    let query = redirect::query(MessageKind::Request, &request, None)
+        .map_err(|e| ApiError::Internal(format!("encoding AuthnRequest: {e}")))?;
+    let sep = if config.sso_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    tracing::info!(account = %account, mode = %mode, request_id = %id, "AuthnRequest sent");
+    with_cookie(
+        Redirect::to(&format!("{}{sep}{query}", config.sso_url)).into_response(),
+        &request_cookie(state, account, mode, &token),
+    )
+}
+
+// ---------------------------------------------------------------- ACS
+
+#[derive(Debug, Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: String,
+    #[serde(rename = "RelayState")]
+    _relay_state: Option<String>,
+}
+
+async fn acs_post(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    FormBody(form): FormBody<AcsForm>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let result = consume_response(&state, &headers, &account, mode, &form.saml_response).await?;
+    match result {
+        Ok(response) => Ok(response),
+        Err(e) => {
+            tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "SAML Response refused");
+            Err(ApiError::Saml(e))
+        }
+    }
+}
+
+async fn consume_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    mode: ExecutionMode,
+    encoded: &str,
+) -> Result<Result<Response, AcsError>, ApiError> {
+    let account_c = account.clone();
+    let Some(config) = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?
+    else {
+        return Ok(Err(AcsError::NotConfigured));
+    };
+    let cert = config.certificate()?;
+    let now = state.clock().now();
+    let acs = acs_url(state, account, mode);
+    let assertion = match acs::validate(encoded, &config, &cert, &acs, now) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(e)),
+    };
+    let browser = auth::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
+    // Replay, request binding and the replay-cache entry in one transaction.
+    let (account_c, a) = (account.clone(), assertion.clone());
+    let next = state
+        .store()
+        .call(move |c| {
+            let tx = c.transaction()?;
+            if assertion_seen(&tx, &account_c, &a.assertion_id, now)? {
+                return Ok(Err(AcsError::Replayed));
+            }
+            let next = match consume_request(
+                &tx,
+                &a.in_response_to,
+                "authn",
+                &account_c,
+                mode,
+                browser.as_deref(),
+                now,
+            )? {
+                Ok(next) => next,
+                Err(e) => return Ok(Err(e)),
+            };
+            if !remember_assertion(&tx, &account_c, &a.assertion_id, a.remember_until, now)? {
+                return Ok(Err(AcsError::Replayed));
+            }
+            tx.commit()?;
+            Ok(Ok(next))
+        })
+        .await?;
+    let next = match next {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (user, event) = match find_or_provision(state, account, mode, &config, &assertion).await? {
+        Ok(found) => found,
+        Err(e) => return Ok(Err(e)),
+    };
+    composite::fire(state, account, mode, event, &assertion, &user);
+    let cookie = auth::start_session(
+        state,
+        headers,
+        account,
+        mode,
+        &user,
+        Some(auth::SamlSession {
+            name_id: assertion.name_id.clone(),
+            name_id_format: assertion.name_id_format.clone(),
+            session_index: assertion.session_index.clone(),
+        }),
+    )
+    .await?;
+    tracing::info!(account = %account, mode = %mode, user_id = user.id, ?event, "SAML sign-in");
+    Ok(Ok(with_cookie(
+        Redirect::to(&next).into_response(),
+        &cookie,
+    )?))
+}
+
+/// The user the NameID names (R-SA-4), or a new one when LIVE auto-provisioning is on
+/// (R-PROV-1..3). A role in the assertion is recorded on the user (R-SA-8).
+async fn find_or_provision(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    config: &SamlConfig,
+    assertion: &ValidatedAssertion,
+) -> Result<Result<(User, Event), AcsError>, ApiError> {
+    let email = match Email::parse(&assertion.name_id) {
+        Ok(e) => e,
+        Err(_) => return Ok(Err(AcsError::NameIdNotEmail(assertion.name_id.clone()))),
+    };
+    let roles: Option<Vec<String>> = ROLE_ATTRIBUTES
+        .iter()
+        .find_map(|n| assertion.attribute(n))
+        .map(<[String]>::to_vec);
+    let name = NAME_ATTRIBUTES
+        .iter()
+        .find_map(|n| assertion.attribute(n).and_then(|v| v.first().cloned()))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| assertion.name_id.clone());
+    let provision = mode == ExecutionMode::Live && config.auto_provisioning;
+    let now = state.clock().now();
+    let account_c = account.clone();
+    state
+        .store()
+        .call(move |c| {
+            let tx = c.transaction()?;
+            let (user, event) = match store::user_by_email(&tx, &account_c, &email)? {
+                Some((user, _)) => (user, Event::UserAuthentication),
+                None if provision => {
+                    let new = NewUser {
+                        name: crate::domain::parse_name(&name)
+                            .unwrap_or_else(|_| email.as_str().to_owned()),
+                        email: email.clone(),
+                        profile: Profile::User,
+                        ide_language: "en".into(),
+                        language: "en".into(),
+                        password_hash: None,
+                    };
+                    (
+                        store::create_user(&tx, &account_c, &new, now)?,
+                        Event::UserCreation,
+                    )
+                }
+                None => return Ok(Err(AcsError::UnknownUser)),
+            };
+            if let Some(roles) = &roles {
+                store::set_saml_roles(&tx, user.id, roles)?;
+            }
+            let user = store::get_user(&tx, &account_c, user.id)?;
+            tx.commit()?;
+            Ok(Ok((user, event)))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------- logout
+
+/// Starts single logout for a SAML session (R-SA-5): the local session is already ended; the
+/// browser goes to the IdP's logout URL with a LogoutRequest.
+pub async fn start_logout(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    config: &SamlConfig,
+    saml: &auth::SamlSession,
+) -> Result<Option<Response>, ApiError> {
+    let Some(logout_url) = config.logout_url.clone() else {
+        return Ok(None);
+    };
+    let now = state.clock().now();
+    let id = state.ids().new_id("id");
+    let token = state.ids().new_id("rq");
+    let request = LogoutRequest {
+        id: id.clone(),
+        issue_instant: now,
+        destination: logout_url.clone(),
+        issuer: config.sp_entity_id.clone(),
+        name_id: NameId {
+            value: saml.name_id.clone(),
+            format: Some(saml.name_id_format.clone()),
+        },
+        session_index: saml.session_index.clone(),
+    }
+    .to_xml(&Style::SAMLP);
+    let (id_c, account_c, hash) = (id.clone(), account.clone(), token_hash(&token));
+    let next = crate::web::login_page_path(account, mode);
+    state
+        .store()
+        .call(move |c| {
+            let request = NewRequest {
+                id: &id_c,
+                kind: "logout",
+                account: &account_c,
+                mode,
+                browser_hash: &hash,
+                next: &next,
+            };
+            insert_request(c, &request, now)
+        })
+        .await?;
+    let query = redirect::query(MessageKind::Request, &request, None)
+        .map_err(|e| ApiError::Internal(format!("encoding LogoutRequest: {e}")))?;
+    let sep = if logout_url.contains('?') { '&' } else { '?' };
+    Ok(Some(with_cookie(
+        Redirect::to(&format!("{logout_url}{sep}{query}")).into_response(),
+        &request_cookie(state, account, mode, &token),
+    )?))
+}
+
+async fn slo_redirect(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    RawQuery(raw): RawQuery,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let received = redirect::parse_query(&raw.unwrap_or_default())
+        .map_err(|e| ApiError::Saml(AcsError::Malformed(e.to_string())))?;
+    if received.kind != MessageKind::Response {
+        return Err(ApiError::Saml(AcsError::Malformed(
+            "only LogoutResponses are accepted here".into(),
+        )));
+    }
+    logout_response(&state, &headers, &account, mode, &received.xml).await
+}
+
+#[derive(Debug, Deserialize)]
+struct SloForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: String,
+    #[serde(rename = "RelayState")]
+    _relay_state: Option<String>,
+}
+
+async fn slo_post(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    FormBody(form): FormBody<SloForm>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let text = saml_post::decode(&form.saml_response)
+        .map_err(|e| ApiError::Saml(AcsError::Malformed(e.to_string())))?;
+    logout_response(&state, &headers, &account, mode, &text).await
+}
+
+/// A LogoutResponse (saml-core §3.7.2): InResponseTo must be our outstanding LogoutRequest from
+/// this browser, the Issuer the IdP (or Entra's login.microsoftonline.com form), Status Success.
+async fn logout_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    mode: ExecutionMode,
+    text: &str,
+) -> Result<Response, ApiError> {
+    let refuse = |e: AcsError| Err(ApiError::Saml(e));
+    let account_c = account.clone();
+    let Some(config) = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?
+    else {
+        return refuse(AcsError::NotConfigured);
+    };
+    let doc = xml::parse(text).map_err(|e| ApiError::Saml(AcsError::Malformed(e.to_string())))?;
+    let root = doc.root_element();
+    if root.tag_name().namespace() != Some(s::NS_PROTOCOL)
+        || root.tag_name().name() != "LogoutResponse"
+    {
+        return refuse(AcsError::Malformed("not a LogoutResponse".into()));
+    }
+    let issuer = root
+        .children()
+        .find(|c| {
+            c.is_element()
+                && c.tag_name().name() == "Issuer"
+                && c.tag_name().namespace() == Some(s::NS_ASSERTION)
+        })
+        .and_then(|n| n.text())
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if !acs::accepted_logout_issuers(&config.idp_entity_id).contains(&issuer) {
+        return refuse(AcsError::WrongIssuer(issuer));
+    }
+    let status = root
+        .descendants()
+        .find(|c| c.is_element() && c.tag_name().name() == "StatusCode")
+        .and_then(|c| c.attribute("Value"))
+        .unwrap_or_default();
+    let Some(irt) = root.attribute("InResponseTo").map(str::to_owned) else {
+        return refuse(AcsError::Unsolicited);
+    };
+    let browser = auth::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
+    let now = state.clock().now();
+    let account_c = account.clone();
+    let consumed = state
+        .store()
+        .call(move |c| {
+            consume_request(c, &irt, "logout", &account_c, mode, browser.as_deref(), now)
+        })
+        .await?;
+    let next = match consumed {
+        Ok(next) => next,
+        Err(e) => return refuse(e),
+    };
+    if status != s::STATUS_SUCCESS {
+        return refuse(AcsError::StatusOther(status.to_owned()));
+    }
+    tracing::info!(account = %account, mode = %mode, "single logout completed");
+    Ok(Redirect::to(&next).into_response())
+}
+
+async fn account_management(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    match active_config(&state, &account, mode)
+        .await?
+        .and_then(|c| c.account_management_url)
+    {
+        Some(url) => Ok(Redirect::to(&url).into_response()),
+        None => Err(ApiError::AccountManagementNotConfigured),
+    }
+}
+
+async fn metadata(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let account_c = account.clone();
+    let config = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?;
+    let entity_id = config
+        .as_ref()
+        .map(|c| c.sp_entity_id.clone())
+        .unwrap_or_else(|| default_sp_entity_id(&state, &account));
+    let md = SpMetadata {
+        entity_id,
+        acs_url: acs_url(&state, &account, mode),
+        slo_url: slo_url(&state, &account, mode),
+        name_id_format: s::NAMEID_EMAIL.to_owned(),
+        signing_cert: None,
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        md.to_xml(),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- admin API
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigBody {
+    sso_url: String,
+    logout_url: Option<String>,
+    name_id_format: String,
+    idp_entity_id: String,
+    idp_certificate: String,
+    sp_entity_id: Option<String>,
+    account_management_url: Option<String>,
+    #[serde(default)]
+    auto_provisioning: bool,
+}
+
+fn check_url(field: &str, raw: &str) -> Result<String, ApiError> {
+    match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(raw.to_owned()),
+        _ => Err(ApiError::invalid(
+            "invalid_url",
+            format!("{field} must be an absolute http(s) URL"),
+        )),
+    }
+}
+
+async fn admin_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+    mode: &str,
+) -> Result<(AccountId, ExecutionMode), ApiError> {
+    let (account, _) = crate::admin::admin(state, headers, account).await?;
+    Ok((account, mode.parse()?))
+}
+
+async fn get_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<SamlConfig>, ApiError> {
+    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    state
+        .store()
+        .call(move |c| load_config(c, &account, mode))
+        .await?
+        .map(Json)
+        .ok_or(ApiError::SamlNotConfigured)
+}
+
+async fn put_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ConfigBody>,
+) -> Result<Json<SamlConfig>, ApiError> {
+    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    if body.name_id_format != s::NAMEID_EMAIL {
+        return Err(ApiError::invalid(
+            "invalid_name_id_format",
+            format!(
+                "the NameID must carry the user's email: use {}",
+                s::NAMEID_EMAIL
+            ),
+        ));
+    }
+    let cert = Certificate::from_text(&body.idp_certificate)
+        .map_err(|e| ApiError::invalid("invalid_certificate", format!("idp_certificate: {e}")))?;
+    if body.auto_provisioning && mode != ExecutionMode::Live {
+        return Err(ApiError::invalid(
+            "auto_provisioning_live_only",
+            "auto-provisioning exists only in LIVE mode",
+        ));
+    }
+    if body.idp_entity_id.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "invalid_entity_id",
+            "idp_entity_id must not be empty",
+        ));
+    }
+    let config = SamlConfig {
+        sso_url: check_url("sso_url", &body.sso_url)?,
+        logout_url: body
+            .logout_url
+            .as_deref()
+            .map(|u| check_url("logout_url", u))
+            .transpose()?,
+        name_id_format: body.name_id_format,
+        idp_entity_id: body.idp_entity_id.trim().to_owned(),
+        idp_certificate: cert.pem(),
+        sp_entity_id: match body.sp_entity_id {
+            Some(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "invalid_entity_id",
+                    "sp_entity_id must not be empty",
+                ));
+            }
+            None => default_sp_entity_id(&state, &account),
+        },
+        account_management_url: body
+            .account_management_url
+            .as_deref()
+            .map(|u| check_url("account_management_url", u))
+            .transpose()?,
+        auto_provisioning: body.auto_provisioning,
+    };
+    let saved = config.clone();
+    state
+        .store()
+        .call(move |c| {
+            let taken: Option<String> = c
+                .query_row(
+                    "SELECT account_id FROM saml_configs WHERE sp_entity_id = ?1 AND account_id <> ?2",
+                    params![saved.sp_entity_id, account.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Err(ApiError::EntityIdTaken);
+            }
+            save_config(c, &account, mode, &saved)
+        })
+        .await?;
+    Ok(Json(config))
+}
+
+async fn delete_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    state
+        .store()
+        .call(move |c| {
+            if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Saml {
+                return Err(ApiError::MethodInUse);
+            }
+            c.execute(
+                "DELETE FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
+                params![account.as_str(), mode.as_str()],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
