@@ -9,6 +9,7 @@ mod accounts;
 mod api;
 mod password;
 mod resources;
+mod saml;
 
 use anyhow::{Context, anyhow, bail, ensure};
 use cucumber::World;
@@ -103,6 +104,14 @@ pub struct DsWorld {
     pub session_ids: Vec<String>,
     /// Statuses of a burst of concurrent requests.
     pub burst: Vec<Reply>,
+    /// The scenario's mock SAML IdP.
+    pub idp: Option<mock_idp::MockIdp>,
+    /// The mode the IdP serves.
+    pub saml_mode: Option<String>,
+    /// The last SAML form posted to the SP (action and fields), for replays.
+    pub saml_post: Option<(String, Vec<(String, String)>)>,
+    /// The scenario's composite API.
+    pub composite: Option<wiremock::MockServer>,
 }
 
 impl DsWorld {
@@ -115,6 +124,10 @@ impl DsWorld {
             remembered: HashMap::new(),
             session_ids: Vec::new(),
             burst: Vec::new(),
+            idp: None,
+            saml_mode: None,
+            saml_post: None,
+            composite: None,
         })
     }
 

@@ -319,6 +319,36 @@ pub fn validate(
         return Err(AcsError::NameIdFormat(format.to_owned()));
     }
 
+    // Conditions (§2.5.1): time window and an AudienceRestriction naming us. The profile
+    // requires the restriction (§4.1.4.2), so its absence is refused too.
+    let conditions =
+        child(assertion, s::NS_ASSERTION, "Conditions").ok_or(AcsError::WrongAudience)?;
+    if let Some(nb) = time(conditions, "NotBefore")?
+        && now + SKEW < nb
+    {
+        return Err(AcsError::NotYetValid);
+    }
+    let not_on_or_after = time(conditions, "NotOnOrAfter")?;
+    if let Some(noa) = not_on_or_after
+        && now >= noa + SKEW
+    {
+        return Err(AcsError::Expired);
+    }
+    let restrictions: Vec<Node<'_, '_>> = conditions
+        .children()
+        .filter(|c| is(c, s::NS_ASSERTION, "AudienceRestriction"))
+        .collect();
+    // Every restriction must name us (§2.5.1.4: they are ANDed).
+    if restrictions.is_empty()
+        || !restrictions.iter().all(|r| {
+            r.children()
+                .filter(|a| is(a, s::NS_ASSERTION, "Audience"))
+                .any(|a| a.text().map(str::trim) == Some(config.sp_entity_id.as_str()))
+        })
+    {
+        return Err(AcsError::WrongAudience);
+    }
+
     // Bearer confirmation (§4.1.4.2): Recipient = ACS, NotOnOrAfter in the future, no NotBefore,
     // InResponseTo = the request.
     let mut confirmation_until = None;
@@ -359,36 +389,6 @@ pub fn validate(
         }
     }
     let confirmation_until = confirmation_until.ok_or(last_error)?;
-
-    // Conditions (§2.5.1): time window and an AudienceRestriction naming us. The profile
-    // requires the restriction (§4.1.4.2), so its absence is refused too.
-    let conditions =
-        child(assertion, s::NS_ASSERTION, "Conditions").ok_or(AcsError::WrongAudience)?;
-    if let Some(nb) = time(conditions, "NotBefore")?
-        && now + SKEW < nb
-    {
-        return Err(AcsError::NotYetValid);
-    }
-    let not_on_or_after = time(conditions, "NotOnOrAfter")?;
-    if let Some(noa) = not_on_or_after
-        && now >= noa + SKEW
-    {
-        return Err(AcsError::Expired);
-    }
-    let restrictions: Vec<Node<'_, '_>> = conditions
-        .children()
-        .filter(|c| is(c, s::NS_ASSERTION, "AudienceRestriction"))
-        .collect();
-    // Every restriction must name us (§2.5.1.4: they are ANDed).
-    if restrictions.is_empty()
-        || !restrictions.iter().all(|r| {
-            r.children()
-                .filter(|a| is(a, s::NS_ASSERTION, "Audience"))
-                .any(|a| a.text().map(str::trim) == Some(config.sp_entity_id.as_str()))
-        })
-    {
-        return Err(AcsError::WrongAudience);
-    }
 
     let authn = child(assertion, s::NS_ASSERTION, "AuthnStatement")
         .ok_or(AcsError::MissingAuthnStatement)?;

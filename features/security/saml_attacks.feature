@@ -1,0 +1,63 @@
+Feature: Replayed, unsolicited, stolen, tampered and wrapped SAML Responses are refused
+
+  Background:
+    Given the customer account "112501524864919680"
+    And the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and no password
+    And the administrator provisions "Contoso Admin 2" with email "root@contoso.com" and no password
+    And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+
+  @r-sa-6
+  Scenario: The same Response posted twice is refused the second time
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the login succeeds and lands on "/live/{account}"
+    When the browser posts the same SAML Response again
+    Then the SP refuses the Response with "saml_replayed_assertion"
+
+  @r-sa-2
+  Scenario: An unsolicited Response is refused even when correctly signed
+    When an unsolicited Response for B.Simon is posted to the LIVE ACS
+    Then the SP refuses the Response with "saml_unsolicited_response"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  @r-sa-6
+  Scenario: A Response carried to another browser is refused
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And another browser posts the identity provider's form to the SP
+    Then the SP refuses the Response with "saml_request_other_browser"
+
+  @r-sa-6 @r-sa-4
+  Scenario: A Response whose NameID was changed in transit is refused
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the browser posts the identity provider's form with ">B.Simon@contoso.com</NameID>" replaced by ">root@contoso.com</NameID>"
+    Then the SP refuses the Response with "saml_bad_signature"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  @r-sa-6
+  Scenario: A second, forged assertion wrapped into a signed Response is refused
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the browser posts the identity provider's form with a second, forged assertion added
+    Then the SP refuses the Response with "saml_assertion_count"
+
+  @r-sa-6
+  Scenario: A Response with a DTD is refused before anything else is read
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the browser posts the identity provider's form with "<samlp:Response" replaced by "<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><samlp:Response"
+    Then the SP refuses the Response with "saml_dtd"
+
+  @r-sa-6
+  Scenario: A request that is too old cannot be answered any more
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the SP clock moves 1 hours on
+    And the browser posts the identity provider's form to the SP
+    Then the SP refuses the Response with "saml_request_expired"

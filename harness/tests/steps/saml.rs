@@ -1,0 +1,700 @@
+//! Steps for SSO with SAML 2.0 against the mock IdP (R-SA-1..8, R-PROV-1..3, R-CA-1..3,
+//! R-EN-1..2). The browser follows every hop itself: SP -> IdP (Redirect) -> SP ACS (POST form).
+
+use super::{DsWorld, Reply};
+use anyhow::{Context, anyhow, bail, ensure};
+use base64::Engine;
+use cucumber::{given, then, when};
+use mock_idp::{Fault, IdpConfig, IdpUser, RegisteredApp, VendorProfile};
+use protocol::saml::messages::Signing;
+use serde_json::json;
+
+/// The Entra tenant (and Okta app, Google idpid) every scenario's mock IdP uses.
+pub const TENANT: &str = "0b6f4a8c-2d1e-4c1a-9a7b-5f3e2d1c0b9a";
+
+fn profile(name: &str) -> anyhow::Result<VendorProfile> {
+    match name {
+        "entra-id" => Ok(VendorProfile::EntraId),
+        "okta" => Ok(VendorProfile::Okta),
+        "google-workspace" => Ok(VendorProfile::GoogleWorkspace),
+        other => bail!("unknown vendor profile {other}"),
+    }
+}
+
+impl DsWorld {
+    pub fn idp(&self) -> anyhow::Result<&mock_idp::MockIdp> {
+        self.idp.as_ref().context("no mock IdP in this scenario")
+    }
+
+    /// The SP entity ID this account uses by default.
+    pub fn sp_entity_id(&self) -> anyhow::Result<String> {
+        Ok(self.stack.sp_url(&format!("/live/{}", self.account()?)))
+    }
+
+    pub fn acs_url(&self, mode: &str) -> anyhow::Result<String> {
+        Ok(self
+            .stack
+            .sp_url(&format!("/live/{}/saml/acs?P_mode={mode}", self.account()?)))
+    }
+
+    fn slo_url(&self, mode: &str) -> anyhow::Result<String> {
+        Ok(self
+            .stack
+            .sp_url(&format!("/live/{}/saml/slo?P_mode={mode}", self.account()?)))
+    }
+
+    /// GET an absolute URL (or an SP path) with a browser.
+    pub async fn get_url(&mut self, browser: &str, url: &str) -> anyhow::Result<&Reply> {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            self.stack.sp_url(url)
+        };
+        let b = self.browser(browser)?;
+        let reply = Reply::read(b.client.get(url).send().await?).await?;
+        Ok(self.last.insert(reply))
+    }
+}
+
+/// The action and fields of the auto-submitting SAML form on a page.
+fn saml_form(html: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
+    let attr = |chunk: &str, name: &str| {
+        chunk
+            .split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(|v| v.replace("&amp;", "&").replace("&quot;", "\""))
+    };
+    let form = html.split("<form").nth(1).context("no form on the page")?;
+    let action = attr(form.split('>').next().unwrap_or_default(), "action").context("no action")?;
+    let mut fields = Vec::new();
+    for input in form.split("<input").skip(1) {
+        let tag = input.split('>').next().unwrap_or_default();
+        if let (Some(name), Some(value)) = (attr(tag, "name"), attr(tag, "value")) {
+            fields.push((name, value));
+        }
+    }
+    ensure!(
+        fields.iter().any(|(n, _)| n == "SAMLResponse"),
+        "the form carries no SAMLResponse: {html}"
+    );
+    Ok((action, fields))
+}
+
+// ---------------------------------------------------------------- identity provider
+
+#[given(expr = "a mock {word} identity provider with B.Simon, serving the account's {word} mode")]
+async fn start_idp(w: &mut DsWorld, vendor: String, mode: String) -> anyhow::Result<()> {
+    let mut app = RegisteredApp::new(w.sp_entity_id()?, w.acs_url(&mode)?);
+    app.logout_url = Some(w.slo_url(&mode)?);
+    let config = IdpConfig {
+        profile: profile(&vendor)?,
+        tenant: TENANT.into(),
+        apps: vec![app],
+        users: vec![IdpUser::b_simon()],
+    };
+    w.idp = Some(w.stack.start_idp(config).await?);
+    w.saml_mode = Some(mode);
+    Ok(())
+}
+
+#[given(expr = "the identity provider also serves the account's {word} mode")]
+async fn idp_serves_mode(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    // Another mode of the same account is another reply URL of the same app.
+    let (entity, acs) = (w.sp_entity_id()?, w.acs_url(&mode)?);
+    let updated = w.idp()?.update_app(&entity, |app| app.reply_urls.push(acs));
+    ensure!(updated, "the IdP has no app {entity}");
+    Ok(())
+}
+
+#[given(expr = "the identity provider has the user {string} with email {string} and role {string}")]
+async fn idp_user(
+    w: &mut DsWorld,
+    name: String,
+    email: String,
+    role: String,
+) -> anyhow::Result<()> {
+    w.idp()?.add_user(IdpUser {
+        username: email.clone(),
+        password: "Idp-Pass-2026".into(),
+        email,
+        display_name: name,
+        given_name: String::new(),
+        surname: String::new(),
+        object_id: "00000000-0000-4000-8000-0000000000aa".into(),
+        roles: if role.is_empty() {
+            Vec::new()
+        } else {
+            vec![role]
+        },
+    });
+    Ok(())
+}
+
+#[given(expr = "the identity provider signs {word}")]
+async fn idp_signs(w: &mut DsWorld, what: String) -> anyhow::Result<()> {
+    let signing = match what.as_str() {
+        "the-assertion" => Signing::Assertion,
+        "the-response" => Signing::Response,
+        "both" => Signing::Both,
+        other => bail!("unknown signing option {other}"),
+    };
+    let entity = w.sp_entity_id()?;
+    ensure!(
+        w.idp()?
+            .update_app(&entity, |app| app.signing = Some(signing)),
+        "no app"
+    );
+    Ok(())
+}
+
+#[given(expr = "the identity provider will sign in {string}")]
+#[when(expr = "the identity provider will sign in {string}")]
+async fn queue_login(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
+    w.idp()?.enqueue_login(&username);
+    Ok(())
+}
+
+#[when(expr = "the identity provider's next Response has the fault {string}")]
+async fn queue_fault(w: &mut DsWorld, fault: String) -> anyhow::Result<()> {
+    let f = Fault::parse(&fault).ok_or_else(|| anyhow!("unknown fault {fault}"))?;
+    w.idp()?.enqueue_fault(f);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- SP configuration
+
+/// The body the tutorial's "Configure RunMyProcess SSO" step fills in: SSO redirect = Login URL,
+/// Logout redirect = Logout URL, NameID format emailAddress, the Base64 certificate as
+/// downloaded (no PEM armour), plus the IdP identifier shown beside them.
+fn tutorial_config(w: &DsWorld, extra: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+    let idp = w.idp()?;
+    let pem = idp.certificate().pem();
+    let base64_only: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut body = json!({
+        "sso_url": idp.sso_url(),
+        "logout_url": idp.slo_url(),
+        "name_id_format": protocol::saml::NAMEID_EMAIL,
+        "idp_entity_id": idp.entity_id(),
+        "idp_certificate": base64_only,
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(body)
+}
+
+async fn configure(w: &mut DsWorld, mode: &str, extra: serde_json::Value) -> anyhow::Result<()> {
+    let body = tutorial_config(w, extra)?;
+    let reply = w
+        .admin_call(
+            "PUT",
+            &format!("/api/{{account}}/modes/{mode}/saml"),
+            Some(body),
+        )
+        .await?;
+    ensure!(
+        reply.status == 200,
+        "configuring SAML: {} {}",
+        reply.status,
+        reply.body
+    );
+    let reply = w
+        .admin_call(
+            "PUT",
+            &format!("/api/{{account}}/modes/{mode}/method"),
+            Some(json!({"method": "saml"})),
+        )
+        .await?;
+    ensure!(
+        reply.status == 200,
+        "selecting SAML: {} {}",
+        reply.status,
+        reply.body
+    );
+    Ok(())
+}
+
+#[given(expr = "the administrator configures SSO with Samlv2 for {word} as the tutorial says")]
+async fn configure_tutorial(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    configure(w, &mode, json!({})).await
+}
+
+#[given(expr = "the administrator configures SSO with Samlv2 for {word} with auto-provisioning")]
+async fn configure_provisioning(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    configure(w, &mode, json!({"auto_provisioning": true})).await
+}
+
+#[given(
+    expr = "the administrator configures SSO with Samlv2 for {word} with the account-management URL {string}"
+)]
+async fn configure_account_mgmt(w: &mut DsWorld, mode: String, url: String) -> anyhow::Result<()> {
+    configure(w, &mode, json!({"account_management_url": url})).await
+}
+
+#[when(
+    expr = "the administrator sends the SAML configuration for {word} with {string} set to {string}"
+)]
+async fn configure_field(
+    w: &mut DsWorld,
+    mode: String,
+    field: String,
+    value: String,
+) -> anyhow::Result<()> {
+    let value: serde_json::Value = serde_json::from_str(&value).unwrap_or(json!(value));
+    let body = tutorial_config(w, json!({ field: value }))?;
+    w.admin_call(
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/saml"),
+        Some(body),
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- the browser's hops
+
+#[then("the browser is sent to the identity provider with an AuthnRequest")]
+async fn sent_to_idp(w: &mut DsWorld) -> anyhow::Result<()> {
+    let reply = w.expect_status(303)?;
+    let location = reply.location()?.to_owned();
+    let sso = w.idp()?.sso_url();
+    let base = sso.split('?').next().unwrap_or_default().to_owned();
+    ensure!(
+        location.starts_with(&base),
+        "redirected to {location}, not the IdP {sso}"
+    );
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let got = protocol::saml::redirect::parse_query(query)?;
+    ensure!(
+        got.xml.contains("AuthnRequest"),
+        "not an AuthnRequest: {}",
+        got.xml
+    );
+    Ok(())
+}
+
+#[when("the browser follows the redirect to the identity provider")]
+async fn follow_to_idp(w: &mut DsWorld) -> anyhow::Result<()> {
+    let location = w.expect_status(303)?.location()?.to_owned();
+    w.get_url("default", &location).await?;
+    Ok(())
+}
+
+#[when("the browser follows the redirect back to the SP")]
+async fn follow_back(w: &mut DsWorld) -> anyhow::Result<()> {
+    let location = w.expect_status(303)?.location()?.to_owned();
+    w.get_url("default", &location).await?;
+    Ok(())
+}
+
+/// Submits the IdP's auto-posting form, as the browser's script does, and keeps it for replays.
+#[when("the browser posts the identity provider's form to the SP")]
+async fn post_form(w: &mut DsWorld) -> anyhow::Result<()> {
+    let page = w.expect_status(200)?.body.clone();
+    let form = saml_form(&page)?;
+    w.saml_post = Some(form.clone());
+    post_saml(w, "default", form).await
+}
+
+async fn post_saml(
+    w: &mut DsWorld,
+    browser: &str,
+    (action, fields): (String, Vec<(String, String)>),
+) -> anyhow::Result<()> {
+    let b = w.browser(browser)?;
+    let reply = Reply::read(b.client.post(action).form(&fields).send().await?).await?;
+    w.last = Some(reply);
+    Ok(())
+}
+
+/// The whole SP-initiated flow for a queued IdP user: open `path`, go to the IdP, come back
+/// with the Response. The last answer is the SP's answer to the Response.
+#[when(expr = "{string} signs in through the identity provider to {string}")]
+async fn full_sign_in(w: &mut DsWorld, username: String, path: String) -> anyhow::Result<()> {
+    w.idp()?.enqueue_login(&username);
+    w.get("default", &path).await?;
+    sent_to_idp(w).await?;
+    follow_to_idp(w).await?;
+    post_form(w).await
+}
+
+#[when(expr = "the browser opens {string} and the identity provider answers by itself")]
+async fn sign_in_with_idp_session(w: &mut DsWorld, path: String) -> anyhow::Result<()> {
+    w.get("default", &path).await?;
+    sent_to_idp(w).await?;
+    follow_to_idp(w).await?;
+    post_form(w).await
+}
+
+#[when(expr = "the browser opens {string} and the identity provider shows its login page")]
+async fn idp_login_page(w: &mut DsWorld, path: String) -> anyhow::Result<()> {
+    w.get("default", &path).await?;
+    sent_to_idp(w).await?;
+    follow_to_idp(w).await?;
+    let reply = w.expect_status(200)?;
+    ensure!(
+        reply.body.contains("Sign in to your account"),
+        "no IdP login page: {}",
+        reply.body
+    );
+    Ok(())
+}
+
+#[then(expr = "the identity provider shows the error {string}")]
+async fn idp_error(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
+    let reply = w.expect_status(400)?;
+    ensure!(
+        reply.body.contains(&format!("data-code=\"{code}\"")),
+        "IdP page without {code}: {}",
+        reply.body
+    );
+    Ok(())
+}
+
+#[when("the browser posts the same SAML Response again")]
+async fn replay(w: &mut DsWorld) -> anyhow::Result<()> {
+    let form = w.saml_post.clone().context("no SAML Response was posted")?;
+    post_saml(w, "default", form).await
+}
+
+#[when("another browser posts the identity provider's form to the SP")]
+async fn other_browser_posts(w: &mut DsWorld) -> anyhow::Result<()> {
+    let page = w.expect_status(200)?.body.clone();
+    let form = saml_form(&page)?;
+    post_saml(w, "other", form).await
+}
+
+/// Alters the Response the IdP posted before it reaches the SP.
+#[when(expr = "the browser posts the identity provider's form with {string} replaced by {string}")]
+async fn tamper(w: &mut DsWorld, from: String, to: String) -> anyhow::Result<()> {
+    let page = w.expect_status(200)?.body.clone();
+    let (action, mut fields) = saml_form(&page)?;
+    let engine = base64::engine::general_purpose::STANDARD;
+    for (name, value) in fields.iter_mut() {
+        if name == "SAMLResponse" {
+            let xml = String::from_utf8(engine.decode(value.as_bytes())?)?;
+            ensure!(
+                xml.contains(&from),
+                "the Response does not contain {from:?}"
+            );
+            *value = engine.encode(xml.replacen(&from, &to, 1));
+        }
+    }
+    post_saml(w, "default", (action, fields)).await
+}
+
+/// Wraps a second, unsigned assertion into the Response (a signature-wrapping attempt).
+#[when("the browser posts the identity provider's form with a second, forged assertion added")]
+async fn wrap(w: &mut DsWorld) -> anyhow::Result<()> {
+    let page = w.expect_status(200)?.body.clone();
+    let (action, mut fields) = saml_form(&page)?;
+    let engine = base64::engine::general_purpose::STANDARD;
+    for (name, value) in fields.iter_mut() {
+        if name == "SAMLResponse" {
+            let xml = String::from_utf8(engine.decode(value.as_bytes())?)?;
+            let forged = "<Assertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_forged\" Version=\"2.0\" IssueInstant=\"2026-01-05T09:00:00Z\"><Issuer>x</Issuer><Subject><NameID>admin@contoso.com</NameID></Subject></Assertion>";
+            let at = xml
+                .rfind("</samlp:Response>")
+                .context("no Response end tag")?;
+            let mut forged_xml = xml.clone();
+            forged_xml.insert_str(at, forged);
+            *value = engine.encode(forged_xml);
+        }
+    }
+    post_saml(w, "default", (action, fields)).await
+}
+
+/// A Response nobody asked for, signed with the IdP's own key (IdP-initiated SSO).
+#[when("an unsolicited Response for B.Simon is posted to the LIVE ACS")]
+async fn unsolicited(w: &mut DsWorld) -> anyhow::Result<()> {
+    use chrono::Duration;
+    use protocol::saml::messages::*;
+    let now = protocol::Clock::now(w.stack.clock());
+    let idp = w.idp()?;
+    let acs = w.acs_url("LIVE")?;
+    let issuer = Issuer::new(idp.entity_id());
+    let response = Response {
+        id: "_unsolicited".into(),
+        issue_instant: now,
+        destination: Some(acs.clone()),
+        in_response_to: None,
+        issuer: issuer.clone(),
+        status: Status::success(),
+        assertion: Some(Assertion {
+            id: "_unsolicited_a".into(),
+            issue_instant: now,
+            issuer,
+            name_id: Some(NameId {
+                value: "B.Simon@contoso.com".into(),
+                format: Some(protocol::saml::NAMEID_EMAIL.into()),
+            }),
+            confirmation: Confirmation {
+                in_response_to: None,
+                not_on_or_after: Some(now + Duration::minutes(5)),
+                recipient: Some(acs.clone()),
+            },
+            conditions: Conditions {
+                not_before: Some(now - Duration::minutes(5)),
+                not_on_or_after: Some(now + Duration::minutes(60)),
+                audiences: vec![w.sp_entity_id()?],
+            },
+            attributes: Vec::new(),
+            authn: AuthnStatement {
+                instant: now,
+                session_index: None,
+                class_ref: protocol::saml::AC_PASSWORD.into(),
+            },
+        }),
+    };
+    let xml = response.to_xml(
+        &Style::ENTRA,
+        Signing::Assertion,
+        &protocol::fixtures::Fixture::IdpEntra.signing_key(),
+    )?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(xml);
+    post_saml(w, "default", (acs, vec![("SAMLResponse".into(), encoded)])).await
+}
+
+#[then(expr = "the SP refuses the Response with {string}")]
+async fn refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    ensure!(
+        reply.status == 403 || reply.status == 400,
+        "expected a refusal, got {} {}",
+        reply.status,
+        reply.body
+    );
+    let actual = reply.error_code()?;
+    ensure!(
+        actual == code,
+        "expected {code}, got {actual}: {}",
+        reply.body
+    );
+    ensure!(
+        !reply
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("DS_SESSION_")),
+        "a refused Response opened a session"
+    );
+    Ok(())
+}
+
+#[then(expr = "the identity provider received a LogoutRequest for {string}")]
+async fn idp_got_logout(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    let log = w.idp()?.received();
+    let request = log
+        .iter()
+        .rev()
+        .find(|m| m.kind == "LogoutRequest")
+        .context("the IdP received no LogoutRequest")?;
+    ensure!(
+        request.xml.contains(&format!(">{email}</")),
+        "LogoutRequest without {email}: {}",
+        request.xml
+    );
+    Ok(())
+}
+
+#[then(expr = "the identity provider received {int} AuthnRequest(s)")]
+async fn idp_request_count(w: &mut DsWorld, n: usize) -> anyhow::Result<()> {
+    let count = w
+        .idp()?
+        .received()
+        .iter()
+        .filter(|m| m.kind == "AuthnRequest")
+        .count();
+    ensure!(
+        count == n,
+        "the IdP received {count} AuthnRequests, expected {n}"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- composite APIs
+
+#[given(expr = "a composite API bound to {string} that answers {int}")]
+async fn composite_api(w: &mut DsWorld, event: String, status: u16) -> anyhow::Result<()> {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = match w.composite.take() {
+        Some(s) => s,
+        None => MockServer::start().await,
+    };
+    Mock::given(method("POST"))
+        .and(path(format!("/composite/{event}")))
+        .respond_with(ResponseTemplate::new(status))
+        .mount(&server)
+        .await;
+    let url = format!("{}/composite/{event}", server.uri());
+    w.composite = Some(server);
+    bind_trigger(w, &event, &url).await
+}
+
+#[given(expr = "a composite API bound to {string} that takes {int} seconds to answer")]
+async fn slow_composite_api(w: &mut DsWorld, event: String, seconds: u64) -> anyhow::Result<()> {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(seconds)))
+        .mount(&server)
+        .await;
+    let url = format!("{}/composite/{event}", server.uri());
+    w.composite = Some(server);
+    bind_trigger(w, &event, &url).await
+}
+
+#[given(expr = "a composite API bound to {string} that cannot be reached")]
+async fn unreachable_composite_api(w: &mut DsWorld, event: String) -> anyhow::Result<()> {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    bind_trigger(
+        w,
+        &event,
+        &format!("http://127.0.0.1:{port}/composite/{event}"),
+    )
+    .await
+}
+
+async fn bind_trigger(w: &mut DsWorld, event: &str, url: &str) -> anyhow::Result<()> {
+    let current = w
+        .admin_call("GET", "/api/{account}/composite-triggers", None)
+        .await?
+        .json()?;
+    let mut body = current.as_object().cloned().unwrap_or_default();
+    body.insert(event.to_owned(), json!(url));
+    let reply = w
+        .admin_call(
+            "PUT",
+            "/api/{account}/composite-triggers",
+            Some(body.into()),
+        )
+        .await?;
+    ensure!(
+        reply.status == 200,
+        "binding the trigger: {} {}",
+        reply.status,
+        reply.body
+    );
+    Ok(())
+}
+
+/// Waits (event-driven, bounded) until `n` composite-API calls are recorded, and returns them.
+async fn recorded_calls(w: &mut DsWorld, n: usize) -> anyhow::Result<Vec<serde_json::Value>> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let state = w.stack.sp_state().clone();
+        let notified = state.composite_done().notified();
+        let reply = w
+            .admin_call("GET", "/api/{account}/composite-calls", None)
+            .await?;
+        let calls = reply.json()?["calls"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if calls.len() >= n {
+            return Ok(calls);
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            bail!(
+                "only {} composite-API call(s) recorded, expected {n}",
+                calls.len()
+            );
+        }
+    }
+}
+
+#[then(expr = "the composite API for {string} received exactly:")]
+async fn composite_payload(
+    w: &mut DsWorld,
+    event: String,
+    step: &cucumber::gherkin::Step,
+) -> anyhow::Result<()> {
+    let expected_text = w.expand(step.docstring.as_deref().context("a JSON docstring")?)?;
+    let expected: serde_json::Value = serde_json::from_str(&expected_text)?;
+    recorded_calls(w, 1).await?;
+    let server = w.composite.as_ref().context("no composite API")?;
+    let requests = server
+        .received_requests()
+        .await
+        .context("request recording is off")?;
+    let request = requests
+        .iter()
+        .find(|r| r.url.path() == format!("/composite/{event}"))
+        .with_context(|| format!("the composite API for {event} was not called"))?;
+    let actual: serde_json::Value = serde_json::from_slice(&request.body)?;
+    ensure!(
+        actual == expected,
+        "payload differs:\nexpected {expected:#}\nactual   {actual:#}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the composite-API call for {string} is recorded as {string} with error {string}")]
+async fn composite_recorded(
+    w: &mut DsWorld,
+    event: String,
+    outcome: String,
+    error: String,
+) -> anyhow::Result<()> {
+    let calls = recorded_calls(w, 1).await?;
+    let call = calls
+        .iter()
+        .find(|c| c["event"] == event.as_str())
+        .with_context(|| format!("no call for {event}: {calls:?}"))?;
+    ensure!(call["outcome"] == outcome.as_str(), "outcome: {call}");
+    let actual = call["error"].as_str().unwrap_or("");
+    ensure!(
+        actual.starts_with(&error),
+        "error: expected {error:?}, got {actual:?}"
+    );
+    Ok(())
+}
+
+#[then("no composite API was called")]
+async fn no_composite(w: &mut DsWorld) -> anyhow::Result<()> {
+    // The sign-in has completed; a trigger would have been recorded before a second sign-in's
+    // call, so check the server directly as well as the record.
+    if let Some(server) = w.composite.as_ref() {
+        let n = server
+            .received_requests()
+            .await
+            .map(|r| r.len())
+            .unwrap_or(0);
+        ensure!(n == 0, "the composite API was called {n} time(s)");
+    }
+    let reply = w
+        .admin_call("GET", "/api/{account}/composite-calls", None)
+        .await?;
+    let calls = reply.json()?["calls"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ensure!(calls.is_empty(), "recorded calls: {calls:?}");
+    Ok(())
+}
+
+#[when(
+    expr = "the administrator configures SAML for {word} with the SP entity ID of account {string}"
+)]
+async fn configure_taken_entity(
+    w: &mut DsWorld,
+    mode: String,
+    other: String,
+) -> anyhow::Result<()> {
+    let entity = w.stack.sp_url(&format!("/live/{other}"));
+    let body = tutorial_config(w, json!({ "sp_entity_id": entity }))?;
+    w.admin_call(
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/saml"),
+        Some(body),
+    )
+    .await?;
+    Ok(())
+}
