@@ -186,6 +186,17 @@ pub(crate) fn parse_authn_request(text: &str) -> Result<AuthnRequestInfo, PageEr
     })
 }
 
+fn log_received(shared: &Shared, binding: &'static str, text: &str, relay_state: Option<String>) {
+    shared.log(LoggedMessage {
+        direction: Direction::Received,
+        binding,
+        kind: root_name(text).unwrap_or_default(),
+        xml: text.to_owned(),
+        relay_state,
+        destination: None,
+    });
+}
+
 fn root_name(text: &str) -> Option<String> {
     xml::parse(text)
         .ok()
@@ -211,14 +222,12 @@ async fn sso_redirect(
             &PageError::Malformed("a SAMLResponse was sent to the SSO endpoint".into()),
         );
     }
-    shared.log(LoggedMessage {
-        direction: Direction::Received,
-        binding: "redirect",
-        kind: root_name(&received.xml).unwrap_or_default(),
-        xml: received.xml.clone(),
-        relay_state: received.relay_state.clone(),
-        destination: None,
-    });
+    log_received(
+        &shared,
+        "redirect",
+        &received.xml,
+        received.relay_state.clone(),
+    );
     // Entra takes LogoutRequests on its SSO URL.
     if root_name(&received.xml).as_deref() == Some("LogoutRequest") {
         return handle_logout(&shared, &headers, &received.xml, received.relay_state);
@@ -242,14 +251,7 @@ async fn sso_post(State(shared): St, headers: HeaderMap, Form(form): Form<PostFo
         Ok(t) => t,
         Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
     };
-    shared.log(LoggedMessage {
-        direction: Direction::Received,
-        binding: "post",
-        kind: root_name(&text).unwrap_or_default(),
-        xml: text.clone(),
-        relay_state: form.relay_state.clone(),
-        destination: None,
-    });
+    log_received(&shared, "post", &text, form.relay_state.clone());
     handle_authn(&shared, &headers, &text, form.relay_state)
 }
 
@@ -662,14 +664,12 @@ async fn slo_redirect(
         }
         Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
     };
-    shared.log(LoggedMessage {
-        direction: Direction::Received,
-        binding: "redirect",
-        kind: root_name(&received.xml).unwrap_or_default(),
-        xml: received.xml.clone(),
-        relay_state: received.relay_state.clone(),
-        destination: None,
-    });
+    log_received(
+        &shared,
+        "redirect",
+        &received.xml,
+        received.relay_state.clone(),
+    );
     handle_logout(&shared, &headers, &received.xml, received.relay_state)
 }
 

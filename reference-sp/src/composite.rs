@@ -231,15 +231,7 @@ async fn put_triggers(
         .into_iter()
         .flatten()
     {
-        match url::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => {
-                return Err(ApiError::invalid(
-                    "invalid_url",
-                    "a composite API URL must be an absolute http(s) URL",
-                ));
-            }
-        }
+        crate::domain::parse_http_url("a composite API URL", url)?;
     }
     let (auth, creation) = (body.user_authentication.clone(), body.user_creation.clone());
     state

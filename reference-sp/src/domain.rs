@@ -339,6 +339,17 @@ pub fn parse_name(raw: &str) -> Result<String, ApiError> {
     }
 }
 
+/// An absolute `http` or `https` URL with a host (IdP endpoints, composite APIs, redirects).
+pub fn parse_http_url(field: &str, raw: &str) -> Result<String, ApiError> {
+    match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(raw.to_owned()),
+        _ => Err(ApiError::invalid(
+            "invalid_url",
+            format!("{field} must be an absolute http(s) URL"),
+        )),
+    }
+}
+
 /// Minimum password length accepted when an administrator sets a password.
 pub const MIN_PASSWORD_LEN: usize = 8;
 /// Longer inputs are refused before hashing, so a huge password cannot cost hashing time.

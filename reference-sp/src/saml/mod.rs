@@ -376,7 +376,6 @@ pub async fn start_sign_in(
 ) -> Result<Response, ApiError> {
     let now = state.clock().now();
     let id = state.ids().new_id("id");
-    let token = state.ids().new_id("rq");
     let request = AuthnRequest {
         id: id.clone(),
         issue_instant: now,
@@ -387,38 +386,15 @@ pub async fn start_sign_in(
         force_authn: false,
     }
     .to_xml(&Style::SAMLP);
-    let (id_c, account_c, hash, next_c) = (
-        id.clone(),
-        account.clone(),
-        token_hash(&token),
-        next.to_owned(),
-    );
-    state
-        .store()
-        .call(move |c| {
-            let request = NewRequest {
-                id: &id_c,
-                kind: "authn",
-                account: &account_c,
-                mode,
-                browser_hash: &hash,
-                next: &next_c,
-            };
-            insert_request(c, &request, now)
-        })
-        .await?;
-    let query = redirect::query(MessageKind::Request, &request, None)
-        .map_err(|e| ApiError::Internal(format!("encoding AuthnRequest: {e}")))?;
-    let sep = if config.sso_url.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
     tracing::info!(account = %account, mode = %mode, request_id = %id, "AuthnRequest sent");
-    with_cookie(
-        Redirect::to(&format!("{}{sep}{query}", config.sso_url)).into_response(),
-        &request_cookie(state, account, mode, &token),
-    )
+    let outgoing = Outgoing {
+        id: &id,
+        kind: "authn",
+        xml: &request,
+        destination: &config.sso_url,
+        next,
+    };
+    send_request(state, account, mode, &outgoing).await
 }
 
 // ---------------------------------------------------------------- ACS
@@ -603,7 +579,6 @@ pub async fn start_logout(
     };
     let now = state.clock().now();
     let id = state.ids().new_id("id");
-    let token = state.ids().new_id("rq");
     let request = LogoutRequest {
         id: id.clone(),
         issue_instant: now,
@@ -616,14 +591,52 @@ pub async fn start_logout(
         session_index: saml.session_index.clone(),
     }
     .to_xml(&Style::SAMLP);
-    let (id_c, account_c, hash) = (id.clone(), account.clone(), token_hash(&token));
     let next = crate::web::login_page_path(account, mode);
+    let outgoing = Outgoing {
+        id: &id,
+        kind: "logout",
+        xml: &request,
+        destination: &logout_url,
+        next: &next,
+    };
+    send_request(state, account, mode, &outgoing)
+        .await
+        .map(Some)
+}
+
+/// A request message on its way to the IdP.
+struct Outgoing<'a> {
+    id: &'a str,
+    kind: &'a str,
+    xml: &'a str,
+    destination: &'a str,
+    /// Where the browser goes once the answer arrives.
+    next: &'a str,
+}
+
+/// Remembers the request for this browser and redirects the browser to the IdP with it
+/// (HTTP-Redirect binding).
+async fn send_request(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    out: &Outgoing<'_>,
+) -> Result<Response, ApiError> {
+    let now = state.clock().now();
+    let token = state.ids().new_id("rq");
+    let (id, kind, account_c, hash, next) = (
+        out.id.to_owned(),
+        out.kind.to_owned(),
+        account.clone(),
+        token_hash(&token),
+        out.next.to_owned(),
+    );
     state
         .store()
         .call(move |c| {
             let request = NewRequest {
-                id: &id_c,
-                kind: "logout",
+                id: &id,
+                kind: &kind,
                 account: &account_c,
                 mode,
                 browser_hash: &hash,
@@ -632,13 +645,17 @@ pub async fn start_logout(
             insert_request(c, &request, now)
         })
         .await?;
-    let query = redirect::query(MessageKind::Request, &request, None)
-        .map_err(|e| ApiError::Internal(format!("encoding LogoutRequest: {e}")))?;
-    let sep = if logout_url.contains('?') { '&' } else { '?' };
-    Ok(Some(with_cookie(
-        Redirect::to(&format!("{logout_url}{sep}{query}")).into_response(),
+    let query = redirect::query(MessageKind::Request, out.xml, None)
+        .map_err(|e| ApiError::Internal(format!("encoding the {} request: {e}", out.kind)))?;
+    let sep = if out.destination.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    with_cookie(
+        Redirect::to(&format!("{}{sep}{query}", out.destination)).into_response(),
         &request_cookie(state, account, mode, &token),
-    )?))
+    )
 }
 
 async fn slo_redirect(

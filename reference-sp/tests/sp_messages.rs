@@ -1,0 +1,140 @@
+//! Byte-exact snapshots of what the reference SP really sends: the AuthnRequest behind the
+//! sign-on URL, the LogoutRequest of single logout, and the SP metadata. Fixed clock, sequential
+//! IDs and a fixed public URL, through `app()` with `oneshot` (no sockets needed).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{TimeZone, Utc};
+use protocol::fixtures::Fixture;
+use protocol::saml::redirect;
+use protocol::saml::xml::canonical;
+use protocol::{FixedClock, SequentialIds};
+use reference_sp::domain::{AccountId, AuthMethod, Email, ExecutionMode, Profile};
+use reference_sp::saml::{self, SamlConfig};
+use reference_sp::store::{self, NewSession, NewUser};
+use reference_sp::{AppState, Settings, Store, app};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const ACCOUNT: &str = "112501524864919680";
+const TENANT: &str = "0b6f4a8c-2d1e-4c1a-9a7b-5f3e2d1c0b9a";
+
+fn state() -> AppState {
+    let store = Store::open_in_memory().unwrap();
+    let account: AccountId = ACCOUNT.parse().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    let config = SamlConfig {
+        sso_url: format!("https://login.microsoftonline.com/{TENANT}/saml2"),
+        logout_url: Some(format!("https://login.microsoftonline.com/{TENANT}/saml2")),
+        name_id_format: protocol::saml::NAMEID_EMAIL.into(),
+        idp_entity_id: format!("https://sts.windows.net/{TENANT}/"),
+        idp_certificate: Fixture::IdpEntra.certificate().pem(),
+        sp_entity_id: format!("https://live.runmyprocess.com/live/{ACCOUNT}"),
+        account_management_url: None,
+        auto_provisioning: false,
+    };
+    store
+        .call_blocking(|c| {
+            store::create_account(c, &account, "Contoso", Some(5), now)?;
+            saml::save_config(c, &account, ExecutionMode::Live, &config)?;
+            store::set_method(c, &account, ExecutionMode::Live, AuthMethod::Saml)
+        })
+        .unwrap();
+    AppState::new(
+        store,
+        Arc::new(FixedClock::new(now)),
+        Arc::new(SequentialIds::new()),
+        Settings::new("https://live.runmyprocess.com"),
+    )
+}
+
+fn redirected_message(response: &axum::response::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    redirect::parse_query(location.split_once('?').unwrap().1)
+        .unwrap()
+        .xml
+}
+
+#[tokio::test]
+async fn the_sign_on_url_sends_this_authn_request() {
+    let response = app(state())
+        .oneshot(
+            Request::get(format!("/live/{ACCOUNT}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let xml = redirected_message(&response);
+    insta::assert_snapshot!("sp__live__authn_request", canonical(&xml).unwrap());
+}
+
+#[tokio::test]
+async fn single_logout_sends_this_logout_request() {
+    let state = state();
+    let account: AccountId = ACCOUNT.parse().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    let token = "ds-test-session";
+    let hash: String = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    state
+        .store()
+        .call_blocking(|c| {
+            let user = NewUser {
+                name: "B.Simon".into(),
+                email: Email::parse("B.Simon@contoso.com")?,
+                profile: Profile::User,
+                ide_language: "en".into(),
+                language: "en".into(),
+                password_hash: None,
+            };
+            let user = store::create_user(c, &account, &user, now)?;
+            let saml = reference_sp::auth::SamlSession {
+                name_id: "B.Simon@contoso.com".into(),
+                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
+                session_index: Some("_0001".into()),
+            };
+            let session = NewSession {
+                token_hash: &hash,
+                account: &account,
+                mode: ExecutionMode::Live,
+                user_id: user.id,
+                saml: Some(&saml),
+            };
+            store::insert_session(c, &session, now, now + chrono::Duration::hours(8))
+        })
+        .unwrap();
+    let response = app(state)
+        .oneshot(
+            Request::post(format!("/live/{ACCOUNT}/logout?P_mode=LIVE"))
+                .header(header::COOKIE, format!("DS_SESSION_{ACCOUNT}_LIVE={token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let xml = redirected_message(&response);
+    insta::assert_snapshot!("sp__live__logout_request", canonical(&xml).unwrap());
+}
+
+#[tokio::test]
+async fn the_metadata_endpoint_serves_this_document() {
+    let response = app(state())
+        .oneshot(
+            Request::get(format!("/live/{ACCOUNT}/saml/metadata?P_mode=LIVE"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let xml = String::from_utf8(body.to_vec()).unwrap();
+    insta::assert_snapshot!("sp__live__metadata", canonical(&xml).unwrap());
+}
