@@ -13,15 +13,18 @@ pub enum Fixture {
     IdpUntrusted,
     /// The demo customer's own key for signed AuthnRequest/LogoutRequest.
     SpContoso,
+    /// The key the demo customer rotates to.
+    SpContosoNext,
 }
 
 impl Fixture {
-    pub const ALL: [Fixture; 5] = [
+    pub const ALL: [Fixture; 6] = [
         Self::IdpEntra,
         Self::IdpOkta,
         Self::IdpGoogleWorkspace,
         Self::IdpUntrusted,
         Self::SpContoso,
+        Self::SpContosoNext,
     ];
 
     pub fn key_pem(self) -> &'static str {
@@ -31,6 +34,7 @@ impl Fixture {
             Self::IdpGoogleWorkspace => include_str!("../../fixtures/idp-google-workspace/key.pem"),
             Self::IdpUntrusted => include_str!("../../fixtures/idp-untrusted/key.pem"),
             Self::SpContoso => include_str!("../../fixtures/sp-contoso/key.pem"),
+            Self::SpContosoNext => include_str!("../../fixtures/sp-contoso-next/key.pem"),
         }
     }
 
@@ -43,6 +47,7 @@ impl Fixture {
             }
             Self::IdpUntrusted => include_str!("../../fixtures/idp-untrusted/cert.pem"),
             Self::SpContoso => include_str!("../../fixtures/sp-contoso/cert.pem"),
+            Self::SpContosoNext => include_str!("../../fixtures/sp-contoso-next/cert.pem"),
         }
     }
 

@@ -16,7 +16,18 @@ pub enum KeyError {
     NotDer,
     #[error("the PEM private key is encrypted; supply an unencrypted key")]
     EncryptedKey,
+    #[error("the key is not an RSA key")]
+    NotRsa,
+    #[error("the RSA key has {0} bits; at least {MIN_RSA_BITS} are required")]
+    TooShort(u32),
+    #[error("the certificate does not hold the public half of this private key")]
+    CertificateMismatch,
+    #[error("the key or certificate cannot be read: {0}")]
+    Unreadable(String),
 }
+
+/// Smallest RSA modulus accepted for signing keys.
+pub const MIN_RSA_BITS: u32 = 2048;
 
 /// The DER bytes of the first PEM block labelled `label` (`CERTIFICATE`, `PRIVATE KEY`, ...).
 pub fn pem_block(text: &str, label: &'static str) -> Result<Vec<u8>, KeyError> {
@@ -107,6 +118,84 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// A customer's own RSA key for signing AuthnRequest and LogoutRequest (HTTP-Redirect query
+/// signatures), with its certificate when one was supplied. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct RequestSigningKey {
+    key: openssl::pkey::PKey<openssl::pkey::Private>,
+    certificate: Option<Certificate>,
+}
+
+impl RequestSigningKey {
+    /// Reads an unencrypted RSA private key of at least [`MIN_RSA_BITS`] bits from PEM text, and
+    /// the certificate that may follow it in the same text (as `cat key.pem cert.pem` gives),
+    /// which must then hold the key's public half.
+    pub fn from_pem(text: &str) -> Result<Self, KeyError> {
+        let der = private_key_der(text)?;
+        let key = openssl::pkey::PKey::private_key_from_der(&der)
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        if key.id() != openssl::pkey::Id::RSA {
+            return Err(KeyError::NotRsa);
+        }
+        if key.bits() < MIN_RSA_BITS {
+            return Err(KeyError::TooShort(key.bits()));
+        }
+        let certificate = if text.contains("-----BEGIN CERTIFICATE-----") {
+            let cert = Certificate::from_text(text)?;
+            if !cert.holds_public_key_of(&key)? {
+                return Err(KeyError::CertificateMismatch);
+            }
+            Some(cert)
+        } else {
+            None
+        };
+        Ok(Self { key, certificate })
+    }
+
+    pub fn pkey(&self) -> &openssl::pkey::PKey<openssl::pkey::Private> {
+        &self.key
+    }
+
+    pub fn certificate(&self) -> Option<&Certificate> {
+        self.certificate.as_ref()
+    }
+
+    /// The RSA modulus and public exponent, Base64 (big-endian, as `ds:RSAKeyValue` wants).
+    pub fn rsa_public_values(&self) -> Result<(String, String), KeyError> {
+        let rsa = self
+            .key
+            .rsa()
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        Ok((
+            STANDARD.encode(rsa.n().to_vec()),
+            STANDARD.encode(rsa.e().to_vec()),
+        ))
+    }
+
+    /// SHA-256 of the DER SubjectPublicKeyInfo, as colon-separated hex: safe to show.
+    pub fn public_key_fingerprint(&self) -> Result<String, KeyError> {
+        let spki = self
+            .key
+            .public_key_to_der()
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        let digest = openssl::sha::sha256(&spki);
+        Ok(digest
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":"))
+    }
+}
+
+impl fmt::Debug for RequestSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestSigningKey")
+            .field("key", &"[redacted]")
+            .field("certificate", &self.certificate)
+            .finish()
+    }
+}
+
 /// An X.509 certificate (DER). As a verifier's trust anchor it is pinned: only signatures made
 /// by its key are accepted, whatever certificate a message carries.
 #[derive(Clone, PartialEq, Eq)]
@@ -133,6 +222,20 @@ impl Certificate {
 
     pub fn pem(&self) -> String {
         der_to_pem(&self.0, "CERTIFICATE")
+    }
+
+    /// The certificate's public key, for verifying query signatures.
+    pub fn public_key(&self) -> Result<openssl::pkey::PKey<openssl::pkey::Public>, KeyError> {
+        openssl::x509::X509::from_der(&self.0)
+            .and_then(|x| x.public_key())
+            .map_err(|e| KeyError::Unreadable(e.to_string()))
+    }
+
+    fn holds_public_key_of(
+        &self,
+        key: &openssl::pkey::PKey<openssl::pkey::Private>,
+    ) -> Result<bool, KeyError> {
+        Ok(self.public_key()?.public_eq(key))
     }
 }
 
@@ -178,6 +281,51 @@ mod tests {
             ),
             Err(KeyError::EncryptedKey)
         );
+    }
+
+    #[test]
+    fn request_signing_keys_are_checked() {
+        let sp = Fixture::SpContoso;
+        let key = RequestSigningKey::from_pem(sp.key_pem()).unwrap();
+        assert!(key.certificate().is_none());
+        let with_cert = format!("{}{}", sp.key_pem(), sp.cert_pem());
+        let key = RequestSigningKey::from_pem(&with_cert).unwrap();
+        assert_eq!(key.certificate(), Some(&sp.certificate()));
+        assert_eq!(key.public_key_fingerprint().unwrap().len(), 32 * 3 - 1);
+        let mismatch = format!("{}{}", sp.key_pem(), Fixture::IdpEntra.cert_pem());
+        assert_eq!(
+            RequestSigningKey::from_pem(&mismatch).unwrap_err(),
+            KeyError::CertificateMismatch
+        );
+        // A 1024-bit RSA key and an EC key, made on the fly.
+        let small = openssl::rsa::Rsa::generate(1024).unwrap();
+        let small_pem = String::from_utf8(
+            openssl::pkey::PKey::from_rsa(small)
+                .unwrap()
+                .private_key_to_pem_pkcs8()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            RequestSigningKey::from_pem(&small_pem).unwrap_err(),
+            KeyError::TooShort(1024)
+        );
+        let group =
+            openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let ec = openssl::ec::EcKey::generate(&group).unwrap();
+        let ec_pem = String::from_utf8(
+            openssl::pkey::PKey::from_ec_key(ec)
+                .unwrap()
+                .private_key_to_pem_pkcs8()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            RequestSigningKey::from_pem(&ec_pem).unwrap_err(),
+            KeyError::NotRsa
+        );
+        let shown = format!("{key:?}");
+        assert!(shown.contains("[redacted]") && !shown.contains("PRIVATE"));
     }
 
     #[test]
