@@ -33,6 +33,16 @@ pub struct RegisteredApp {
     /// Overrides the profile's signing choice.
     #[serde(default, with = "signing_serde")]
     pub signing: Option<Signing>,
+    /// Entra's "Require verification certificates": requests must be signed with the key of
+    /// `sp_certificate`; otherwise signatures are ignored (protocols.md §3.2).
+    #[serde(default)]
+    pub require_signed_requests: bool,
+    /// The SP's request-signing certificate (PEM), as uploaded to the IdP.
+    #[serde(default)]
+    pub sp_certificate: Option<String>,
+    /// Accept RSA-SHA1 query signatures (Entra's opt-in).
+    #[serde(default)]
+    pub allow_sha1: bool,
 }
 
 impl RegisteredApp {
@@ -42,6 +52,9 @@ impl RegisteredApp {
             reply_urls: vec![reply_url.into()],
             logout_url: None,
             signing: None,
+            require_signed_requests: false,
+            sp_certificate: None,
+            allow_sha1: false,
         }
     }
 }

@@ -15,6 +15,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::Duration;
 use protocol::fixtures::Fixture;
+use protocol::keys::Certificate;
 use protocol::saml::messages::{
     Assertion, AuthnStatement, Conditions, Confirmation, Issuer, LogoutResponse, NameId,
     Response as SamlResponse, Signing, Status,
@@ -64,6 +65,21 @@ pub(crate) enum PageError {
     ReplyUrlMismatch(String),
     /// Single logout is not offered (Google Workspace) or has nowhere to answer.
     LogoutUnavailable,
+    /// The app requires signed requests and this one is not signed as required.
+    RequestSignature(SignatureProblem),
+}
+
+/// What is wrong with a request's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignatureProblem {
+    /// No signature (Entra: AADSTS76021).
+    Unsigned,
+    /// A SigAlg other than RSA-SHA256 (or RSA-SHA1 when allowed).
+    AlgorithmNotAllowed,
+    /// Wrong key, tampered parameters, or an unreadable signature.
+    Invalid,
+    /// Signatures are required but no SP certificate is registered.
+    NoCertificate,
 }
 
 impl PageError {
@@ -76,6 +92,16 @@ impl PageError {
             (Self::UnknownIssuer(_), true) => "AADSTS700016",
             (Self::ReplyUrlMismatch(_), true) => "AADSTS50011",
             (Self::LogoutUnavailable, true) => "AADSTS50061",
+            (Self::RequestSignature(SignatureProblem::Unsigned), true) => "AADSTS76021",
+            (Self::RequestSignature(SignatureProblem::Unsigned), false) => "request_unsigned",
+            // Entra's codes for these are not documented (protocols.md §3.2): mock codes.
+            (Self::RequestSignature(SignatureProblem::AlgorithmNotAllowed), _) => {
+                "sigalg_not_allowed"
+            }
+            (Self::RequestSignature(SignatureProblem::Invalid), _) => "invalid_request_signature",
+            (Self::RequestSignature(SignatureProblem::NoCertificate), _) => {
+                "no_verification_certificate"
+            }
             (Self::MissingRequest, false) => "missing_request",
             (Self::Malformed(_), false) => "malformed_request",
             (Self::UnknownIssuer(_), false) => "unknown_issuer",
@@ -98,6 +124,18 @@ impl PageError {
             ),
             Self::LogoutUnavailable => {
                 "Single logout is not available for this application.".into()
+            }
+            Self::RequestSignature(SignatureProblem::Unsigned) => {
+                "The request is not signed, but the application requires signed requests.".into()
+            }
+            Self::RequestSignature(SignatureProblem::AlgorithmNotAllowed) => {
+                "The request's signature algorithm is not allowed.".into()
+            }
+            Self::RequestSignature(SignatureProblem::Invalid) => {
+                "The request's signature does not verify with the registered certificate.".into()
+            }
+            Self::RequestSignature(SignatureProblem::NoCertificate) => {
+                "No verification certificate is registered for this application.".into()
             }
         }
     }
@@ -186,7 +224,18 @@ pub(crate) fn parse_authn_request(text: &str) -> Result<AuthnRequestInfo, PageEr
     })
 }
 
-fn log_received(shared: &Shared, binding: &'static str, text: &str, relay_state: Option<String>) {
+/// How a request reached the IdP; a Redirect carries its query signature, if any.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arrival<'a> {
+    Redirect(&'a redirect::Received),
+    Post,
+}
+
+fn log_received(shared: &Shared, arrival: Arrival<'_>, text: &str, relay_state: Option<String>) {
+    let (binding, sig_alg) = match arrival {
+        Arrival::Redirect(r) => ("redirect", r.sig_alg.clone()),
+        Arrival::Post => ("post", None),
+    };
     shared.log(LoggedMessage {
         direction: Direction::Received,
         binding,
@@ -194,7 +243,55 @@ fn log_received(shared: &Shared, binding: &'static str, text: &str, relay_state:
         xml: text.to_owned(),
         relay_state,
         destination: None,
+        sig_alg,
     });
+}
+
+/// Checks a request's signature when the app requires signed requests ("Require verification
+/// certificates", protocols.md §3.2) or, for Okta, on every LogoutRequest (§4). Otherwise a
+/// signature is ignored, not validated, as Entra does.
+fn check_request_signature(
+    shared: &Shared,
+    app: &RegisteredApp,
+    text: &str,
+    arrival: Arrival<'_>,
+    logout: bool,
+) -> Result<(), PageError> {
+    let required = app.require_signed_requests || (logout && shared.profile == VendorProfile::Okta);
+    if !required {
+        return Ok(());
+    }
+    let cert = app
+        .sp_certificate
+        .as_deref()
+        .ok_or(PageError::RequestSignature(SignatureProblem::NoCertificate))
+        .and_then(|pem| {
+            Certificate::from_text(pem)
+                .map_err(|_| PageError::RequestSignature(SignatureProblem::NoCertificate))
+        })?;
+    match arrival {
+        Arrival::Redirect(received) => {
+            redirect::verify_query_signature(received, &cert, app.allow_sha1).map_err(|e| {
+                PageError::RequestSignature(match e {
+                    redirect::QuerySignatureError::Unsigned => SignatureProblem::Unsigned,
+                    redirect::QuerySignatureError::AlgorithmNotAllowed(_) => {
+                        SignatureProblem::AlgorithmNotAllowed
+                    }
+                    _ => SignatureProblem::Invalid,
+                })
+            })
+        }
+        Arrival::Post => {
+            let root_id = xml::parse(text)
+                .ok()
+                .and_then(|d| d.root_element().attribute("ID").map(str::to_owned));
+            match protocol::saml::sign::verify(text, &cert) {
+                Ok((signed, _)) if signed.iter().any(|e| Some(&e.id) == root_id.as_ref()) => Ok(()),
+                Ok(_) => Err(PageError::RequestSignature(SignatureProblem::Unsigned)),
+                Err(_) => Err(PageError::RequestSignature(SignatureProblem::Invalid)),
+            }
+        }
+    }
 }
 
 fn root_name(text: &str) -> Option<String> {
@@ -222,17 +319,30 @@ async fn sso_redirect(
             &PageError::Malformed("a SAMLResponse was sent to the SSO endpoint".into()),
         );
     }
+    let arrival = Arrival::Redirect(&received);
     log_received(
         &shared,
-        "redirect",
+        arrival,
         &received.xml,
         received.relay_state.clone(),
     );
     // Entra takes LogoutRequests on its SSO URL.
     if root_name(&received.xml).as_deref() == Some("LogoutRequest") {
-        return handle_logout(&shared, &headers, &received.xml, received.relay_state);
+        return handle_logout(
+            &shared,
+            &headers,
+            &received.xml,
+            received.relay_state.clone(),
+            arrival,
+        );
     }
-    handle_authn(&shared, &headers, &received.xml, received.relay_state)
+    handle_authn(
+        &shared,
+        &headers,
+        &received.xml,
+        received.relay_state.clone(),
+        arrival,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,8 +361,8 @@ async fn sso_post(State(shared): St, headers: HeaderMap, Form(form): Form<PostFo
         Ok(t) => t,
         Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
     };
-    log_received(&shared, "post", &text, form.relay_state.clone());
-    handle_authn(&shared, &headers, &text, form.relay_state)
+    log_received(&shared, Arrival::Post, &text, form.relay_state.clone());
+    handle_authn(&shared, &headers, &text, form.relay_state, Arrival::Post)
 }
 
 fn handle_authn(
@@ -260,6 +370,7 @@ fn handle_authn(
     headers: &HeaderMap,
     text: &str,
     relay_state: Option<String>,
+    arrival: Arrival<'_>,
 ) -> Response {
     let request = match parse_authn_request(text) {
         Ok(r) => r,
@@ -274,6 +385,9 @@ fn handle_authn(
     else {
         return error_page(shared, &PageError::UnknownIssuer(request.issuer.clone()));
     };
+    if let Err(e) = check_request_signature(shared, &app, text, arrival, false) {
+        return error_page(shared, &e);
+    }
     let default_acs = app.reply_urls.first().cloned().unwrap_or_default();
     let acs = match &request.acs_url {
         Some(url) if app.reply_urls.contains(url) => url.clone(),
@@ -634,6 +748,7 @@ fn send_post(shared: &Shared, to: &str, text: &str, relay_state: Option<String>)
         xml: text.to_owned(),
         relay_state: relay_state.clone(),
         destination: Some(to.to_owned()),
+        sig_alg: None,
     });
     Html(saml_post::form(
         to,
@@ -664,13 +779,20 @@ async fn slo_redirect(
         }
         Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
     };
+    let arrival = Arrival::Redirect(&received);
     log_received(
         &shared,
-        "redirect",
+        arrival,
         &received.xml,
         received.relay_state.clone(),
     );
-    handle_logout(&shared, &headers, &received.xml, received.relay_state)
+    handle_logout(
+        &shared,
+        &headers,
+        &received.xml,
+        received.relay_state.clone(),
+        arrival,
+    )
 }
 
 /// LogoutRequest (§3.6): ID, Version, IssueInstant and a registered Issuer are checked; NameID
@@ -681,6 +803,7 @@ fn handle_logout(
     headers: &HeaderMap,
     text: &str,
     relay_state: Option<String>,
+    arrival: Arrival<'_>,
 ) -> Response {
     let doc = match xml::parse(text) {
         Ok(d) => d,
@@ -728,6 +851,9 @@ fn handle_logout(
     else {
         return error_page(shared, &PageError::UnknownIssuer(issuer));
     };
+    if let Err(e) = check_request_signature(shared, &app, text, arrival, true) {
+        return error_page(shared, &e);
+    }
     let Some(logout_url) = app.logout_url.clone() else {
         return error_page(shared, &PageError::LogoutUnavailable);
     };
@@ -764,6 +890,7 @@ fn handle_logout(
             xml: text,
             relay_state,
             destination: Some(logout_url),
+            sig_alg: None,
         });
         Redirect::to(&target).into_response()
     };
@@ -864,6 +991,11 @@ struct AppBody {
     reply_urls: Vec<String>,
     logout_url: Option<String>,
     signing: Option<String>,
+    #[serde(default)]
+    require_signed_requests: bool,
+    sp_certificate: Option<String>,
+    #[serde(default)]
+    allow_sha1: bool,
 }
 
 async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
@@ -882,6 +1014,9 @@ async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
         reply_urls: body.reply_urls,
         logout_url: body.logout_url,
         signing,
+        require_signed_requests: body.require_signed_requests,
+        sp_certificate: body.sp_certificate,
+        allow_sha1: body.allow_sha1,
     };
     let mut config = shared.config();
     config.apps.retain(|a| a.identifier != app.identifier);

@@ -47,6 +47,8 @@ pub struct LoggedMessage {
     pub relay_state: Option<String>,
     /// Where a sent message went.
     pub destination: Option<String>,
+    /// SigAlg of a received Redirect-binding message that carried a query signature.
+    pub sig_alg: Option<String>,
 }
 
 /// An AuthnRequest waiting for a person to fill in the login form.

@@ -345,3 +345,154 @@ async fn the_control_api_has_the_same_powers() {
         .unwrap();
     assert!(md.contains(&format!("entityID=\"{}\"", idp.entity_id())));
 }
+
+mod signed_requests {
+    use super::*;
+    use protocol::fixtures::Fixture;
+    use protocol::keys::RequestSigningKey;
+
+    async fn strict_idp(profile: VendorProfile, allow_sha1: bool) -> MockIdp {
+        let idp = idp(profile).await;
+        assert!(idp.update_app(SP, |app| {
+            app.require_signed_requests = true;
+            app.sp_certificate = Some(Fixture::SpContoso.cert_pem().into());
+            app.allow_sha1 = allow_sha1;
+        }));
+        idp.enqueue_login("B.Simon@contoso.com");
+        idp
+    }
+
+    fn key(f: Fixture) -> RequestSigningKey {
+        RequestSigningKey::from_pem(f.key_pem()).unwrap()
+    }
+
+    async fn send_query(idp: &MockIdp, query: &str) -> (u16, String) {
+        let r = browser()
+            .get(format!("{}?{query}", idp.sso_url()))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn entra_with_verification_certificates_accepts_only_correctly_signed_requests() {
+        let idp = strict_idp(VendorProfile::EntraId, false).await;
+        let xml = authn_request(&idp, "id0001", ACS);
+        let unsigned = redirect::query(MessageKind::Request, &xml, Some("rs")).unwrap();
+        let (_, page) = send_query(&idp, &unsigned).await;
+        assert!(page.contains("data-code=\"AADSTS76021\""), "{page}");
+
+        let wrong = redirect::signed_query(
+            MessageKind::Request,
+            &xml,
+            Some("rs"),
+            key(Fixture::SpContosoNext).pkey(),
+        )
+        .unwrap();
+        let (_, page) = send_query(&idp, &wrong).await;
+        assert!(
+            page.contains("data-code=\"invalid_request_signature\""),
+            "{page}"
+        );
+
+        let good = redirect::signed_query(
+            MessageKind::Request,
+            &xml,
+            Some("rs"),
+            key(Fixture::SpContoso).pkey(),
+        )
+        .unwrap();
+        let tampered = good.replace("RelayState=rs", "RelayState=rt");
+        let (_, page) = send_query(&idp, &tampered).await;
+        assert!(
+            page.contains("data-code=\"invalid_request_signature\""),
+            "{page}"
+        );
+        let duplicated = format!("{good}&RelayState=rs");
+        let (_, page) = send_query(&idp, &duplicated).await;
+        assert!(page.contains("data-code=\"AADSTS75005\""), "{page}");
+        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let sha1 = good.replace(&enc(s::ALG_RSA_SHA256), &enc(s::ALG_RSA_SHA1));
+        assert_ne!(sha1, good);
+        let (_, page) = send_query(&idp, &sha1).await;
+        assert!(page.contains("data-code=\"sigalg_not_allowed\""), "{page}");
+
+        let (status, html) = send_query(&idp, &good).await;
+        assert_eq!(status, 200);
+        assert!(posted_response(&html).contains("InResponseTo=\"id0001\""));
+        let last = idp
+            .received()
+            .into_iter()
+            .rfind(|m| m.kind == "AuthnRequest")
+            .unwrap();
+        assert_eq!(last.sig_alg.as_deref(), Some(s::ALG_RSA_SHA256));
+    }
+
+    #[tokio::test]
+    async fn without_verification_certificates_a_signature_is_ignored() {
+        let idp = idp(VendorProfile::EntraId).await;
+        idp.enqueue_login("B.Simon@contoso.com");
+        let xml = authn_request(&idp, "id0001", ACS);
+        // Signed with a key nobody registered: Entra ignores it rather than validating it.
+        let q = redirect::signed_query(
+            MessageKind::Request,
+            &xml,
+            None,
+            key(Fixture::SpContosoNext).pkey(),
+        )
+        .unwrap();
+        let (status, html) = send_query(&idp, &q).await;
+        assert_eq!(status, 200);
+        assert!(posted_response(&html).contains("InResponseTo=\"id0001\""));
+    }
+
+    #[tokio::test]
+    async fn okta_requires_signed_logout_requests() {
+        let idp = idp(VendorProfile::Okta).await;
+        assert!(idp.update_app(SP, |app| app.sp_certificate =
+            Some(Fixture::SpContoso.cert_pem().into())));
+        let logout = LogoutRequest {
+            id: "id0002".into(),
+            issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
+            destination: idp.slo_url().unwrap(),
+            issuer: SP.into(),
+            name_id: NameId {
+                value: "B.Simon@contoso.com".into(),
+                format: Some(s::NAMEID_EMAIL.into()),
+            },
+            session_index: None,
+        }
+        .to_xml(&Style::SAMLP);
+        let slo = idp.slo_url().unwrap();
+        let unsigned = redirect::query(MessageKind::Request, &logout, None).unwrap();
+        let page = browser()
+            .get(format!("{slo}?{unsigned}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("data-code=\"request_unsigned\""), "{page}");
+        let signed = redirect::signed_query(
+            MessageKind::Request,
+            &logout,
+            None,
+            key(Fixture::SpContoso).pkey(),
+        )
+        .unwrap();
+        let html = browser()
+            .get(format!("{slo}?{signed}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("name=\"SAMLResponse\""),
+            "Okta posts its LogoutResponse: {html}"
+        );
+    }
+}

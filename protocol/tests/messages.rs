@@ -214,7 +214,8 @@ fn metadata() {
         acs_url: ACS.into(),
         slo_url: "https://live.runmyprocess.com/live/112501524864919680/saml/slo".into(),
         name_id_format: s::NAMEID_EMAIL.into(),
-        signing_cert: None,
+        authn_requests_signed: false,
+        signing_key: None,
     };
     insta::assert_snapshot!("saml__sp__metadata", canonical(&sp.to_xml()).unwrap());
     let idp = IdpMetadata {

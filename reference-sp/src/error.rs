@@ -42,6 +42,11 @@ pub enum ApiError {
     /// A field failed validation; `code` names the rule (`invalid_email`, `weak_password`, ...).
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// A request that cannot be read at all; `code` names what is wrong (`feed_malformed`, ...).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("no request-signing key for this operation and mode")]
+    CertificateNotFound,
     #[error("{message}")]
     MalformedJson { message: String },
     #[error("{message}")]
@@ -79,6 +84,13 @@ impl ApiError {
         }
     }
 
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -93,7 +105,8 @@ impl ApiError {
             Self::ApplicationAccessDenied => "application_access_denied",
             Self::DuplicateEmail => "duplicate_email",
             Self::MethodNotConfigured { .. } => "method_not_configured",
-            Self::Invalid { code, .. } => code,
+            Self::Invalid { code, .. } | Self::BadRequest { code, .. } => code,
+            Self::CertificateNotFound => "certificate_not_found",
             Self::MalformedJson { .. } => "malformed_json",
             Self::MalformedForm { .. } => "malformed_form",
             Self::MalformedQuery { .. } => "malformed_query",
@@ -115,7 +128,8 @@ impl ApiError {
             Self::UnknownAccount
             | Self::ResourceNotFound
             | Self::UserNotFound
-            | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            | Self::RouteNotFound
+            | Self::CertificateNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Saml(
                 crate::saml::acs::AcsError::Malformed(_) | crate::saml::acs::AcsError::Dtd,
@@ -124,6 +138,7 @@ impl ApiError {
             Self::SamlNotConfigured | Self::AccountManagementNotConfigured => StatusCode::NOT_FOUND,
             Self::EntityIdTaken | Self::MethodInUse => StatusCode::CONFLICT,
             Self::UnknownMode
+            | Self::BadRequest { .. }
             | Self::MalformedJson { .. }
             | Self::MalformedForm { .. }
             | Self::MalformedQuery { .. } => StatusCode::BAD_REQUEST,

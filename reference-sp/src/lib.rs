@@ -6,13 +6,16 @@
 //! - `/live/<account>/...`: resources, login, logout and the session probe ([`web`]),
 //!   with the execution mode chosen by `P_mode` (REQUIREMENTS.md R-ACC-1..6, R-PW-1..6);
 //! - `/live/<account>/saml/...`: SSO with SAML 2.0 ([`saml`], R-SA-1..8);
-//! - `/api/<account>/...`: the administrator's JSON API ([`admin`], [`saml`], [`composite`]).
+//! - `/api/<account>/...`: the administrator's JSON API ([`admin`], [`saml`], [`composite`]);
+//! - `/config/<account>/certificate`: the customer's request-signing keys ([`certificates`],
+//!   R-SG-1..4).
 //!
 //! Time and identifiers come from the injected [`protocol::Clock`] and
 //! [`protocol::IdGenerator`]; all state lives in the SQLite [`store::Store`].
 
 pub mod admin;
 pub mod auth;
+pub mod certificates;
 pub mod composite;
 pub mod domain;
 pub mod error;
@@ -134,6 +137,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(saml::routes())
         .merge(composite::routes())
+        .merge(certificates::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -125,6 +125,18 @@ CREATE TABLE composite_calls (
     at         TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE signing_keys (
+    account_id  TEXT NOT NULL REFERENCES accounts(id),
+    mode        TEXT NOT NULL CHECK (mode IN ('TEST', 'ACCEPTANCE', 'LIVE')),
+    operation   TEXT NOT NULL CHECK (operation IN ('SAML_AUTH', 'SAML_LOGOUT')),
+    key_pem     TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (account_id, mode, operation)
+);
+"#,
 ];
 
 /// A cheap handle on the one SQLite connection; clones share it.

@@ -6,12 +6,31 @@ use super::xml::{attr, text};
 use super::{BINDING_POST, BINDING_REDIRECT, NS_DSIG, NS_METADATA, NS_PROTOCOL};
 use crate::keys::Certificate;
 
-fn key_descriptor(cert: &Certificate) -> String {
-    format!(
-        "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"{NS_DSIG}\"><ds:X509Data>\
-         <ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>",
-        cert.base64()
-    )
+/// How a signing key is published in metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishedKey {
+    /// `ds:X509Data/ds:X509Certificate`.
+    Certificate(Certificate),
+    /// `ds:KeyValue/ds:RSAKeyValue`, for a key given without its certificate (Base64 values).
+    RsaKeyValue { modulus: String, exponent: String },
+}
+
+impl PublishedKey {
+    fn key_descriptor(&self) -> String {
+        let info = match self {
+            Self::Certificate(cert) => format!(
+                "<ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>",
+                cert.base64()
+            ),
+            Self::RsaKeyValue { modulus, exponent } => format!(
+                "<ds:KeyValue><ds:RSAKeyValue><ds:Modulus>{modulus}</ds:Modulus>\
+                 <ds:Exponent>{exponent}</ds:Exponent></ds:RSAKeyValue></ds:KeyValue>"
+            ),
+        };
+        format!(
+            "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"{NS_DSIG}\">{info}</ds:KeyInfo></md:KeyDescriptor>"
+        )
+    }
 }
 
 /// The SP's metadata.
@@ -21,16 +40,18 @@ pub struct SpMetadata {
     pub acs_url: String,
     pub slo_url: String,
     pub name_id_format: String,
-    /// The customer's own request-signing certificate, when one is configured.
-    pub signing_cert: Option<Certificate>,
+    /// Whether AuthnRequests are signed (a SAML_AUTH key is configured for the mode).
+    pub authn_requests_signed: bool,
+    /// The customer's own request-signing key, when one is configured.
+    pub signing_key: Option<PublishedKey>,
 }
 
 impl SpMetadata {
     pub fn to_xml(&self) -> String {
         let keys = self
-            .signing_cert
+            .signing_key
             .as_ref()
-            .map(key_descriptor)
+            .map(PublishedKey::key_descriptor)
             .unwrap_or_default();
         format!(
             "<md:EntityDescriptor xmlns:md=\"{NS_METADATA}\" entityID=\"{entity}\">\
@@ -41,7 +62,7 @@ impl SpMetadata {
              <md:AssertionConsumerService Binding=\"{BINDING_POST}\" Location=\"{acs}\" index=\"0\" isDefault=\"true\"/>\
              </md:SPSSODescriptor></md:EntityDescriptor>",
             entity = attr(&self.entity_id),
-            signed = self.signing_cert.is_some(),
+            signed = self.authn_requests_signed,
             slo = attr(&self.slo_url),
             format = text(&self.name_id_format),
             acs = attr(&self.acs_url),
@@ -85,7 +106,7 @@ impl IdpMetadata {
              <md:SingleSignOnService Binding=\"{BINDING_POST}\" Location=\"{sso}\"/>\
              </md:IDPSSODescriptor></md:EntityDescriptor>",
             entity = attr(&self.entity_id),
-            keys = key_descriptor(&self.signing_cert),
+            keys = PublishedKey::Certificate(self.signing_cert.clone()).key_descriptor(),
             sso = attr(&self.sso_url),
         )
     }

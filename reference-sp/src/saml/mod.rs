@@ -15,6 +15,7 @@
 pub mod acs;
 
 use crate::auth::{self, token_hash};
+use crate::certificates::{self, Operation};
 use crate::composite::{self, Event};
 use crate::domain::{AccountId, Email, ExecutionMode, Profile};
 use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
@@ -30,7 +31,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use protocol::keys::Certificate;
 use protocol::saml::messages::{AuthnRequest, LogoutRequest, NameId, Style};
-use protocol::saml::metadata::SpMetadata;
+use protocol::saml::metadata::{PublishedKey, SpMetadata};
 use protocol::saml::redirect::{self, MessageKind};
 use protocol::saml::{self as s, post as saml_post, xml};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -645,8 +646,23 @@ async fn send_request(
             insert_request(c, &request, now)
         })
         .await?;
-    let query = redirect::query(MessageKind::Request, out.xml, None)
-        .map_err(|e| ApiError::Internal(format!("encoding the {} request: {e}", out.kind)))?;
+    // With the customer's key for this operation and mode, the request goes out signed (R-SG-3);
+    // keys of other modes never sign it.
+    let operation = if out.kind == "authn" {
+        Operation::SamlAuth
+    } else {
+        Operation::SamlLogout
+    };
+    let account_c = account.clone();
+    let key = state
+        .store()
+        .call(move |c| certificates::load_key(c, &account_c, mode, operation))
+        .await?;
+    let query = match &key {
+        Some(key) => redirect::signed_query(MessageKind::Request, out.xml, None, key.pkey()),
+        None => redirect::query(MessageKind::Request, out.xml, None),
+    }
+    .map_err(|e| ApiError::Internal(format!("encoding the {} request: {e}", out.kind)))?;
     let sep = if out.destination.contains('?') {
         '&'
     } else {
@@ -786,10 +802,28 @@ async fn metadata(
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let account_c = account.clone();
-    let config = state
+    let (config, key) = state
         .store()
-        .call(move |c| load_config(c, &account_c, mode))
+        .call(move |c| {
+            Ok((
+                load_config(c, &account_c, mode)?,
+                certificates::load_key(c, &account_c, mode, Operation::SamlAuth)?,
+            ))
+        })
         .await?;
+    // The key is published as its certificate when one was given, else as its RSA key value.
+    let signing_key = match &key {
+        Some(k) => Some(match k.certificate() {
+            Some(cert) => PublishedKey::Certificate(cert.clone()),
+            None => {
+                let (modulus, exponent) = k
+                    .rsa_public_values()
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                PublishedKey::RsaKeyValue { modulus, exponent }
+            }
+        }),
+        None => None,
+    };
     let entity_id = config
         .as_ref()
         .map(|c| c.sp_entity_id.clone())
@@ -799,7 +833,8 @@ async fn metadata(
         acs_url: acs_url(&state, &account, mode),
         slo_url: slo_url(&state, &account, mode),
         name_id_format: s::NAMEID_EMAIL.to_owned(),
-        signing_cert: None,
+        authn_requests_signed: key.is_some(),
+        signing_key,
     };
     Ok((
         [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
