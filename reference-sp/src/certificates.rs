@@ -329,3 +329,28 @@ async fn delete_key(
     tracing::info!(account = %account, mode = %mode, operation = operation.as_str(), "request-signing key removed");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_feed_is_accepted() {
+        let feed = include_str!("../../fixtures/certificate-feed.example.xml");
+        let request = parse_feed(feed).unwrap();
+        assert_eq!(request.operation, Operation::SamlAuth);
+        assert_eq!(request.mode, ExecutionMode::Live);
+        assert_eq!(request.title, "My AuthN Certificate");
+        assert!(request.key.certificate().is_none());
+    }
+
+    #[test]
+    fn the_answer_never_carries_the_private_key() {
+        let feed = include_str!("../../fixtures/certificate-feed.example.xml");
+        let request = parse_feed(feed).unwrap();
+        let answer = feed_answer(&request, "AB:CD");
+        assert!(!answer.contains("PRIVATE KEY"));
+        assert!(answer.contains("<p:fingerprint algorithm=\"SHA-256\">AB:CD</p:fingerprint>"));
+        assert!(protocol::saml::xml::parse(&answer).is_ok());
+    }
+}

@@ -49,6 +49,28 @@ fn state() -> AppState {
     )
 }
 
+/// Stores the demo customer's key for `operation` in LIVE, as the certificate API does.
+fn add_key(state: &AppState, operation: &str) {
+    let account: AccountId = ACCOUNT.parse().unwrap();
+    state
+        .store()
+        .call_blocking(|c| {
+            c.execute(
+                "INSERT INTO signing_keys (account_id, mode, operation, key_pem, fingerprint, title, updated_at)
+                 VALUES (?1, 'LIVE', ?2, ?3, 'fp', 'My AuthN Certificate', '2026-01-05T09:00:00Z')",
+                rusqlite::params![account.as_str(), operation, Fixture::SpContoso.key_pem()],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn redirect_query(response: &axum::response::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    location.split_once('?').unwrap().1.to_owned()
+}
+
 fn redirected_message(response: &axum::response::Response) -> String {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()[header::LOCATION].to_str().unwrap();
@@ -72,8 +94,51 @@ async fn the_sign_on_url_sends_this_authn_request() {
 }
 
 #[tokio::test]
-async fn single_logout_sends_this_logout_request() {
+async fn with_a_saml_auth_key_the_authn_request_is_signed() {
     let state = state();
+    add_key(&state, "SAML_AUTH");
+    let response = app(state)
+        .oneshot(
+            Request::get(format!("/live/{ACCOUNT}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let query = redirect_query(&response);
+    let received = redirect::parse_query(&query).unwrap();
+    redirect::verify_query_signature(&received, &Fixture::SpContoso.certificate(), false).unwrap();
+    insta::assert_snapshot!("sp__live__authn_request_signed_query", query);
+    insta::assert_snapshot!(
+        "sp__live__authn_request_signed",
+        canonical(&received.xml).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn with_a_saml_logout_key_the_logout_request_is_signed() {
+    let state = state();
+    add_key(&state, "SAML_LOGOUT");
+    let response = logout_with_saml_session(state).await;
+    let query = redirect_query(&response);
+    let received = redirect::parse_query(&query).unwrap();
+    redirect::verify_query_signature(&received, &Fixture::SpContoso.certificate(), false).unwrap();
+    insta::assert_snapshot!("sp__live__logout_request_signed_query", query);
+    insta::assert_snapshot!(
+        "sp__live__logout_request_signed",
+        canonical(&received.xml).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn single_logout_sends_this_logout_request() {
+    let response = logout_with_saml_session(state()).await;
+    let xml = redirected_message(&response);
+    insta::assert_snapshot!("sp__live__logout_request", canonical(&xml).unwrap());
+}
+
+/// Opens a SAML session for B.Simon and posts logout.
+async fn logout_with_saml_session(state: AppState) -> axum::response::Response {
     let account: AccountId = ACCOUNT.parse().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     let token = "ds-test-session";
@@ -108,7 +173,7 @@ async fn single_logout_sends_this_logout_request() {
             store::insert_session(c, &session, now, now + chrono::Duration::hours(8))
         })
         .unwrap();
-    let response = app(state)
+    app(state)
         .oneshot(
             Request::post(format!("/live/{ACCOUNT}/logout?P_mode=LIVE"))
                 .header(header::COOKIE, format!("DS_SESSION_{ACCOUNT}_LIVE={token}"))
@@ -116,9 +181,7 @@ async fn single_logout_sends_this_logout_request() {
                 .unwrap(),
         )
         .await
-        .unwrap();
-    let xml = redirected_message(&response);
-    insta::assert_snapshot!("sp__live__logout_request", canonical(&xml).unwrap());
+        .unwrap()
 }
 
 #[tokio::test]

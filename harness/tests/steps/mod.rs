@@ -10,6 +10,7 @@ mod api;
 mod password;
 mod resources;
 mod saml;
+mod signing;
 
 use anyhow::{Context, anyhow, bail, ensure};
 use cucumber::World;

@@ -1,0 +1,391 @@
+//! Steps for the customer's own request-signing keys (R-SG-1..4): the Atom certificate API, and
+//! what the strict mock IdP sees.
+
+use super::{ADMIN_EMAIL, ADMIN_PASSWORD, DsWorld, Reply};
+use anyhow::{Context, bail, ensure};
+use cucumber::{given, then, when};
+use protocol::fixtures::Fixture;
+
+fn fixture(name: &str) -> anyhow::Result<Fixture> {
+    match name {
+        "sp-contoso" => Ok(Fixture::SpContoso),
+        "sp-contoso-next" => Ok(Fixture::SpContosoNext),
+        "idp-untrusted" => Ok(Fixture::IdpUntrusted),
+        other => bail!("unknown fixture {other}"),
+    }
+}
+
+/// The feed of the DigitalSuite documentation, with `categories` and the key in `<content>`.
+fn feed(categories: &[(&str, &str)], content: Option<&str>, doctype: &str) -> String {
+    let cats: String = categories
+        .iter()
+        .map(|(t, l)| format!("  <category term=\"{t}\" label=\"{l}\" />\n"))
+        .collect();
+    let content = content
+        .map(|c| format!("  <content type=\"text\">{c}</content>\n"))
+        .unwrap_or_default();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{doctype}\
+         <feed xml:base=\"https://live.runmyprocess.com/\" xmlns:xml=\"http://www.w3.org/XML/1998/namespace\" \
+         xmlns=\"http://www.w3.org/2005/Atom\" xmlns:p=\"http://www.runmyprocess.com/library/\">\n\
+         <generator uri=\"http://www.runmyprocess.com\">(c) RunMyProcess</generator>\n\
+         <title>My AuthN Certificate</title>\n{cats}{content}</feed>\n"
+    )
+}
+
+fn categories<'a>(operation: &'a str, mode: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("hash", "SHA256"),
+        ("encryption", "RSA"),
+        ("operation", operation),
+        ("format", "PEM"),
+        ("mode", mode),
+    ]
+}
+
+async fn put_feed(
+    w: &mut DsWorld,
+    credentials: (&str, &str),
+    body: String,
+    content_type: &str,
+) -> anyhow::Result<()> {
+    let url = w.stack.sp_url(&w.expand("/config/{account}/certificate")?);
+    let reply = reqwest::Client::new()
+        .put(url)
+        .basic_auth(credentials.0, Some(credentials.1))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await?;
+    w.last = Some(Reply::read(reply).await?);
+    Ok(())
+}
+
+async fn upload(
+    w: &mut DsWorld,
+    credentials: (&str, &str),
+    operation: &str,
+    key: &str,
+    mode: &str,
+    with_cert: bool,
+) -> anyhow::Result<()> {
+    let f = fixture(key)?;
+    let pem = if with_cert {
+        format!("{}{}", f.key_pem(), f.cert_pem())
+    } else {
+        f.key_pem().to_owned()
+    };
+    let body = feed(&categories(operation, mode), Some(&pem), "");
+    put_feed(w, credentials, body, "application/atom+xml").await
+}
+
+#[given(expr = "the administrator has uploaded the {word} key of {string} for {word}")]
+#[when(expr = "the administrator has uploaded the {word} key of {string} for {word}")]
+async fn uploaded(w: &mut DsWorld, op: String, key: String, mode: String) -> anyhow::Result<()> {
+    upload(w, (ADMIN_EMAIL, ADMIN_PASSWORD), &op, &key, &mode, false).await?;
+    let status = w.last()?.status;
+    ensure!(
+        status == 201 || status == 200,
+        "upload: {} {}",
+        status,
+        w.last()?.body
+    );
+    Ok(())
+}
+
+#[when(expr = "the administrator uploads the {word} key of {string} for {word}")]
+async fn uploads(w: &mut DsWorld, op: String, key: String, mode: String) -> anyhow::Result<()> {
+    upload(w, (ADMIN_EMAIL, ADMIN_PASSWORD), &op, &key, &mode, false).await
+}
+
+#[when(
+    expr = "the administrator uploads the {word} key of {string} for {word} with its certificate"
+)]
+async fn uploads_with_cert(
+    w: &mut DsWorld,
+    op: String,
+    key: String,
+    mode: String,
+) -> anyhow::Result<()> {
+    upload(w, (ADMIN_EMAIL, ADMIN_PASSWORD), &op, &key, &mode, true).await
+}
+
+#[when(expr = "{string} with password {string} uploads the {word} key of {string} for {word}")]
+async fn user_uploads(
+    w: &mut DsWorld,
+    email: String,
+    password: String,
+    op: String,
+    key: String,
+    mode: String,
+) -> anyhow::Result<()> {
+    upload(w, (&email, &password), &op, &key, &mode, false).await
+}
+
+#[when(expr = "the administrator deletes the {word} key for {word}")]
+async fn deletes(w: &mut DsWorld, op: String, mode: String) -> anyhow::Result<()> {
+    w.admin_call(
+        "DELETE",
+        &format!("/config/{{account}}/certificate/{op}?P_mode={mode}"),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+#[when(expr = "{string} with password {string} deletes the {word} key for {word}")]
+async fn user_deletes(
+    w: &mut DsWorld,
+    email: String,
+    password: String,
+    op: String,
+    mode: String,
+) -> anyhow::Result<()> {
+    let path = format!("/config/{{account}}/certificate/{op}?P_mode={mode}");
+    w.api_call_as(&email, &password, "DELETE", &path, None)
+        .await?;
+    Ok(())
+}
+
+#[when(expr = "the administrator uploads a feed with the {string} category set to {string}")]
+async fn feed_category(w: &mut DsWorld, term: String, label: String) -> anyhow::Result<()> {
+    let mut cats = categories("SAML_AUTH", "LIVE");
+    for (t, l) in cats.iter_mut() {
+        if *t == term {
+            *l = &label;
+        }
+    }
+    let body = feed(&cats, Some(Fixture::SpContoso.key_pem()), "");
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
+#[when(expr = "the administrator uploads a feed without the {string} category")]
+async fn feed_missing_category(w: &mut DsWorld, term: String) -> anyhow::Result<()> {
+    let cats: Vec<_> = categories("SAML_AUTH", "LIVE")
+        .into_iter()
+        .filter(|(t, _)| *t != term)
+        .collect();
+    let body = feed(&cats, Some(Fixture::SpContoso.key_pem()), "");
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
+#[when(expr = "the administrator uploads a feed with the category {string} twice")]
+async fn feed_duplicate_category(w: &mut DsWorld, term: String) -> anyhow::Result<()> {
+    let mut cats = categories("SAML_AUTH", "LIVE");
+    let extra = *cats
+        .iter()
+        .find(|(t, _)| *t == term)
+        .context("no such category")?;
+    cats.push(extra);
+    let body = feed(&cats, Some(Fixture::SpContoso.key_pem()), "");
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
+/// Keys that must be refused, made on the fly where no fixture fits.
+fn bad_key(kind: &str) -> anyhow::Result<Option<String>> {
+    use openssl::pkey::PKey;
+    let pem = |bytes: Vec<u8>| {
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(anyhow::Error::from)
+    };
+    match kind {
+        "missing" => Ok(None),
+        "not-pem" => Ok(Some("this is not a key".into())),
+        "rsa-1024" => {
+            pem(PKey::from_rsa(openssl::rsa::Rsa::generate(1024)?)?.private_key_to_pem_pkcs8()?)
+        }
+        "ec-p256" => {
+            let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1)?;
+            pem(PKey::from_ec_key(openssl::ec::EcKey::generate(&group)?)?
+                .private_key_to_pem_pkcs8()?)
+        }
+        "encrypted" => {
+            let key = PKey::private_key_from_pem(Fixture::SpContoso.key_pem().as_bytes())?;
+            pem(key.private_key_to_pem_pkcs8_passphrase(
+                openssl::symm::Cipher::aes_256_cbc(),
+                b"secret",
+            )?)
+        }
+        "with-another-certificate" => Ok(Some(format!(
+            "{}{}",
+            Fixture::SpContoso.key_pem(),
+            Fixture::SpContosoNext.cert_pem()
+        ))),
+        other => bail!("unknown bad key {other}"),
+    }
+}
+
+#[when(expr = "the administrator uploads a feed whose key is {word}")]
+async fn feed_bad_key(w: &mut DsWorld, kind: String) -> anyhow::Result<()> {
+    let key = bad_key(&kind)?;
+    let body = feed(&categories("SAML_AUTH", "LIVE"), key.as_deref(), "");
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
+#[when("the administrator uploads a feed with an external entity")]
+async fn feed_xxe(w: &mut DsWorld) -> anyhow::Result<()> {
+    let doctype = "<!DOCTYPE feed [<!ENTITY key SYSTEM \"file:///etc/passwd\">]>\n";
+    let body = feed(&categories("SAML_AUTH", "LIVE"), Some("&key;"), doctype);
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
+#[when("the administrator uploads a malformed feed")]
+async fn feed_malformed(w: &mut DsWorld) -> anyhow::Result<()> {
+    let body = feed(
+        &categories("SAML_AUTH", "LIVE"),
+        Some(Fixture::SpContoso.key_pem()),
+        "",
+    );
+    let cut = body[..body.len() / 2].to_owned();
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        cut,
+        "application/atom+xml",
+    )
+    .await
+}
+
+#[when(expr = "the administrator uploads the feed as {string}")]
+async fn feed_content_type(w: &mut DsWorld, content_type: String) -> anyhow::Result<()> {
+    let body = feed(
+        &categories("SAML_AUTH", "LIVE"),
+        Some(Fixture::SpContoso.key_pem()),
+        "",
+    );
+    put_feed(w, (ADMIN_EMAIL, ADMIN_PASSWORD), body, &content_type).await
+}
+
+#[then(
+    expr = "the answer is {int}, an Atom feed with the fingerprint of {string} and no private key"
+)]
+async fn atom_answer(w: &mut DsWorld, status: u16, key: String) -> anyhow::Result<()> {
+    let reply = w.expect_status(status)?;
+    let ct = reply
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    ensure!(ct.starts_with("application/atom+xml"), "content type {ct}");
+    let expected = protocol::keys::RequestSigningKey::from_pem(fixture(&key)?.key_pem())?
+        .public_key_fingerprint()?;
+    ensure!(
+        reply.body.contains(&expected),
+        "no fingerprint {expected} in {}",
+        reply.body
+    );
+    ensure!(
+        !reply.body.contains("PRIVATE KEY"),
+        "the answer carries the private key"
+    );
+    let secret_line = fixture(&key)?
+        .key_pem()
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        !reply.body.contains(&secret_line),
+        "the answer carries key material"
+    );
+    Ok(())
+}
+
+#[then("the answer carries the certificate")]
+async fn atom_cert(w: &mut DsWorld) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    ensure!(
+        reply.body.contains("BEGIN CERTIFICATE"),
+        "no certificate: {}",
+        reply.body
+    );
+    Ok(())
+}
+
+#[given(expr = "the identity provider requires requests signed with the certificate of {string}")]
+#[when(expr = "the identity provider requires requests signed with the certificate of {string}")]
+async fn idp_requires(w: &mut DsWorld, key: String) -> anyhow::Result<()> {
+    let cert = fixture(&key)?.cert_pem().to_owned();
+    let entity = w.sp_entity_id()?;
+    let updated = w.idp()?.update_app(&entity, |app| {
+        app.require_signed_requests = true;
+        app.sp_certificate = Some(cert);
+    });
+    ensure!(updated, "the IdP has no app {entity}");
+    Ok(())
+}
+
+#[then(expr = "the last {word} the identity provider received was {word}")]
+async fn last_request_signed(w: &mut DsWorld, kind: String, signed: String) -> anyhow::Result<()> {
+    let log = w.idp()?.received();
+    let last = log
+        .iter()
+        .rev()
+        .find(|m| m.kind == kind)
+        .with_context(|| format!("the IdP received no {kind}"))?;
+    match signed.as_str() {
+        "signed" => ensure!(
+            last.sig_alg.as_deref() == Some(protocol::saml::ALG_RSA_SHA256),
+            "{kind} not signed with RSA-SHA256: {:?}",
+            last.sig_alg
+        ),
+        "unsigned" => ensure!(last.sig_alg.is_none(), "{kind} signed: {:?}", last.sig_alg),
+        other => bail!("signed or unsigned, not {other}"),
+    }
+    Ok(())
+}
+
+#[then(expr = "the SP metadata for {word} says AuthnRequestsSigned {string}")]
+async fn metadata_signed(w: &mut DsWorld, mode: String, value: String) -> anyhow::Result<()> {
+    let reply = w
+        .get(
+            "default",
+            &format!("/live/{{account}}/saml/metadata?P_mode={mode}"),
+        )
+        .await?;
+    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
+    let attr = format!("AuthnRequestsSigned=\"{value}\"");
+    ensure!(
+        reply.body.contains(&attr),
+        "metadata without {attr}: {}",
+        reply.body
+    );
+    if value == "true" {
+        ensure!(
+            reply.body.contains("KeyDescriptor use=\"signing\""),
+            "no signing key published"
+        );
+    }
+    Ok(())
+}
