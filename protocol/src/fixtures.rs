@@ -76,3 +76,22 @@ mod tests {
         assert_eq!(certs.len(), Fixture::ALL.len());
     }
 }
+
+/// RSA keys for signing JWTs (the mock Google's JWKS), in rotation order: key 1 signs first,
+/// key 2 is published as "next", key 3 arrives with the second rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JwtFixture {
+    Google1,
+    Google2,
+    Google3,
+}
+
+impl JwtFixture {
+    pub fn key_pem(self) -> &'static str {
+        match self {
+            Self::Google1 => include_str!("../../fixtures/google-1/key.pem"),
+            Self::Google2 => include_str!("../../fixtures/google-2/key.pem"),
+            Self::Google3 => include_str!("../../fixtures/google-3/key.pem"),
+        }
+    }
+}

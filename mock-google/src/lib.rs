@@ -1,0 +1,361 @@
+//! A mock of Google's OAuth 2.0 / OpenID Connect provider, following protocols.md §1 field by
+//! field: discovery, the authorization endpoint with an account chooser and consent for people
+//! and a headless login for tests, the token endpoint, userinfo, and a JWKS holding a current and
+//! a next key, rotated on demand.
+//!
+//! Strict as Google is: an exact `redirect_uri` match (a mismatch is shown on the provider's page,
+//! never redirected), single-use codes bound to the client and `redirect_uri`, PKCE when sent,
+//! client authentication by secret (HTTP Basic or form). Named faults make the next ID token or
+//! token response wrong in one precise way. Embedded ([`MockGoogle::start`]) or standalone (the
+//! binary), with a control API under `/control/`.
+
+mod handlers;
+
+use anyhow::Context;
+use protocol::fixtures::JwtFixture;
+use protocol::jwt::JwtSigningKey;
+use protocol::{Clock, IdGenerator};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+
+/// An OAuth client registered with the provider (a "Web application" client in Google Cloud).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Authorized redirect URIs; matched exactly (scheme, case, trailing slash).
+    pub redirect_uris: Vec<String>,
+}
+
+/// A Google account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleUser {
+    pub sub: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub name: String,
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    #[serde(default)]
+    pub picture: String,
+    #[serde(default = "english")]
+    pub locale: String,
+    /// The Workspace domain; `None` for a consumer (gmail.com) account.
+    #[serde(default)]
+    pub hd: Option<String>,
+    pub password: String,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+impl GoogleUser {
+    /// A Google Workspace user of `domain`.
+    pub fn workspace(email: &str, name: &str, domain: &str) -> Self {
+        let mut u = Self::consumer(email, name);
+        u.hd = Some(domain.to_owned());
+        u
+    }
+
+    /// A consumer account (no `hd`).
+    pub fn consumer(email: &str, name: &str) -> Self {
+        let (given, family) = name.split_once(['.', ' ']).unwrap_or((name, ""));
+        let sub: String = protocol::jwt::left_half_hash(email)
+            .bytes()
+            .map(|b| char::from(b'0' + b % 10))
+            .collect();
+        Self {
+            sub: format!("1{sub}"),
+            email: email.to_owned(),
+            email_verified: true,
+            name: name.to_owned(),
+            given_name: given.to_owned(),
+            family_name: family.to_owned(),
+            picture: format!("https://lh3.googleusercontent.com/a/{}", email.len()),
+            locale: english(),
+            hd: None,
+            password: "Google-Pass-2026".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleConfig {
+    #[serde(default)]
+    pub clients: Vec<GoogleClient>,
+    #[serde(default)]
+    pub users: Vec<GoogleUser>,
+}
+
+/// Named faults for the next sign-in's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// `exp` an hour ago.
+    Expired,
+    /// `aud` (and `azp`) another client.
+    WrongAud,
+    /// `iss` another issuer.
+    WrongIss,
+    /// `iss` in the legacy form without scheme (valid, §1.4).
+    LegacyIssuer,
+    /// A `kid` the JWKS does not hold.
+    UnknownKid,
+    /// The signature does not match the token.
+    BadSignature,
+    /// `alg: none`, unsigned.
+    AlgNone,
+    /// No `nonce` although one was sent.
+    MissingNonce,
+    /// Another `nonce`.
+    WrongNonce,
+    /// `email_verified` false.
+    EmailUnverified,
+    /// No `hd` claim.
+    HdMissing,
+    /// `hd` of another domain.
+    HdDifferent,
+    /// The token endpoint answers `invalid_grant`.
+    TokenInvalidGrant,
+}
+
+impl Fault {
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// What the next headless login decides at the consent screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    Allow,
+    Deny,
+}
+
+/// One request the provider received, with secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedRequest {
+    /// `authorize`, `token`, `userinfo`, `jwks`, `discovery`.
+    pub endpoint: &'static str,
+    pub params: BTreeMap<String, String>,
+}
+
+/// An authorization code waiting to be redeemed.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub email: String,
+    pub nonce: Option<String>,
+    pub challenge: Option<(String, String)>,
+    pub scope: String,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    pub used: bool,
+    pub fault: Option<Fault>,
+}
+
+/// A sign-in waiting for a person at the account chooser or the consent screen.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingAuth {
+    pub params: handlers::AuthParams,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Runtime {
+    pub next_logins: VecDeque<(String, Consent)>,
+    pub faults: VecDeque<Fault>,
+    pub sessions: HashMap<String, String>,
+    pub pending: HashMap<String, PendingAuth>,
+    pub codes: HashMap<String, CodeGrant>,
+    pub access_tokens: HashMap<String, String>,
+    pub log: Vec<LoggedRequest>,
+    /// Index of the signing key in [`Shared::keys`]; rotation moves it on.
+    pub current_key: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: Mutex<GoogleConfig>,
+    pub issuer: String,
+    pub keys: Vec<JwtSigningKey>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub runtime: Mutex<Runtime>,
+}
+
+impl Shared {
+    pub fn runtime(&self) -> MutexGuard<'_, Runtime> {
+        self.runtime.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn config(&self) -> MutexGuard<'_, GoogleConfig> {
+        self.config.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    pub fn log(&self, endpoint: &'static str, params: BTreeMap<String, String>) {
+        self.runtime().log.push(LoggedRequest { endpoint, params });
+    }
+}
+
+/// Paths, mirroring Google's endpoints on one host.
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+pub const AUTH_PATH: &str = "/o/oauth2/v2/auth";
+pub const TOKEN_PATH: &str = "/token";
+pub const USERINFO_PATH: &str = "/v1/userinfo";
+pub const JWKS_PATH: &str = "/oauth2/v3/certs";
+
+/// A running mock Google.
+#[derive(Debug)]
+pub struct MockGoogle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockGoogle {
+    pub async fn start(
+        config: GoogleConfig,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> anyhow::Result<Self> {
+        Self::start_on("127.0.0.1:0".parse()?, None, config, clock, ids).await
+    }
+
+    /// Serves on `addr`; `public_url` is the issuer (how browsers and RPs reach it), by default
+    /// `http://<bound address>`.
+    pub async fn start_on(
+        addr: SocketAddr,
+        public_url: Option<String>,
+        config: GoogleConfig,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the mock Google on {addr}"))?;
+        let bound = listener.local_addr()?;
+        let keys = [
+            JwtFixture::Google1,
+            JwtFixture::Google2,
+            JwtFixture::Google3,
+        ]
+        .into_iter()
+        .map(|f| {
+            let kid = JwtSigningKey::google_kid(f.key_pem())?;
+            JwtSigningKey::from_pem(f.key_pem(), kid)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("fixture JWT keys: {e}"))?;
+        let shared = Arc::new(Shared {
+            config: Mutex::new(config),
+            issuer: public_url
+                .unwrap_or_else(|| format!("http://{bound}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            keys,
+            clock,
+            ids,
+            runtime: Mutex::new(Runtime::default()),
+        });
+        let router = handlers::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::error!(%e, "mock Google stopped");
+            }
+        });
+        Ok(Self {
+            addr: bound,
+            shared,
+            shutdown: Some(tx),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The issuer, which is also the base URL.
+    pub fn issuer(&self) -> &str {
+        &self.shared.issuer
+    }
+
+    pub fn discovery_url(&self) -> String {
+        self.shared.url(DISCOVERY_PATH)
+    }
+
+    pub fn authorization_url(&self) -> String {
+        self.shared.url(AUTH_PATH)
+    }
+
+    /// The next browser without a Google session signs in as `email` and decides `consent`.
+    pub fn enqueue_login(&self, email: &str, consent: Consent) {
+        self.shared
+            .runtime()
+            .next_logins
+            .push_back((email.to_owned(), consent));
+    }
+
+    /// The next sign-in's tokens carry `fault`.
+    pub fn enqueue_fault(&self, fault: Fault) {
+        self.shared.runtime().faults.push_back(fault);
+    }
+
+    /// Signs with the next key and publishes the one after it; the old key leaves the JWKS.
+    pub fn rotate_keys(&self) {
+        let mut rt = self.shared.runtime();
+        rt.current_key = (rt.current_key + 1).min(self.shared.keys.len() - 1);
+    }
+
+    /// The `kid` that signs ID tokens now.
+    pub fn current_kid(&self) -> String {
+        let i = self.shared.runtime().current_key;
+        self.shared.keys[i].kid().to_owned()
+    }
+
+    pub fn add_user(&self, user: GoogleUser) {
+        self.shared.config().users.push(user);
+    }
+
+    pub fn add_client(&self, client: GoogleClient) {
+        self.shared.config().clients.push(client);
+    }
+
+    /// Every request received so far, secrets redacted.
+    pub fn received(&self) -> Vec<LoggedRequest> {
+        self.shared.runtime().log.clone()
+    }
+
+    pub fn clear_sessions(&self) {
+        self.shared.runtime().sessions.clear();
+    }
+}
+
+impl Drop for MockGoogle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

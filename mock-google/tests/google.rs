@@ -1,0 +1,207 @@
+//! The mock Google's strictness over real HTTP: redirect URI, client authentication, single-use
+//! codes, PKCE, consent denial, prompt=none, key rotation.
+
+use chrono::{TimeZone, Utc};
+use mock_google::{Consent, GoogleClient, GoogleConfig, GoogleUser, MockGoogle};
+use protocol::{FixedClock, SequentialIds};
+use std::sync::Arc;
+
+const CLIENT: &str = "1234-mock.apps.googleusercontent.com";
+const SECRET: &str = "GOCSPX-secret";
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+
+async fn google() -> MockGoogle {
+    let config = GoogleConfig {
+        clients: vec![GoogleClient {
+            client_id: CLIENT.into(),
+            client_secret: SECRET.into(),
+            redirect_uris: vec![REDIRECT.into()],
+        }],
+        users: vec![GoogleUser::consumer("ann@gmail.com", "Ann Example")],
+    };
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ));
+    MockGoogle::start(config, clock, Arc::new(SequentialIds::new()))
+        .await
+        .unwrap()
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn auth_url(g: &MockGoogle, extra: &str) -> String {
+    format!(
+        "{}?client_id={CLIENT}&redirect_uri={REDIRECT}&response_type=code&scope=openid%20email&state=st{extra}",
+        g.authorization_url()
+    )
+}
+
+async fn location(client: &reqwest::Client, url: &str) -> url::Url {
+    let r = client.get(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 302, "{}", r.text().await.unwrap());
+    url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+fn param(u: &url::Url, name: &str) -> Option<String> {
+    u.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+async fn redeem(g: &MockGoogle, form: &[(&str, &str)], basic: bool) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new().post(format!("{}/token", g.issuer()));
+    if basic {
+        req = req.basic_auth(CLIENT, Some(SECRET));
+    }
+    let r = req.form(form).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_redirect_uri_mismatch_is_shown_on_googles_page_never_redirected() {
+    let g = google().await;
+    let url = auth_url(&g, "").replace(REDIRECT, "http://127.0.0.1:9/cb/");
+    let r = browser().get(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("data-code=\"redirect_uri_mismatch\"")
+    );
+}
+
+#[tokio::test]
+async fn codes_are_single_use_and_bound_to_client_redirect_uri_and_pkce() {
+    let g = google().await;
+    g.enqueue_login("ann@gmail.com", Consent::Allow);
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let challenge = protocol::jwt::pkce_s256(verifier);
+    let loc = location(
+        &browser(),
+        &auth_url(
+            &g,
+            &format!("&code_challenge={challenge}&code_challenge_method=S256"),
+        ),
+    )
+    .await;
+    assert_eq!(param(&loc, "state").as_deref(), Some("st"));
+    let code = param(&loc, "code").unwrap();
+    let base = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let (s, body) = redeem(
+        &g,
+        &[
+            &base[..],
+            &[("client_id", CLIENT), ("client_secret", "wrong")],
+        ]
+        .concat(),
+        false,
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    let (s, body) = redeem(&g, &base, true).await;
+    assert_eq!(
+        (s, body["error_description"].as_str()),
+        (400, Some("Missing code verifier."))
+    );
+    let (s, body) = redeem(
+        &g,
+        &[&base[..], &[("code_verifier", "wrong-verifier")]].concat(),
+        true,
+    )
+    .await;
+    assert_eq!(
+        (s, body["error_description"].as_str()),
+        (400, Some("Invalid code verifier."))
+    );
+    let other_uri = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "http://127.0.0.1:9/other"),
+        ("code_verifier", verifier),
+    ];
+    let (s, body) = redeem(&g, &other_uri, true).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("redirect_uri_mismatch"))
+    );
+    let ok = [&base[..], &[("code_verifier", verifier)]].concat();
+    let (s, body) = redeem(&g, &ok, true).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body["id_token"].as_str().unwrap().split('.').count() == 3);
+    let (s, body) = redeem(&g, &ok, true).await;
+    assert_eq!(
+        (s, body["error_description"].as_str()),
+        (400, Some("Code was already redeemed."))
+    );
+    // Secrets never reach the log.
+    let logged = serde_json::to_string(&g.received()).unwrap();
+    assert!(!logged.contains(SECRET) && !logged.contains(verifier) && !logged.contains(&code));
+}
+
+#[tokio::test]
+async fn deny_and_prompt_none_come_back_as_errors_with_the_state() {
+    let g = google().await;
+    g.enqueue_login("ann@gmail.com", Consent::Deny);
+    let loc = location(&browser(), &auth_url(&g, "")).await;
+    assert_eq!(param(&loc, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&loc, "state").as_deref(), Some("st"));
+    let loc = location(&browser(), &auth_url(&g, "&prompt=none")).await;
+    assert_eq!(
+        param(&loc, "error").as_deref(),
+        Some("interaction_required")
+    );
+}
+
+#[tokio::test]
+async fn a_signed_in_browser_is_not_asked_again() {
+    let g = google().await;
+    let b = browser();
+    g.enqueue_login("ann@gmail.com", Consent::Allow);
+    assert!(param(&location(&b, &auth_url(&g, "")).await, "code").is_some());
+    assert!(param(&location(&b, &auth_url(&g, "")).await, "code").is_some());
+    let page = browser()
+        .get(auth_url(&g, ""))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Choose an account"));
+}
+
+#[tokio::test]
+async fn rotation_publishes_the_next_key_and_drops_the_old_one() {
+    let g = google().await;
+    let jwks = |g: &MockGoogle| {
+        let url = format!("{}/oauth2/v3/certs", g.issuer());
+        async move {
+            let v: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            v["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = g.current_kid();
+    let before = jwks(&g).await;
+    assert_eq!(before.len(), 2);
+    assert_eq!(before[0], first);
+    g.rotate_keys();
+    let after = jwks(&g).await;
+    assert_eq!(after[0], before[1]);
+    assert!(!after.contains(&first));
+}
