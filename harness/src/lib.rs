@@ -72,6 +72,15 @@ impl Stack {
         &self.state
     }
 
+    /// Starts a mock Google sharing the stack's clock.
+    pub async fn start_google(
+        &self,
+        config: mock_google::GoogleConfig,
+    ) -> anyhow::Result<mock_google::MockGoogle> {
+        mock_google::MockGoogle::start(config, self.clock.clone(), Arc::new(SequentialIds::new()))
+            .await
+    }
+
     /// Starts a mock IdP sharing the stack's clock, so validity windows agree on both sides.
     pub async fn start_idp(
         &self,

@@ -285,7 +285,7 @@ async fn set_method(
     let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
     let method: AuthMethod = body.method.parse()?;
     // A provider method needs its configuration first; selecting it without would leave the mode
-    // with a method that cannot sign anybody in. Google's configuration does not exist yet.
+    // with a method that cannot sign anybody in.
     let configured = match method {
         AuthMethod::LoginPassword => true,
         AuthMethod::Saml => {
@@ -296,7 +296,14 @@ async fn set_method(
                 .await?
                 .is_some()
         }
-        AuthMethod::Google => false,
+        AuthMethod::Google => {
+            let account = account.clone();
+            state
+                .store()
+                .call(move |c| crate::google::load_config(c, &account, mode))
+                .await?
+                .is_some()
+        }
     };
     if !configured {
         return Err(ApiError::MethodNotConfigured {

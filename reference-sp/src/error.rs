@@ -60,6 +60,9 @@ pub enum ApiError {
     /// A SAML message refused by the ACS or the single-logout endpoint.
     #[error(transparent)]
     Saml(#[from] crate::saml::acs::AcsError),
+    /// A Google sign-in refused (R-GO-6).
+    #[error(transparent)]
+    Google(#[from] crate::google::GoogleError),
     #[error("SAML is not configured for this mode")]
     SamlNotConfigured,
     #[error("no account-management URL is configured for this mode")]
@@ -113,6 +116,7 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::Saml(e) => e.code(),
+            Self::Google(e) => e.code(),
             Self::SamlNotConfigured => "saml_not_configured",
             Self::AccountManagementNotConfigured => "account_management_not_configured",
             Self::EntityIdTaken => "entity_id_taken",
@@ -135,6 +139,7 @@ impl ApiError {
                 crate::saml::acs::AcsError::Malformed(_) | crate::saml::acs::AcsError::Dtd,
             ) => StatusCode::BAD_REQUEST,
             Self::Saml(_) => StatusCode::FORBIDDEN,
+            Self::Google(e) => e.status(),
             Self::SamlNotConfigured | Self::AccountManagementNotConfigured => StatusCode::NOT_FOUND,
             Self::EntityIdTaken | Self::MethodInUse => StatusCode::CONFLICT,
             Self::UnknownMode

@@ -6,6 +6,7 @@
 //! - `/live/<account>/...`: resources, login, logout and the session probe ([`web`]),
 //!   with the execution mode chosen by `P_mode` (REQUIREMENTS.md R-ACC-1..6, R-PW-1..6);
 //! - `/live/<account>/saml/...`: SSO with SAML 2.0 ([`saml`], R-SA-1..8);
+//! - `/live/<account>/google/...`: Google sign-in ([`google`], R-GO-1..6);
 //! - `/api/<account>/...`: the administrator's JSON API ([`admin`], [`saml`], [`composite`]);
 //! - `/config/<account>/certificate`: the customer's request-signing keys ([`certificates`],
 //!   R-SG-1..4).
@@ -19,6 +20,7 @@ pub mod certificates;
 pub mod composite;
 pub mod domain;
 pub mod error;
+pub mod google;
 pub mod pages;
 pub mod saml;
 pub mod seed;
@@ -78,6 +80,51 @@ struct Inner {
     settings: Settings,
     http: reqwest::Client,
     composite_done: tokio::sync::Notify,
+    oidc_cache: OidcCache,
+}
+
+/// Discovery documents and JWKS of OpenID providers, kept in memory: they are the provider's,
+/// fetched again on start or when a token names a key the cache does not hold.
+#[derive(Debug, Default)]
+pub struct OidcCache {
+    metadata: std::sync::Mutex<std::collections::HashMap<String, google::ProviderMetadata>>,
+    jwks: std::sync::Mutex<std::collections::HashMap<String, Vec<serde_json::Value>>>,
+}
+
+impl OidcCache {
+    pub fn metadata(&self, url: &str) -> Option<google::ProviderMetadata> {
+        self.metadata
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(url)
+            .cloned()
+    }
+
+    pub fn put_metadata(&self, url: &str, m: google::ProviderMetadata) {
+        self.metadata
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(url.to_owned(), m);
+    }
+
+    pub fn jwk(&self, jwks_uri: &str, kid: &str) -> Option<serde_json::Value> {
+        self.jwks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(jwks_uri)
+            .and_then(|keys| {
+                keys.iter()
+                    .find(|k| k["kid"].as_str() == Some(kid))
+                    .cloned()
+            })
+    }
+
+    pub fn put_jwks(&self, jwks_uri: &str, keys: Vec<serde_json::Value>) {
+        self.jwks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(jwks_uri.to_owned(), keys);
+    }
 }
 
 impl AppState {
@@ -100,6 +147,7 @@ impl AppState {
                     .build()
                     .unwrap_or_default(),
                 composite_done: tokio::sync::Notify::new(),
+                oidc_cache: OidcCache::default(),
             }),
         }
     }
@@ -124,6 +172,10 @@ impl AppState {
         &self.inner.http
     }
 
+    pub fn oidc_cache(&self) -> &OidcCache {
+        &self.inner.oidc_cache
+    }
+
     /// Notified each time a composite-API call has been recorded (tests wait on it).
     pub fn composite_done(&self) -> &tokio::sync::Notify {
         &self.inner.composite_done
@@ -138,6 +190,7 @@ pub fn app(state: AppState) -> Router {
         .merge(saml::routes())
         .merge(composite::routes())
         .merge(certificates::routes())
+        .merge(google::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -35,6 +35,7 @@ pub fn login_page(
     mode: ExecutionMode,
     next: &str,
     error: Option<&str>,
+    google: bool,
 ) -> String {
     let error_html = match error {
         Some(code) => format!(
@@ -50,8 +51,19 @@ pub fn login_page(
          <label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label>\n\
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\n\
          <input type=\"hidden\" name=\"next\" value=\"{}\">\n\
-         <button type=\"submit\">Sign in</button>\n</form>\n",
-        escape(next)
+         <button type=\"submit\">Sign in</button>\n</form>\n{google}",
+        escape(next),
+        google = if google {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            q.append_pair("P_mode", mode.as_str())
+                .append_pair("next", next);
+            format!(
+                "<p><a id=\"google\" href=\"/live/{account}/google/login?{}\">Sign in with Google</a></p>\n",
+                escape(&q.finish())
+            )
+        } else {
+            String::new()
+        }
     );
     layout("DigitalSuite sign in", &body)
 }
@@ -83,7 +95,13 @@ mod tests {
     #[test]
     fn login_page_posts_to_the_login_endpoint_of_its_mode() {
         let account: AccountId = "42".parse().unwrap();
-        let html = login_page(&account, ExecutionMode::Test, "/live/42/x\"><script>", None);
+        let html = login_page(
+            &account,
+            ExecutionMode::Test,
+            "/live/42/x\"><script>",
+            None,
+            false,
+        );
         assert!(html.contains("action=\"/live/42/login?P_mode=TEST\""));
         assert!(html.contains("value=\"/live/42/x&quot;&gt;&lt;script&gt;\""));
         assert!(!html.contains("class=\"error\""));

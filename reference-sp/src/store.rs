@@ -137,6 +137,31 @@ CREATE TABLE signing_keys (
     PRIMARY KEY (account_id, mode, operation)
 );
 "#,
+    r#"
+CREATE TABLE google_configs (
+    account_id        TEXT NOT NULL REFERENCES accounts(id),
+    mode              TEXT NOT NULL CHECK (mode IN ('TEST', 'ACCEPTANCE', 'LIVE')),
+    client_id         TEXT NOT NULL,
+    client_secret     TEXT NOT NULL,
+    discovery_url     TEXT NOT NULL,
+    domain            TEXT,
+    auto_provisioning INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, mode)
+);
+CREATE TABLE oidc_requests (
+    state           TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL REFERENCES accounts(id),
+    mode            TEXT NOT NULL,
+    browser_hash    TEXT NOT NULL,
+    nonce           TEXT NOT NULL,
+    verifier        TEXT NOT NULL,
+    required_domain TEXT,
+    next            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    used            INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 /// A cheap handle on the one SQLite connection; clones share it.

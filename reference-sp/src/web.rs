@@ -41,6 +41,10 @@ pub struct ModeQuery {
     pub mode: Option<String>,
     pub next: Option<String>,
     pub error: Option<String>,
+    /// `from=google&domain=<d>` on any resource: sign in with Google, restricted to `<d>`
+    /// (R-GO-2, R-GO-5).
+    pub from: Option<String>,
+    pub domain: Option<String>,
 }
 
 /// Resolves the account and mode a request addresses, refusing unknown ones.
@@ -138,7 +142,7 @@ async fn home(
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     match auth::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => Ok(Html(pages::home_page(&account, mode, &session.user)).into_response()),
-        Err(_) => sign_in(&state, &account, mode, &requested(&uri)).await,
+        Err(_) => sign_in(&state, &account, mode, &requested(&uri), &q).await,
     }
 }
 
@@ -149,9 +153,17 @@ async fn sign_in(
     account: &AccountId,
     mode: ExecutionMode,
     next: &str,
+    q: &ModeQuery,
 ) -> Result<Response, ApiError> {
+    if q.from.as_deref() == Some("google") {
+        let domain = q.domain.clone().filter(|d| !d.is_empty());
+        return crate::google::start(state, account, mode, domain, next).await;
+    }
     if let Some(saml) = crate::saml::active_config(state, account, mode).await? {
         return crate::saml::start_sign_in(state, account, mode, &saml, next).await;
+    }
+    if config(state, account, mode).await?.method == crate::domain::AuthMethod::Google {
+        return crate::google::start(state, account, mode, None, next).await;
     }
     let config = config(state, account, mode).await?;
     Ok(Redirect::to(&login_url(account, &config, Some(next), None)).into_response())
@@ -178,14 +190,20 @@ async fn login_form(
         .error
         .as_deref()
         .filter(|e| *e == ApiError::InvalidCredentials.code());
-    Ok(Html(pages::login_page(&account, mode, &next, error)).into_response())
+    let google = crate::google::configured(&state, &account, mode)
+        .await?
+        .is_some();
+    Ok(Html(pages::login_page(&account, mode, &next, error, google)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
 struct LoginForm {
-    email: String,
-    password: String,
+    email: Option<String>,
+    password: Option<String>,
     next: Option<String>,
+    /// `google`: sign in with Google instead (an authentication policy of a login page, R-GO-2).
+    policy: Option<String>,
+    domain: Option<String>,
 }
 
 async fn login(
@@ -197,7 +215,25 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let next = safe_next(&account, mode, form.next.as_deref());
-    match auth::check_password(&state, &account, mode, &form.email, &form.password).await {
+    match form.policy.as_deref() {
+        Some("google") => {
+            let domain = form.domain.filter(|d| !d.is_empty());
+            return crate::google::start(&state, &account, mode, domain, &next).await;
+        }
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "unknown_policy",
+                format!("unknown authentication policy {other:?}"),
+            ));
+        }
+        None => {}
+    }
+    let (Some(email), Some(password)) = (form.email, form.password) else {
+        return Err(ApiError::MalformedForm {
+            message: "email and password are required".into(),
+        });
+    };
+    match auth::check_password(&state, &account, mode, &email, &password).await {
         Ok(user) => {
             let cookie = auth::start_session(&state, &headers, &account, mode, &user, None).await?;
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
@@ -213,9 +249,12 @@ async fn login(
                         .into_response(),
                 )
             } else {
+                let google = crate::google::configured(&state, &account, mode)
+                    .await?
+                    .is_some();
                 Ok((
                     StatusCode::UNAUTHORIZED,
-                    Html(pages::login_page(&account, mode, &next, Some(code))),
+                    Html(pages::login_page(&account, mode, &next, Some(code), google)),
                 )
                     .into_response())
             }
@@ -300,7 +339,7 @@ async fn resource(
     let session = match auth::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => session,
         Err(NoSession::Missing | NoSession::OtherScope) => {
-            return sign_in(&state, &account, mode, &requested(&uri)).await;
+            return sign_in(&state, &account, mode, &requested(&uri), &q).await;
         }
     };
     let res = found.ok_or(ApiError::ResourceNotFound)?;

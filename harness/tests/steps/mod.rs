@@ -7,6 +7,7 @@
 
 mod accounts;
 mod api;
+mod google;
 mod password;
 mod resources;
 mod saml;
@@ -113,6 +114,8 @@ pub struct DsWorld {
     pub saml_post: Option<(String, Vec<(String, String)>)>,
     /// The scenario's composite API.
     pub composite: Option<wiremock::MockServer>,
+    /// The scenario's mock Google.
+    pub google: Option<mock_google::MockGoogle>,
 }
 
 impl DsWorld {
@@ -129,6 +132,7 @@ impl DsWorld {
             saml_mode: None,
             saml_post: None,
             composite: None,
+            google: None,
         })
     }
 

@@ -1,0 +1,72 @@
+@r-go-6
+Feature: The SP validates Google's ID token as Google prescribes
+  Signature by the JWKS key named by kid (RS256 only), issuer in both forms, audience and azp,
+  expiry, nonce, state bound to the browser, and email trusted only when verified.
+
+  Background:
+    Given the customer account "112501524864919680"
+    And the administrator provisions "J Smith" with email "jsmith@contoso.com" and no password
+    And a mock Google with a web client for the account
+    And Google has the Workspace user "jsmith@contoso.com" in "contoso.com"
+    And the administrator configures Google sign-in for LIVE
+
+  Scenario Outline: A faulty ID token is refused with its specific code
+    When Google's next tokens have the fault "<fault>"
+    And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the SP refuses the Google sign-in with "<code>"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+    Examples:
+      | fault               | code                    |
+      | expired             | google_token_expired    |
+      | wrong_aud           | google_wrong_audience   |
+      | wrong_iss           | google_wrong_issuer     |
+      | unknown_kid         | google_unknown_kid      |
+      | bad_signature       | google_bad_signature    |
+      | alg_none            | google_alg_not_allowed  |
+      | missing_nonce       | google_missing_nonce    |
+      | wrong_nonce         | google_wrong_nonce      |
+      | email_unverified    | google_email_unverified |
+      | token_invalid_grant | google_token_refused    |
+
+  Scenario: The legacy issuer form without scheme is accepted
+    When Google's next tokens have the fault "legacy_issuer"
+    And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+
+  Scenario: Key rotation: a token signed by a key the SP has not seen yet refreshes the JWKS
+    When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+    When Google rotates its signing keys
+    And the browser logs out of LIVE
+    And the browser signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+    And Google's JWKS was fetched 1 time
+    When Google rotates its signing keys
+    And the browser logs out of LIVE
+    And the browser signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+    And Google's JWKS was fetched 2 times
+
+  Scenario: A callback from another browser is refused
+    Given Google will sign in "jsmith@contoso.com"
+    When the browser opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser follows the redirect to Google
+    And another browser follows Google's redirect back to the SP
+    Then the SP refuses the Google sign-in with "google_state_other_browser"
+
+  Scenario: A callback replayed after the sign-in is refused
+    When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+    When the browser replays Google's redirect back to the SP
+    Then the SP refuses the Google sign-in with "google_state_used"
+
+  Scenario: A callback with a state the SP never issued is refused
+    When the browser opens "/live/{account}/google/callback?state=forged&code=4/forged"
+    Then the SP refuses the Google sign-in with "google_unknown_state"
+
+  Scenario: A redirect URI the client does not have is shown on Google's page
+    When the administrator sends the Google configuration for LIVE with "client_id" set to "unknown-client.apps.googleusercontent.com"
+    And the browser opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser follows the redirect to Google
+    Then Google shows the error "invalid_client"

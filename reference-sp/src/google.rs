@@ -1,0 +1,821 @@
+//! Google OAuth2 / OpenID Connect sign-in (REQUIREMENTS.md R-GO-1..6, R-PROV-1..3 Google side;
+//! protocols.md §1.7 for the validation rules).
+//!
+//! Triggers (R-GO-2): "Sign in with Google" on the standard login page and direct login from a
+//! web interface (`GET /live/<id>/google/login`); the login endpoint with `policy=google` (from
+//! the standard or a custom page); any resource with `from=google&domain=<d>`; the Google
+//! Workspace Marketplace entry point (`GET /live/<id>/google/marketplace`); and every protected
+//! resource of a mode whose method is Google. The flow is the authorization-code flow with state
+//! bound to the browser, a single-use nonce and PKCE; the callback is
+//! `GET /live/<id>/google/callback`.
+
+use crate::AppState;
+use crate::auth::{self, token_hash, with_cookie};
+use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_http_url};
+use crate::error::{ApiError, JsonBody, QueryParams};
+use crate::store::{self, NewUser, User};
+use crate::web::scope;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// How long a started sign-in waits for Google's answer.
+pub const STATE_LIFETIME: Duration = Duration::minutes(10);
+/// Clock skew tolerated on `exp` and `iat` (§1.7 rule 5: "a small clock skew").
+pub const SKEW: Duration = Duration::seconds(60);
+
+/// Why a Google sign-in is refused; each variant has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GoogleError {
+    #[error("Google sign-in is not configured for this mode")]
+    NotConfigured,
+    #[error("the state names no sign-in this browser started")]
+    UnknownState,
+    #[error("the sign-in was started in another browser")]
+    StateOtherBrowser,
+    #[error("the sign-in has expired; start again")]
+    StateExpired,
+    #[error("this sign-in was already completed")]
+    StateUsed,
+    #[error("the user declined at Google's consent screen")]
+    AccessDenied,
+    #[error("Google answered the error {0}")]
+    ProviderError(String),
+    #[error("the provider's discovery document or keys cannot be fetched: {0}")]
+    ProviderUnavailable(String),
+    #[error("the token endpoint refused the code: {0}")]
+    TokenRefused(String),
+    #[error("the ID token is malformed: {0}")]
+    MalformedToken(String),
+    #[error("ID token algorithm {0:?} is not allowed; RS256 only")]
+    AlgorithmNotAllowed(String),
+    #[error("no key with the ID token's kid, even after refreshing the JWKS")]
+    UnknownKid,
+    #[error("the ID token's signature does not verify")]
+    BadSignature,
+    #[error("the ID token's issuer {0:?} is not the provider")]
+    WrongIssuer(String),
+    #[error("the ID token is for another client")]
+    WrongAudience,
+    #[error("the ID token was presented by another client (azp)")]
+    WrongAzp,
+    #[error("the ID token has expired")]
+    Expired,
+    #[error("the ID token carries no nonce")]
+    MissingNonce,
+    #[error("the ID token's nonce is not the one this sign-in sent")]
+    WrongNonce,
+    #[error("Google has not verified this email address")]
+    EmailUnverified,
+    #[error("the account is not a Google Workspace account of the required domain")]
+    DomainMissing,
+    #[error("the account belongs to another Google Workspace domain")]
+    WrongDomain,
+    #[error("no user with this email in the account")]
+    UnknownUser,
+}
+
+impl GoogleError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotConfigured => "google_not_configured",
+            Self::UnknownState => "google_unknown_state",
+            Self::StateOtherBrowser => "google_state_other_browser",
+            Self::StateExpired => "google_state_expired",
+            Self::StateUsed => "google_state_used",
+            Self::AccessDenied => "google_access_denied",
+            Self::ProviderError(_) => "google_provider_error",
+            Self::ProviderUnavailable(_) => "google_provider_unavailable",
+            Self::TokenRefused(_) => "google_token_refused",
+            Self::MalformedToken(_) => "google_malformed_token",
+            Self::AlgorithmNotAllowed(_) => "google_alg_not_allowed",
+            Self::UnknownKid => "google_unknown_kid",
+            Self::BadSignature => "google_bad_signature",
+            Self::WrongIssuer(_) => "google_wrong_issuer",
+            Self::WrongAudience => "google_wrong_audience",
+            Self::WrongAzp => "google_wrong_azp",
+            Self::Expired => "google_token_expired",
+            Self::MissingNonce => "google_missing_nonce",
+            Self::WrongNonce => "google_wrong_nonce",
+            Self::EmailUnverified => "google_email_unverified",
+            Self::DomainMissing => "google_domain_missing",
+            Self::WrongDomain => "google_wrong_domain",
+            Self::UnknownUser => "google_unknown_user",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotConfigured => StatusCode::NOT_FOUND,
+            Self::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+/// One mode's Google configuration. The client secret is stored but never shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GoogleConfig {
+    pub client_id: String,
+    #[serde(skip)]
+    pub client_secret: String,
+    pub discovery_url: String,
+    /// Authentication policy: only accounts of this Google Workspace domain (`hd`).
+    pub domain: Option<String>,
+    pub auto_provisioning: bool,
+}
+
+/// The parts of the discovery document the SP uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/live/{account}/google/login", get(direct_login))
+        .route("/live/{account}/google/marketplace", get(marketplace))
+        .route("/live/{account}/google/callback", get(callback))
+        .route(
+            "/api/{account}/modes/{mode}/google",
+            get(get_config).put(put_config).delete(delete_config),
+        )
+}
+
+// ---------------------------------------------------------------- store
+
+pub fn load_config(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+) -> Result<Option<GoogleConfig>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT client_id, client_secret, discovery_url, domain, auto_provisioning
+             FROM google_configs WHERE account_id = ?1 AND mode = ?2",
+            params![account.as_str(), mode.as_str()],
+            |r| {
+                Ok(GoogleConfig {
+                    client_id: r.get(0)?,
+                    client_secret: r.get(1)?,
+                    discovery_url: r.get(2)?,
+                    domain: r.get(3)?,
+                    auto_provisioning: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A started sign-in, as remembered until the callback.
+#[derive(Debug, Clone)]
+struct Started {
+    account: String,
+    mode: String,
+    browser_hash: String,
+    nonce: String,
+    verifier: String,
+    required_domain: Option<String>,
+    next: String,
+    expires_at: String,
+    used: bool,
+}
+
+// ---------------------------------------------------------------- provider documents
+
+async fn fetch_json(state: &AppState, url: &str) -> Result<Value, GoogleError> {
+    let unavailable = |e: String| GoogleError::ProviderUnavailable(e);
+    let response = state
+        .http()
+        .get(url)
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| unavailable(e.without_url().to_string()))?;
+    if !response.status().is_success() {
+        return Err(unavailable(format!("{url} answered {}", response.status())));
+    }
+    response
+        .json()
+        .await
+        .map_err(|e| unavailable(e.to_string()))
+}
+
+async fn metadata(state: &AppState, discovery_url: &str) -> Result<ProviderMetadata, GoogleError> {
+    if let Some(m) = state.oidc_cache().metadata(discovery_url) {
+        return Ok(m);
+    }
+    let doc = fetch_json(state, discovery_url).await?;
+    let m: ProviderMetadata = serde_json::from_value(doc)
+        .map_err(|e| GoogleError::ProviderUnavailable(format!("discovery document: {e}")))?;
+    state.oidc_cache().put_metadata(discovery_url, m.clone());
+    Ok(m)
+}
+
+/// The JWK with `kid`, from the cache or, when unknown, from a fresh JWKS (rotation, §1.5).
+async fn jwk(state: &AppState, jwks_uri: &str, kid: &str) -> Result<Value, GoogleError> {
+    if let Some(k) = state.oidc_cache().jwk(jwks_uri, kid) {
+        return Ok(k);
+    }
+    let doc = fetch_json(state, jwks_uri).await?;
+    let keys = doc["keys"].as_array().cloned().unwrap_or_default();
+    state.oidc_cache().put_jwks(jwks_uri, keys);
+    state
+        .oidc_cache()
+        .jwk(jwks_uri, kid)
+        .ok_or(GoogleError::UnknownKid)
+}
+
+// ---------------------------------------------------------------- starting a sign-in
+
+/// Whether the mode has Google configured (any method) and with which configuration.
+pub async fn configured(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+) -> Result<Option<GoogleConfig>, ApiError> {
+    let account = account.clone();
+    state
+        .store()
+        .call(move |c| load_config(c, &account, mode))
+        .await
+}
+
+fn callback_url(state: &AppState, account: &AccountId) -> String {
+    format!(
+        "{}/live/{account}/google/callback",
+        state.settings().public_url
+    )
+}
+
+fn cookie_name(account: &AccountId) -> String {
+    format!("DS_OIDC_{account}")
+}
+
+/// Redirects the browser to Google's authorization endpoint. `domain` (from `domain=<d>` or the
+/// mode's policy) is sent as the `hd` hint and then required of the ID token's `hd` claim.
+pub async fn start(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    domain: Option<String>,
+    next: &str,
+) -> Result<Response, ApiError> {
+    let Some(config) = configured(state, account, mode).await? else {
+        return Err(ApiError::Google(GoogleError::NotConfigured));
+    };
+    let provider = metadata(state, &config.discovery_url)
+        .await
+        .map_err(ApiError::Google)?;
+    let required = domain.or(config.domain.clone());
+    let (st, nonce, verifier, token) = (
+        state.ids().new_id("st"),
+        state.ids().new_id("n"),
+        state.ids().new_id("pkce"),
+        state.ids().new_id("ob"),
+    );
+    let now = state.clock().now();
+    let challenge = protocol::jwt::pkce_s256(&verifier);
+    let row = (
+        st.clone(),
+        account.clone(),
+        token_hash(&token),
+        nonce.clone(),
+        verifier,
+        required.clone(),
+        next.to_owned(),
+    );
+    state
+        .store()
+        .call(move |c| {
+            let (st, account, hash, nonce, verifier, required, next) = row;
+            c.execute(
+                "DELETE FROM oidc_requests WHERE expires_at <= ?1",
+                [ts(now)],
+            )?;
+            c.execute(
+                "INSERT INTO oidc_requests (state, account_id, mode, browser_hash, nonce, verifier,
+                     required_domain, next, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    st,
+                    account.as_str(),
+                    mode.as_str(),
+                    hash,
+                    nonce,
+                    verifier,
+                    required,
+                    next,
+                    ts(now),
+                    ts(now + STATE_LIFETIME)
+                ],
+            )?;
+            Ok(())
+        })
+        .await?;
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("client_id", &config.client_id)
+        .append_pair("redirect_uri", &callback_url(state, account))
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid email profile")
+        .append_pair("state", &st)
+        .append_pair("nonce", &nonce)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    if let Some(d) = &required {
+        q.append_pair("hd", d);
+    }
+    let sep = if provider.authorization_endpoint.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let target = format!("{}{sep}{}", provider.authorization_endpoint, q.finish());
+    let same_site = if state.settings().secure_cookies {
+        "Lax; Secure"
+    } else {
+        "Lax"
+    };
+    // The callback is a top-level GET from Google, so a Lax cookie comes back with it.
+    let cookie = format!(
+        "{}={token}; Path=/live/{account}/google; HttpOnly; SameSite={same_site}; Max-Age={}",
+        cookie_name(account),
+        STATE_LIFETIME.num_seconds()
+    );
+    let response = (StatusCode::FOUND, [(axum::http::header::LOCATION, target)]).into_response();
+    with_cookie(response, &cookie)
+}
+
+#[derive(Debug, Deserialize)]
+struct StartQuery {
+    #[serde(rename = "P_mode")]
+    mode: Option<String>,
+    next: Option<String>,
+    domain: Option<String>,
+}
+
+/// Direct login from a web interface, and the "Sign in with Google" link of the login page.
+async fn direct_login(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<StartQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let next = crate::web::safe_next(&account, mode, q.next.as_deref());
+    start(
+        &state,
+        &account,
+        mode,
+        q.domain.filter(|d| !d.is_empty()),
+        &next,
+    )
+    .await
+}
+
+/// The app opened from the Google Workspace Marketplace: sign in, then the account home.
+async fn marketplace(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<StartQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let next = format!("/live/{account}?P_mode={mode}");
+    start(
+        &state,
+        &account,
+        mode,
+        q.domain.filter(|d| !d.is_empty()),
+        &next,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- callback
+
+#[derive(Debug, Deserialize)]
+struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<CallbackQuery>,
+) -> Result<Response, ApiError> {
+    let (account, _) = scope(&state, &account, None).await?;
+    match complete(&state, &headers, &account, q).await? {
+        Ok(response) => Ok(response),
+        Err(e) => {
+            tracing::warn!(account = %account, code = e.code(), error = %e, "Google sign-in refused");
+            Err(ApiError::Google(e))
+        }
+    }
+}
+
+async fn complete(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    q: CallbackQuery,
+) -> Result<Result<Response, GoogleError>, ApiError> {
+    let Some(st) = q.state.clone() else {
+        return Ok(Err(GoogleError::UnknownState));
+    };
+    let browser = auth::cookie_value(headers, &cookie_name(account)).map(token_hash);
+    let now = state.clock().now();
+    let account_c = account.clone();
+    let started = state
+        .store()
+        .call(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT account_id, mode, browser_hash, nonce, verifier, required_domain, next,
+                            expires_at, used
+                     FROM oidc_requests WHERE state = ?1",
+                    [&st],
+                    |r| {
+                        Ok(Started {
+                            account: r.get(0)?,
+                            mode: r.get(1)?,
+                            browser_hash: r.get(2)?,
+                            nonce: r.get(3)?,
+                            verifier: r.get(4)?,
+                            required_domain: r.get(5)?,
+                            next: r.get(6)?,
+                            expires_at: r.get(7)?,
+                            used: r.get(8)?,
+                        })
+                    },
+                )
+                .optional()?;
+            let Some(row) = row.filter(|r| r.account == account_c.as_str()) else {
+                return Ok(Err(GoogleError::UnknownState));
+            };
+            if browser.as_deref() != Some(row.browser_hash.as_str()) {
+                return Ok(Err(GoogleError::StateOtherBrowser));
+            }
+            if row.expires_at <= ts(now) {
+                return Ok(Err(GoogleError::StateExpired));
+            }
+            // Single use: the nonce and PKCE verifier go with it.
+            if row.used
+                || c.execute(
+                    "UPDATE oidc_requests SET used = 1 WHERE state = ?1 AND used = 0",
+                    [&st],
+                )? == 0
+            {
+                return Ok(Err(GoogleError::StateUsed));
+            }
+            Ok(Ok(row))
+        })
+        .await?;
+    let started = match started {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mode: ExecutionMode = started.mode.parse()?;
+    if let Some(error) = q.error {
+        return Ok(Err(if error == "access_denied" {
+            GoogleError::AccessDenied
+        } else {
+            GoogleError::ProviderError(error)
+        }));
+    }
+    let Some(code) = q.code else {
+        return Ok(Err(GoogleError::ProviderError("no code".into())));
+    };
+    let Some(config) = configured(state, account, mode).await? else {
+        return Ok(Err(GoogleError::NotConfigured));
+    };
+    let claims = match redeem_and_validate(state, account, &config, &started, &code, now).await {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (user, created) = match find_or_provision(state, account, mode, &config, &claims).await? {
+        Ok(found) => found,
+        Err(e) => return Ok(Err(e)),
+    };
+    let cookie = auth::start_session(state, headers, account, mode, &user, None).await?;
+    tracing::info!(account = %account, mode = %mode, user_id = user.id, created, "Google sign-in");
+    let response = (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::LOCATION, started.next)],
+    )
+        .into_response();
+    Ok(Ok(with_cookie(response, &cookie)?))
+}
+
+/// Redeems the code (client_secret_basic, PKCE) and validates the ID token (§1.7).
+async fn redeem_and_validate(
+    state: &AppState,
+    account: &AccountId,
+    config: &GoogleConfig,
+    started: &Started,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Value, GoogleError> {
+    let provider = metadata(state, &config.discovery_url).await?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", &callback_url(state, account)),
+        ("code_verifier", &started.verifier),
+    ];
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let response = state
+        .http()
+        .post(&provider.token_endpoint)
+        .basic_auth(enc(&config.client_id), Some(enc(&config.client_secret)))
+        .form(&form)
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| GoogleError::ProviderUnavailable(e.without_url().to_string()))?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|e| GoogleError::TokenRefused(e.to_string()))?;
+    if !status.is_success() {
+        return Err(GoogleError::TokenRefused(
+            body["error"].as_str().unwrap_or("unknown").to_owned(),
+        ));
+    }
+    let id_token = body["id_token"]
+        .as_str()
+        .ok_or_else(|| GoogleError::MalformedToken("no id_token".into()))?;
+    validate_id_token(state, &provider, config, started, id_token, now).await
+}
+
+fn truthy(v: &Value) -> bool {
+    // Google documents a boolean but has shown the string "true" (§1.4).
+    v.as_bool() == Some(true) || v.as_str() == Some("true")
+}
+
+/// The ID token rules of protocols.md §1.7, with the injected clock.
+async fn validate_id_token(
+    state: &AppState,
+    provider: &ProviderMetadata,
+    config: &GoogleConfig,
+    started: &Started,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Value, GoogleError> {
+    let mut parts = token.split('.');
+    let header_b64 = parts.next().unwrap_or_default();
+    let header: Value = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| GoogleError::MalformedToken("unreadable header".into()))?;
+    let alg = header["alg"].as_str().unwrap_or_default();
+    if alg != "RS256" {
+        return Err(GoogleError::AlgorithmNotAllowed(alg.to_owned()));
+    }
+    let kid = header["kid"]
+        .as_str()
+        .ok_or_else(|| GoogleError::MalformedToken("no kid".into()))?;
+    let jwk = jwk(state, &provider.jwks_uri, kid).await?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap_or_default(),
+        jwk["e"].as_str().unwrap_or_default(),
+    )
+    .map_err(|e| GoogleError::MalformedToken(format!("JWK: {e}")))?;
+    // Signature only here; every claim is checked below against the injected clock.
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => GoogleError::BadSignature,
+            _ => GoogleError::MalformedToken(e.to_string()),
+        })?
+        .claims;
+    let iss = claims["iss"].as_str().unwrap_or_default();
+    let legacy = provider
+        .issuer
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    if iss != provider.issuer && iss != legacy {
+        return Err(GoogleError::WrongIssuer(iss.to_owned()));
+    }
+    let aud_ok = match &claims["aud"] {
+        Value::String(a) => a == &config.client_id,
+        Value::Array(list) => list.iter().any(|a| a.as_str() == Some(&config.client_id)),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(GoogleError::WrongAudience);
+    }
+    if let Some(azp) = claims.get("azp")
+        && azp.as_str() != Some(config.client_id.as_str())
+    {
+        return Err(GoogleError::WrongAzp);
+    }
+    let exp = claims["exp"].as_i64().ok_or(GoogleError::Expired)?;
+    if now.timestamp() >= exp + SKEW.num_seconds() {
+        return Err(GoogleError::Expired);
+    }
+    match claims["nonce"].as_str() {
+        None => return Err(GoogleError::MissingNonce),
+        Some(n) if n != started.nonce => return Err(GoogleError::WrongNonce),
+        Some(_) => {}
+    }
+    if !truthy(&claims["email_verified"]) {
+        return Err(GoogleError::EmailUnverified);
+    }
+    if let Some(required) = &started.required_domain {
+        match claims["hd"].as_str() {
+            None => return Err(GoogleError::DomainMissing),
+            Some(hd) if !hd.eq_ignore_ascii_case(required) => return Err(GoogleError::WrongDomain),
+            Some(_) => {}
+        }
+    }
+    Ok(claims)
+}
+
+/// The user with the verified email (R-GO-4), or a new one in LIVE with auto-provisioning
+/// (R-PROV-1, R-PROV-2). Returns whether the user was created.
+async fn find_or_provision(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    config: &GoogleConfig,
+    claims: &Value,
+) -> Result<Result<(User, bool), GoogleError>, ApiError> {
+    let Ok(email) = Email::parse(claims["email"].as_str().unwrap_or_default()) else {
+        return Ok(Err(GoogleError::UnknownUser));
+    };
+    let name = claims["name"]
+        .as_str()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(email.as_str())
+        .to_owned();
+    let provision = mode == ExecutionMode::Live && config.auto_provisioning;
+    let now = state.clock().now();
+    let account = account.clone();
+    state
+        .store()
+        .call(move |c| {
+            if let Some((user, _)) = store::user_by_email(c, &account, &email)? {
+                return Ok(Ok((user, false)));
+            }
+            if !provision {
+                return Ok(Err(GoogleError::UnknownUser));
+            }
+            let new = NewUser {
+                name: crate::domain::parse_name(&name)
+                    .unwrap_or_else(|_| email.as_str().to_owned()),
+                email: email.clone(),
+                profile: Profile::User,
+                ide_language: "en".into(),
+                language: "en".into(),
+                password_hash: None,
+            };
+            Ok(Ok((store::create_user(c, &account, &new, now)?, true)))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------- admin API
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigBody {
+    client_id: String,
+    client_secret: String,
+    discovery_url: String,
+    domain: Option<String>,
+    #[serde(default)]
+    auto_provisioning: bool,
+}
+
+async fn admin_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+    mode: &str,
+) -> Result<(AccountId, ExecutionMode), ApiError> {
+    let (account, _) = crate::admin::admin(state, headers, account).await?;
+    Ok((account, mode.parse()?))
+}
+
+fn shown(config: &GoogleConfig) -> Value {
+    json!({
+        "client_id": config.client_id,
+        "client_secret_set": !config.client_secret.is_empty(),
+        "discovery_url": config.discovery_url,
+        "domain": config.domain,
+        "auto_provisioning": config.auto_provisioning,
+    })
+}
+
+async fn get_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    configured(&state, &account, mode)
+        .await?
+        .map(|c| Json(shown(&c)))
+        .ok_or(ApiError::Google(GoogleError::NotConfigured))
+}
+
+async fn put_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ConfigBody>,
+) -> Result<Json<Value>, ApiError> {
+    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    if body.client_id.trim().is_empty() || body.client_secret.is_empty() {
+        return Err(ApiError::invalid(
+            "invalid_client",
+            "client_id and client_secret are required",
+        ));
+    }
+    let discovery_url = parse_http_url("discovery_url", &body.discovery_url)?;
+    if body.auto_provisioning && mode != ExecutionMode::Live {
+        return Err(ApiError::invalid(
+            "auto_provisioning_live_only",
+            "auto-provisioning exists only in LIVE mode",
+        ));
+    }
+    let domain = match body.domain.map(|d| d.trim().to_ascii_lowercase()) {
+        Some(d) if d.is_empty() || !d.contains('.') || d.contains(['/', '@', ' ']) => {
+            return Err(ApiError::invalid(
+                "invalid_domain",
+                "domain must be a DNS name such as example.com",
+            ));
+        }
+        other => other,
+    };
+    let config = GoogleConfig {
+        client_id: body.client_id.trim().to_owned(),
+        client_secret: body.client_secret,
+        discovery_url,
+        domain,
+        auto_provisioning: body.auto_provisioning,
+    };
+    let saved = config.clone();
+    state
+        .store()
+        .call(move |c| {
+            c.execute(
+                "INSERT INTO google_configs (account_id, mode, client_id, client_secret, discovery_url,
+                     domain, auto_provisioning)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (account_id, mode) DO UPDATE SET client_id = excluded.client_id,
+                     client_secret = excluded.client_secret, discovery_url = excluded.discovery_url,
+                     domain = excluded.domain, auto_provisioning = excluded.auto_provisioning",
+                params![account.as_str(), mode.as_str(), saved.client_id, saved.client_secret,
+                    saved.discovery_url, saved.domain, saved.auto_provisioning],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(Json(shown(&config)))
+}
+
+async fn delete_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    state
+        .store()
+        .call(move |c| {
+            if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Google {
+                return Err(ApiError::MethodInUse);
+            }
+            c.execute(
+                "DELETE FROM google_configs WHERE account_id = ?1 AND mode = ?2",
+                params![account.as_str(), mode.as_str()],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
