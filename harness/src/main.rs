@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use mock_google::{GoogleClient, GoogleConfig, GoogleUser, MockGoogle};
 use mock_idp::{IdpConfig, IdpUser, MockIdp, RegisteredApp, VendorProfile};
 use protocol::{RandomIds, SystemClock};
 use reference_sp::domain::{AuthMethod, ExecutionMode};
@@ -14,6 +15,9 @@ use std::sync::Arc;
 
 /// The mock IdP's tenant in the demo.
 const DEMO_TENANT: &str = "0b6f4a8c-2d1e-4c1a-9a7b-5f3e2d1c0b9a";
+
+/// The demo's Google client secret (public demo material).
+const DEMO_GOOGLE_SECRET: &str = "GOCSPX-demo-secret";
 
 /// The embedded demo seed; `--config` replaces it.
 const DEMO_SEED: &str = include_str!("../demo.toml");
@@ -38,6 +42,9 @@ enum Command {
         /// Port of the mock SAML IdP (Entra ID profile).
         #[arg(long, env = "HARNESS_IDP_PORT", default_value_t = 8081)]
         idp_port: u16,
+        /// Port of the mock Google.
+        #[arg(long, env = "HARNESS_GOOGLE_PORT", default_value_t = 8082)]
+        google_port: u16,
         /// Folder for the SP's SQLite store; kept across restarts.
         #[arg(long, env = "HARNESS_DATA_DIR", default_value = "target/harness-demo")]
         data_dir: PathBuf,
@@ -59,16 +66,16 @@ async fn main() -> anyhow::Result<()> {
             host,
             sp_port,
             idp_port,
+            google_port,
             data_dir,
             config,
-        } => up(host, sp_port, idp_port, data_dir, config).await,
+        } => up(host, (sp_port, idp_port, google_port), data_dir, config).await,
     }
 }
 
 async fn up(
     host: IpAddr,
-    sp_port: u16,
-    idp_port: u16,
+    (sp_port, idp_port, google_port): (u16, u16, u16),
     data_dir: PathBuf,
     config: Option<PathBuf>,
 ) -> anyhow::Result<()> {
@@ -145,6 +152,56 @@ async fn up(
         }
     }
 
+    // The mock Google: one web client per seeded account, the seeded users as Workspace
+    // accounts of their email domain (same passwords); every mode of each newly seeded account
+    // gets "Sign in with Google" on its login page.
+    let mut google_config = GoogleConfig::default();
+    for account in &seed.accounts {
+        google_config.clients.push(GoogleClient {
+            client_id: format!("{}-demo.apps.googleusercontent.com", account.id),
+            client_secret: DEMO_GOOGLE_SECRET.into(),
+            redirect_uris: vec![format!("{base}/live/{}/google/callback", account.id)],
+        });
+        for user in &account.users {
+            let domain = user
+                .email
+                .split('@')
+                .nth(1)
+                .unwrap_or("example.com")
+                .to_ascii_lowercase();
+            let mut g = GoogleUser::workspace(&user.email, &user.name, &domain);
+            g.password = user.password.clone().unwrap_or_default();
+            google_config.users.push(g);
+        }
+    }
+    let google = MockGoogle::start_on(
+        SocketAddr::new(host, google_port),
+        None,
+        google_config,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    )
+    .await?;
+    for outcome in &outcomes {
+        if let SeedOutcome::Created(id) = outcome {
+            let config = reference_sp::google::GoogleConfig {
+                client_id: format!("{id}-demo.apps.googleusercontent.com"),
+                client_secret: DEMO_GOOGLE_SECRET.into(),
+                discovery_url: google.discovery_url(),
+                domain: None,
+                auto_provisioning: false,
+            };
+            store
+                .call_blocking(|c| {
+                    for mode in ExecutionMode::ALL {
+                        reference_sp::google::save_config(c, id, mode, &config)?;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| anyhow::anyhow!("wiring account {id} to the mock Google: {e}"))?;
+        }
+    }
+
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
     let _shutdown = harness::spawn(listener, state);
 
@@ -154,6 +211,11 @@ async fn up(
     println!("  login URL   : {}", idp.sso_url());
     println!("  metadata    : {}", idp.metadata_url());
     println!("  IdP users   : the seeded users, with the same passwords");
+    println!("Mock Google: {}", google.issuer());
+    println!("  discovery   : {}", google.discovery_url());
+    println!(
+        "  accounts    : the seeded users, with the same passwords (\"Sign in with Google\" on every login page)"
+    );
     for (account, outcome) in seed.accounts.iter().zip(&outcomes) {
         let note = match outcome {
             SeedOutcome::Created(_) => "seeded",

@@ -178,6 +178,33 @@ pub fn load_config(
         .optional()?)
 }
 
+/// Stores a mode's Google configuration (validated by the caller).
+pub fn save_config(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+    c: &GoogleConfig,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO google_configs (account_id, mode, client_id, client_secret, discovery_url,
+             domain, auto_provisioning)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (account_id, mode) DO UPDATE SET client_id = excluded.client_id,
+             client_secret = excluded.client_secret, discovery_url = excluded.discovery_url,
+             domain = excluded.domain, auto_provisioning = excluded.auto_provisioning",
+        params![
+            account.as_str(),
+            mode.as_str(),
+            c.client_id,
+            c.client_secret,
+            c.discovery_url,
+            c.domain,
+            c.auto_provisioning
+        ],
+    )?;
+    Ok(())
+}
+
 fn ts(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
@@ -781,19 +808,7 @@ async fn put_config(
     let saved = config.clone();
     state
         .store()
-        .call(move |c| {
-            c.execute(
-                "INSERT INTO google_configs (account_id, mode, client_id, client_secret, discovery_url,
-                     domain, auto_provisioning)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (account_id, mode) DO UPDATE SET client_id = excluded.client_id,
-                     client_secret = excluded.client_secret, discovery_url = excluded.discovery_url,
-                     domain = excluded.domain, auto_provisioning = excluded.auto_provisioning",
-                params![account.as_str(), mode.as_str(), saved.client_id, saved.client_secret,
-                    saved.discovery_url, saved.domain, saved.auto_provisioning],
-            )?;
-            Ok(())
-        })
+        .call(move |c| save_config(c, &account, mode, &saved))
         .await?;
     Ok(Json(shown(&config)))
 }
