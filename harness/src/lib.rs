@@ -72,6 +72,15 @@ impl Stack {
         &self.state
     }
 
+    /// Starts a mock Apple sharing the stack's clock.
+    pub async fn start_apple(
+        &self,
+        config: mock_apple::AppleConfig,
+    ) -> anyhow::Result<mock_apple::MockApple> {
+        mock_apple::MockApple::start(config, self.clock.clone(), Arc::new(SequentialIds::new()))
+            .await
+    }
+
     /// Starts a mock Google sharing the stack's clock.
     pub async fn start_google(
         &self,

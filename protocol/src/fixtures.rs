@@ -84,6 +84,14 @@ pub enum JwtFixture {
     Google1,
     Google2,
     Google3,
+    /// The mock Apple's identity-token signing key.
+    Apple1,
+    /// A key the mock Apple does not publish (the "bad signature" fault signs with it).
+    Apple2,
+    /// The customer's Sign in with Apple developer key (`.p8`, ES256): signs `client_secret`.
+    AppleDeveloper,
+    /// Another developer key, registered nowhere.
+    AppleDeveloperOther,
 }
 
 impl JwtFixture {
@@ -92,6 +100,12 @@ impl JwtFixture {
             Self::Google1 => include_str!("../../fixtures/google-1/key.pem"),
             Self::Google2 => include_str!("../../fixtures/google-2/key.pem"),
             Self::Google3 => include_str!("../../fixtures/google-3/key.pem"),
+            Self::Apple1 => include_str!("../../fixtures/apple-1/key.pem"),
+            Self::Apple2 => include_str!("../../fixtures/apple-2/key.pem"),
+            Self::AppleDeveloper => include_str!("../../fixtures/apple-developer/key.p8"),
+            Self::AppleDeveloperOther => {
+                include_str!("../../fixtures/apple-developer-other/key.p8")
+            }
         }
     }
 }

@@ -87,6 +87,91 @@ impl fmt::Debug for JwtSigningKey {
     }
 }
 
+/// An ES256 key (EC P-256, PKCS#8 `.p8`), as Sign in with Apple developer keys are: signs the
+/// `client_secret` JWT (protocols.md §2.4). `Debug` never shows the key.
+#[derive(Clone)]
+pub struct Es256Key {
+    kid: String,
+    encoding: EncodingKey,
+    public_pem: String,
+}
+
+impl Es256Key {
+    pub fn from_pem(pem: &str, kid: impl Into<String>) -> Result<Self, KeyError> {
+        let der = private_key_der(pem)?;
+        let key = openssl::pkey::PKey::private_key_from_der(&der)
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        if key.id() != openssl::pkey::Id::EC {
+            return Err(KeyError::Unreadable("not an EC key".into()));
+        }
+        let public_pem = key
+            .public_key_to_pem()
+            .map_err(|e| KeyError::Unreadable(e.to_string()))
+            .and_then(|p| String::from_utf8(p).map_err(|e| KeyError::Unreadable(e.to_string())))?;
+        let encoding = EncodingKey::from_ec_pem(pem.as_bytes())
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        Ok(Self {
+            kid: kid.into(),
+            encoding,
+            public_pem,
+        })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key (SPKI PEM), as the provider registers it.
+    pub fn public_pem(&self) -> &str {
+        &self.public_pem
+    }
+
+    pub fn sign(&self, claims: &impl Serialize) -> Result<String, String> {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        header.typ = None;
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| e.to_string())
+    }
+}
+
+impl fmt::Debug for Es256Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Es256Key")
+            .field("kid", &self.kid)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Apple's audience for `client_secret` JWTs.
+pub const APPLE_AUDIENCE: &str = "https://appleid.apple.com";
+
+/// The `client_secret` a Sign in with Apple client sends to `/auth/token` (protocols.md §2.4):
+/// ES256, `kid` = key ID, `iss` = team ID, `aud` = Apple, `sub` = client ID.
+pub fn apple_client_secret(
+    key: &Es256Key,
+    team_id: &str,
+    client_id: &str,
+    issued_at: i64,
+    lifetime_seconds: i64,
+) -> Result<String, String> {
+    key.sign(&json!({
+        "iss": team_id,
+        "iat": issued_at,
+        "exp": issued_at + lifetime_seconds,
+        "aud": APPLE_AUDIENCE,
+        "sub": client_id,
+    }))
+}
+
+/// Lower-case hex SHA-256, the form of Apple's native-flow nonce (protocols.md §2.7).
+pub fn sha256_hex(value: &str) -> String {
+    openssl::sha::sha256(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// An unsigned token (`alg: none`), for the fault that tests a verifier refuses it.
 pub fn unsigned_token(claims: &impl Serialize) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);

@@ -368,7 +368,9 @@ pub fn check_new_password(raw: &str) -> Result<(), ApiError> {
 }
 
 /// First path segments under `/live/<account>/` that the SP itself serves.
-pub const RESERVED_PATHS: &[&str] = &["login", "logout", "session", "saml", "account", "google"];
+pub const RESERVED_PATHS: &[&str] = &[
+    "login", "logout", "session", "saml", "account", "google", "apple",
+];
 
 /// A resource path under `/live/<account>/`: segments of `[A-Za-z0-9._-]`, no `.` or `..`
 /// segment, at most 512 bytes. [`RESERVED_PATHS`] are the SP's own endpoints.

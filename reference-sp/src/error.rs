@@ -63,6 +63,9 @@ pub enum ApiError {
     /// A Google sign-in refused (R-GO-6).
     #[error(transparent)]
     Google(#[from] crate::google::GoogleError),
+    /// An Apple sign-in refused (R-APPLE-2, R-APPLE-3).
+    #[error(transparent)]
+    Apple(#[from] crate::apple::AppleError),
     #[error("SAML is not configured for this mode")]
     SamlNotConfigured,
     #[error("no account-management URL is configured for this mode")]
@@ -117,6 +120,7 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::Saml(e) => e.code(),
             Self::Google(e) => e.code(),
+            Self::Apple(e) => e.code(),
             Self::SamlNotConfigured => "saml_not_configured",
             Self::AccountManagementNotConfigured => "account_management_not_configured",
             Self::EntityIdTaken => "entity_id_taken",
@@ -140,6 +144,7 @@ impl ApiError {
             ) => StatusCode::BAD_REQUEST,
             Self::Saml(_) => StatusCode::FORBIDDEN,
             Self::Google(e) => e.status(),
+            Self::Apple(e) => e.status(),
             Self::SamlNotConfigured | Self::AccountManagementNotConfigured => StatusCode::NOT_FOUND,
             Self::EntityIdTaken | Self::MethodInUse => StatusCode::CONFLICT,
             Self::UnknownMode

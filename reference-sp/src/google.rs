@@ -254,18 +254,69 @@ async fn metadata(state: &AppState, discovery_url: &str) -> Result<ProviderMetad
     Ok(m)
 }
 
-/// The JWK with `kid`, from the cache or, when unknown, from a fresh JWKS (rotation, §1.5).
-async fn jwk(state: &AppState, jwks_uri: &str, kid: &str) -> Result<Value, GoogleError> {
+/// Why an RS256 JWT's signature could not be accepted (shared by Google and Apple sign-in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum JwtCheck {
+    AlgorithmNotAllowed(String),
+    Malformed(String),
+    UnknownKid,
+    BadSignature,
+    Unavailable(String),
+}
+
+/// The JWK with `kid`, from the cache or, when unknown, from a fresh JWKS (key rotation).
+async fn jwk(state: &AppState, jwks_uri: &str, kid: &str) -> Result<Value, JwtCheck> {
     if let Some(k) = state.oidc_cache().jwk(jwks_uri, kid) {
         return Ok(k);
     }
-    let doc = fetch_json(state, jwks_uri).await?;
+    let doc = fetch_json(state, jwks_uri)
+        .await
+        .map_err(|e| JwtCheck::Unavailable(e.to_string()))?;
     let keys = doc["keys"].as_array().cloned().unwrap_or_default();
     state.oidc_cache().put_jwks(jwks_uri, keys);
     state
         .oidc_cache()
         .jwk(jwks_uri, kid)
-        .ok_or(GoogleError::UnknownKid)
+        .ok_or(JwtCheck::UnknownKid)
+}
+
+/// Checks an RS256 JWT's signature with the JWKS key its `kid` names and returns its claims,
+/// unchecked: every claim is the caller's to check, against the injected clock.
+pub(crate) async fn verify_rs256(
+    state: &AppState,
+    jwks_uri: &str,
+    token: &str,
+) -> Result<Value, JwtCheck> {
+    let header_b64 = token.split('.').next().unwrap_or_default();
+    let header: Value = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| JwtCheck::Malformed("unreadable header".into()))?;
+    let alg = header["alg"].as_str().unwrap_or_default();
+    if alg != "RS256" {
+        return Err(JwtCheck::AlgorithmNotAllowed(alg.to_owned()));
+    }
+    let kid = header["kid"]
+        .as_str()
+        .ok_or_else(|| JwtCheck::Malformed("no kid".into()))?;
+    let jwk = jwk(state, jwks_uri, kid).await?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap_or_default(),
+        jwk["e"].as_str().unwrap_or_default(),
+    )
+    .map_err(|e| JwtCheck::Malformed(format!("JWK: {e}")))?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtCheck::BadSignature,
+            _ => JwtCheck::Malformed(e.to_string()),
+        })
 }
 
 // ---------------------------------------------------------------- starting a sign-in
@@ -592,7 +643,7 @@ async fn redeem_and_validate(
     validate_id_token(state, &provider, config, started, id_token, now).await
 }
 
-fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     // Google documents a boolean but has shown the string "true" (§1.4).
     v.as_bool() == Some(true) || v.as_str() == Some("true")
 }
@@ -606,38 +657,15 @@ async fn validate_id_token(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Value, GoogleError> {
-    let mut parts = token.split('.');
-    let header_b64 = parts.next().unwrap_or_default();
-    let header: Value = URL_SAFE_NO_PAD
-        .decode(header_b64)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| GoogleError::MalformedToken("unreadable header".into()))?;
-    let alg = header["alg"].as_str().unwrap_or_default();
-    if alg != "RS256" {
-        return Err(GoogleError::AlgorithmNotAllowed(alg.to_owned()));
-    }
-    let kid = header["kid"]
-        .as_str()
-        .ok_or_else(|| GoogleError::MalformedToken("no kid".into()))?;
-    let jwk = jwk(state, &provider.jwks_uri, kid).await?;
-    let key = jsonwebtoken::DecodingKey::from_rsa_components(
-        jwk["n"].as_str().unwrap_or_default(),
-        jwk["e"].as_str().unwrap_or_default(),
-    )
-    .map_err(|e| GoogleError::MalformedToken(format!("JWK: {e}")))?;
-    // Signature only here; every claim is checked below against the injected clock.
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => GoogleError::BadSignature,
-            _ => GoogleError::MalformedToken(e.to_string()),
-        })?
-        .claims;
+    let claims = verify_rs256(state, &provider.jwks_uri, token)
+        .await
+        .map_err(|e| match e {
+            JwtCheck::AlgorithmNotAllowed(a) => GoogleError::AlgorithmNotAllowed(a),
+            JwtCheck::Malformed(m) => GoogleError::MalformedToken(m),
+            JwtCheck::UnknownKid => GoogleError::UnknownKid,
+            JwtCheck::BadSignature => GoogleError::BadSignature,
+            JwtCheck::Unavailable(u) => GoogleError::ProviderUnavailable(u),
+        })?;
     let iss = claims["iss"].as_str().unwrap_or_default();
     let legacy = provider
         .issuer

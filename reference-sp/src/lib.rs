@@ -7,6 +7,7 @@
 //!   with the execution mode chosen by `P_mode` (REQUIREMENTS.md R-ACC-1..6, R-PW-1..6);
 //! - `/live/<account>/saml/...`: SSO with SAML 2.0 ([`saml`], R-SA-1..8);
 //! - `/live/<account>/google/...`: Google sign-in ([`google`], R-GO-1..6);
+//! - `/live/<account>/apple/signin`: Apple ID from the iOS app ([`apple`], R-APPLE-1..3);
 //! - `/api/<account>/...`: the administrator's JSON API ([`admin`], [`saml`], [`composite`]);
 //! - `/config/<account>/certificate`: the customer's request-signing keys ([`certificates`],
 //!   R-SG-1..4).
@@ -15,6 +16,7 @@
 //! [`protocol::IdGenerator`]; all state lives in the SQLite [`store::Store`].
 
 pub mod admin;
+pub mod apple;
 pub mod auth;
 pub mod certificates;
 pub mod composite;
@@ -191,6 +193,7 @@ pub fn app(state: AppState) -> Router {
         .merge(composite::routes())
         .merge(certificates::routes())
         .merge(google::routes())
+        .merge(apple::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -162,6 +162,16 @@ CREATE TABLE oidc_requests (
     used            INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    r#"
+CREATE TABLE apple_configs (
+    account_id     TEXT PRIMARY KEY REFERENCES accounts(id),
+    bundle_id      TEXT NOT NULL,
+    team_id        TEXT NOT NULL,
+    key_id         TEXT NOT NULL,
+    private_key    TEXT,
+    apple_base_url TEXT NOT NULL
+);
+"#,
 ];
 
 /// A cheap handle on the one SQLite connection; clones share it.

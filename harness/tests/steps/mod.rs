@@ -7,6 +7,7 @@
 
 mod accounts;
 mod api;
+mod apple;
 mod google;
 mod password;
 mod resources;
@@ -116,6 +117,10 @@ pub struct DsWorld {
     pub composite: Option<wiremock::MockServer>,
     /// The scenario's mock Google.
     pub google: Option<mock_google::MockGoogle>,
+    /// The scenario's mock Apple, the app's bundle ID and the last native credential.
+    pub apple: Option<mock_apple::MockApple>,
+    pub bundle_id: Option<String>,
+    pub apple_credential: Option<(mock_apple::NativeCredential, String)>,
 }
 
 impl DsWorld {
@@ -133,6 +138,9 @@ impl DsWorld {
             saml_post: None,
             composite: None,
             google: None,
+            apple: None,
+            bundle_id: None,
+            apple_credential: None,
         })
     }
 

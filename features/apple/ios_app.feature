@@ -1,0 +1,101 @@
+Feature: Apple ID from RunMyApp on iOS
+  The app sends Apple's identity token and authorization code to the SP; Apple authenticates the
+  user (R-APPLE-1), a user with the same email must already exist (R-APPLE-2), and the SP checks
+  the token as Apple prescribes (R-APPLE-3).
+
+  Background:
+    Given the customer account "112501524864919680"
+    And a mock Apple with the team of the bundle ID "com.runmyprocess.runmyapp"
+    And Apple has the Apple ID "b.simon@contoso.com"
+    And the administrator configures Sign in with Apple for the app
+
+  @r-apple-1 @r-apple-2
+  Scenario: An existing user signs in from the app
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and no password
+    When the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the app gets a session for LIVE as "B.Simon@contoso.com"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+    And the first sign-in told the app the name "Bea Simon" and the email "b.simon@contoso.com"
+    When the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the app gets a session for LIVE as "B.Simon@contoso.com"
+    And the app was not told the name again
+
+  @r-apple-2
+  Scenario: An Apple ID without a DigitalSuite user is refused and nothing is created
+    When the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the SP refuses the Apple sign-in with "apple_unknown_user"
+    And the account has exactly the users "admin@contoso.com"
+
+  @r-apple-2
+  Scenario: A private relay address matches only a user whose email is that address
+    Given Apple has the Apple ID "hidden@contoso.com", who hides the email
+    And the administrator provisions "Hidden" with email "hidden@contoso.com" and no password
+    When the app signs "hidden@contoso.com" in with Apple to LIVE
+    Then the SP refuses the Apple sign-in with "apple_unknown_user"
+    When the administrator provisions the user with the relay address of "hidden@contoso.com"
+    And the app signs "hidden@contoso.com" in with Apple to LIVE
+    Then the app gets a session for LIVE with the relay address of "hidden@contoso.com"
+
+  @r-apple-3
+  Scenario Outline: email_verified is accepted as a boolean and as the string "true"
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    And Apple sends email_verified as <form>
+    When the app signs "b.simon@contoso.com" in with Apple to TEST
+    Then the app gets a session for TEST as "b.simon@contoso.com"
+
+    Examples:
+      | form     |
+      | strings  |
+      | booleans |
+
+  @r-apple-3
+  Scenario Outline: A faulty identity token is refused with its specific code
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    When Apple's next identity token has the fault "<fault>"
+    And the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the SP refuses the Apple sign-in with "<code>"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+    Examples:
+      | fault          | code                 |
+      | expired        | apple_token_expired  |
+      | wrong_aud      | apple_wrong_audience |
+      | wrong_iss      | apple_wrong_issuer   |
+      | unknown_kid    | apple_unknown_kid    |
+      | bad_signature  | apple_bad_signature  |
+      | nonce_mismatch | apple_nonce_mismatch |
+
+  @r-apple-3
+  Scenario: A nonce that is not the one the app hashed is refused
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    When the app signs "b.simon@contoso.com" in with Apple to LIVE but sends another nonce
+    Then the SP refuses the Apple sign-in with "apple_nonce_mismatch"
+
+  @r-apple-3
+  Scenario: An authorization code can be used once
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    When the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the app gets a session for LIVE as "b.simon@contoso.com"
+    When the app sends the same credential to LIVE again
+    Then the SP refuses the Apple sign-in with "apple_code_refused"
+
+  @r-apple-3
+  Scenario: A client_secret signed with a developer key Apple does not know makes the code useless
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    And the administrator configures Sign in with Apple for the app with an unregistered developer key
+    When the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the SP refuses the Apple sign-in with "apple_code_refused"
+
+  @r-apple-3
+  Scenario Outline: Apple's token endpoint answers invalid_client to any client_secret it cannot trust
+    When a client_secret that is <secret> is sent to Apple's token endpoint
+    Then Apple answers <status> with "<error>"
+
+    Examples:
+      | secret                 | status | error          |
+      | valid                  | 200    |                |
+      | expired                | 400    | invalid_client |
+      | for-another-client     | 400    | invalid_client |
+      | signed-by-another-key  | 400    | invalid_client |
+      | longer-than-six-months | 400    | invalid_client |
+      | from-another-team      | 400    | invalid_client |

@@ -1,0 +1,336 @@
+//! Steps for Apple ID from the iOS app against the mock Apple (R-APPLE-1..3).
+
+use super::{DsWorld, Reply};
+use anyhow::{Context, anyhow, bail, ensure};
+use cucumber::{given, then, when};
+use mock_apple::{AppleClient, AppleConfig, AppleTeam, AppleUser, Fault, NativeCredential};
+use protocol::fixtures::JwtFixture;
+use protocol::jwt::{self, Es256Key};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const TEAM_ID: &str = "TEAM123ABC";
+pub const KEY_ID: &str = "DEVKEY1234";
+pub const WEB_SERVICES_ID: &str = "com.runmyprocess.web";
+
+impl DsWorld {
+    pub fn apple(&self) -> anyhow::Result<&mock_apple::MockApple> {
+        self.apple
+            .as_ref()
+            .context("no mock Apple in this scenario")
+    }
+}
+
+fn developer_key(name: &str) -> anyhow::Result<Es256Key> {
+    let f = match name {
+        "registered" => JwtFixture::AppleDeveloper,
+        "unregistered" => JwtFixture::AppleDeveloperOther,
+        other => bail!("unknown developer key {other}"),
+    };
+    Ok(Es256Key::from_pem(f.key_pem(), KEY_ID)?)
+}
+
+#[given(expr = "a mock Apple with the team of the bundle ID {string}")]
+async fn start_apple(w: &mut DsWorld, bundle: String) -> anyhow::Result<()> {
+    let registered = developer_key("registered")?;
+    let config = AppleConfig {
+        teams: vec![AppleTeam {
+            team_id: TEAM_ID.into(),
+            keys: BTreeMap::from([(KEY_ID.to_owned(), registered.public_pem().to_owned())]),
+            clients: vec![
+                AppleClient {
+                    client_id: bundle.clone(),
+                    redirect_uris: Vec::new(),
+                },
+                AppleClient {
+                    client_id: WEB_SERVICES_ID.into(),
+                    redirect_uris: Vec::new(),
+                },
+            ],
+        }],
+        users: Vec::new(),
+        booleans_as_strings: false,
+    };
+    w.apple = Some(w.stack.start_apple(config).await?);
+    w.bundle_id = Some(bundle);
+    Ok(())
+}
+
+#[given(expr = "Apple has the Apple ID {string}")]
+async fn apple_user(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    w.apple()?.add_user(AppleUser::new(&email, "Bea", "Simon"));
+    Ok(())
+}
+
+#[given(expr = "Apple has the Apple ID {string}, who hides the email")]
+async fn apple_user_hidden(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    let mut u = AppleUser::new(&email, "Bea", "Simon");
+    u.hide_email = true;
+    w.apple()?.add_user(u);
+    Ok(())
+}
+
+#[given("Apple sends email_verified as strings")]
+async fn strings(w: &mut DsWorld) -> anyhow::Result<()> {
+    w.apple()?.set_booleans_as_strings(true);
+    Ok(())
+}
+
+async fn configure(w: &mut DsWorld, key: &str, with_key: bool) -> anyhow::Result<()> {
+    let pem = match key {
+        "registered" => JwtFixture::AppleDeveloper.key_pem(),
+        _ => JwtFixture::AppleDeveloperOther.key_pem(),
+    };
+    let mut body = json!({
+        "bundle_id": w.bundle_id.clone().context("no bundle ID")?,
+        "team_id": TEAM_ID,
+        "key_id": KEY_ID,
+        "apple_base_url": w.apple()?.base_url(),
+    });
+    if with_key {
+        body["private_key"] = json!(pem);
+    }
+    let reply = w
+        .admin_call("PUT", "/api/{account}/apple", Some(body))
+        .await?;
+    ensure!(
+        reply.status == 200,
+        "configuring Apple: {} {}",
+        reply.status,
+        reply.body
+    );
+    Ok(())
+}
+
+#[given("the administrator configures Sign in with Apple for the app")]
+async fn configure_app(w: &mut DsWorld) -> anyhow::Result<()> {
+    configure(w, "registered", true).await
+}
+
+#[given("the administrator configures Sign in with Apple for the app without a developer key")]
+async fn configure_no_key(w: &mut DsWorld) -> anyhow::Result<()> {
+    configure(w, "registered", false).await
+}
+
+#[given(
+    "the administrator configures Sign in with Apple for the app with an unregistered developer key"
+)]
+async fn configure_other_key(w: &mut DsWorld) -> anyhow::Result<()> {
+    configure(w, "unregistered", true).await
+}
+
+#[when(expr = "Apple's next identity token has the fault {string}")]
+async fn fault(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
+    let f = Fault::parse(&name).ok_or_else(|| anyhow!("unknown Apple fault {name}"))?;
+    w.apple()?.enqueue_fault(f);
+    Ok(())
+}
+
+async fn post_credential(
+    w: &mut DsWorld,
+    mode: &str,
+    c: &NativeCredential,
+    raw_nonce: &str,
+) -> anyhow::Result<()> {
+    let url = w
+        .stack
+        .sp_url(&w.expand(&format!("/live/{{account}}/apple/signin?P_mode={mode}"))?);
+    let full_name = c
+        .full_name
+        .as_ref()
+        .map(|n| json!({"given_name": n.given_name, "family_name": n.family_name}));
+    let body = json!({
+        "identity_token": c.identity_token,
+        "authorization_code": c.authorization_code,
+        "raw_nonce": raw_nonce,
+        "full_name": full_name,
+    });
+    let b = w.browser("default")?;
+    let reply = Reply::read(b.client.post(url).json(&body).send().await?).await?;
+    w.last = Some(reply);
+    Ok(())
+}
+
+/// The app's side: the native flow at Apple, then the credential posted to the SP.
+#[when(expr = "the app signs {string} in with Apple to {word}")]
+async fn app_signs_in(w: &mut DsWorld, username: String, mode: String) -> anyhow::Result<()> {
+    let raw_nonce = format!("raw-nonce-{}", w.session_ids.len() + 1);
+    let bundle = w.bundle_id.clone().context("no bundle ID")?;
+    let credential = w.apple()?.native_sign_in(&bundle, &username, &raw_nonce)?;
+    post_credential(w, &mode, &credential, &raw_nonce).await?;
+    w.apple_credential = Some((credential, raw_nonce));
+    Ok(())
+}
+
+#[when(expr = "the app signs {string} in with Apple to {word} but sends another nonce")]
+async fn app_other_nonce(w: &mut DsWorld, username: String, mode: String) -> anyhow::Result<()> {
+    let bundle = w.bundle_id.clone().context("no bundle ID")?;
+    let credential = w
+        .apple()?
+        .native_sign_in(&bundle, &username, "the-real-nonce")?;
+    post_credential(w, &mode, &credential, "a-different-nonce").await
+}
+
+#[when(expr = "the app sends the same credential to {word} again")]
+async fn app_replays(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let (credential, nonce) = w.apple_credential.clone().context("no credential yet")?;
+    post_credential(w, &mode, &credential, &nonce).await
+}
+
+#[then(expr = "the app gets a session for {word} as {string}")]
+async fn app_session(w: &mut DsWorld, mode: String, email: String) -> anyhow::Result<()> {
+    let reply = w.expect_status(200)?;
+    let json = reply.json()?;
+    ensure!(json["mode"] == mode.as_str(), "mode: {json}");
+    ensure!(
+        json["user"]["email"]
+            .as_str()
+            .is_some_and(|e| e.eq_ignore_ascii_case(&email)),
+        "user: {json}"
+    );
+    ensure!(
+        json["session"]["token"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "no session token: {json}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the first sign-in told the app the name {string} and the email {string}")]
+async fn first_time_data(w: &mut DsWorld, name: String, email: String) -> anyhow::Result<()> {
+    let (c, _) = w.apple_credential.as_ref().context("no credential")?;
+    let full = c
+        .full_name
+        .as_ref()
+        .context("no name on the first authorization")?;
+    ensure!(
+        format!("{} {}", full.given_name, full.family_name) == name,
+        "name {full:?}"
+    );
+    ensure!(
+        c.email.as_deref() == Some(email.as_str()),
+        "email {:?}",
+        c.email
+    );
+    Ok(())
+}
+
+#[then("the app was not told the name again")]
+async fn not_again(w: &mut DsWorld) -> anyhow::Result<()> {
+    let (c, _) = w.apple_credential.as_ref().context("no credential")?;
+    ensure!(
+        c.full_name.is_none() && c.email.is_none(),
+        "name or email sent again: {c:?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the SP refuses the Apple sign-in with {string}")]
+async fn refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    ensure!(
+        matches!(reply.status, 400..=599),
+        "expected a refusal, got {} {}",
+        reply.status,
+        reply.body
+    );
+    let actual = reply.error_code()?;
+    ensure!(
+        actual == code,
+        "expected {code}, got {actual}: {}",
+        reply.body
+    );
+    ensure!(
+        !reply
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("DS_SESSION_")),
+        "a refused sign-in opened a session"
+    );
+    Ok(())
+}
+
+/// Redeems a fresh native code at the mock's token endpoint with a hand-made client_secret.
+#[when(expr = "a client_secret that is {word} is sent to Apple's token endpoint")]
+async fn direct_secret(w: &mut DsWorld, variant: String) -> anyhow::Result<()> {
+    let bundle = w.bundle_id.clone().context("no bundle ID")?;
+    let user = "b.simon@contoso.com";
+    let credential = w.apple()?.native_sign_in(&bundle, user, "n")?;
+    let now = protocol::Clock::now(w.stack.clock()).timestamp();
+    let registered = developer_key("registered")?;
+    let secret = match variant.as_str() {
+        "valid" => jwt::apple_client_secret(&registered, TEAM_ID, &bundle, now, 300),
+        "expired" => jwt::apple_client_secret(&registered, TEAM_ID, &bundle, now - 600, 300),
+        "for-another-client" => {
+            jwt::apple_client_secret(&registered, TEAM_ID, WEB_SERVICES_ID, now, 300)
+        }
+        "signed-by-another-key" => {
+            jwt::apple_client_secret(&developer_key("unregistered")?, TEAM_ID, &bundle, now, 300)
+        }
+        "longer-than-six-months" => {
+            jwt::apple_client_secret(&registered, TEAM_ID, &bundle, now, 15_777_001)
+        }
+        "from-another-team" => {
+            jwt::apple_client_secret(&registered, "OTHERTEAM1", &bundle, now, 300)
+        }
+        other => bail!("unknown client_secret variant {other}"),
+    }
+    .map_err(|e| anyhow!(e))?;
+    let url = format!("{}/auth/token", w.apple()?.base_url());
+    let response = reqwest::Client::new()
+        .post(url)
+        .form(&[
+            ("client_id", bundle.as_str()),
+            ("client_secret", secret.as_str()),
+            ("code", credential.authorization_code.as_str()),
+            ("grant_type", "authorization_code"),
+        ])
+        .send()
+        .await?;
+    w.last = Some(Reply::read(response).await?);
+    Ok(())
+}
+
+#[then(expr = "Apple answers {int} with {string}")]
+async fn apple_answers(w: &mut DsWorld, status: u16, error: String) -> anyhow::Result<()> {
+    let reply = w.expect_status(status)?;
+    let json = reply.json()?;
+    if error.is_empty() {
+        ensure!(json["id_token"].is_string(), "no id_token: {json}");
+    } else {
+        ensure!(json["error"] == error.as_str(), "expected {error}: {json}");
+    }
+    Ok(())
+}
+
+/// The relay address the mock Apple gives `email` for this scenario's team.
+fn relay_address(email: &str) -> String {
+    let mut u = AppleUser::new(email, "Bea", "Simon");
+    u.hide_email = true;
+    u.shared_email(TEAM_ID)
+}
+
+#[when(expr = "the administrator provisions the user with the relay address of {string}")]
+async fn provision_relay(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    let relay = relay_address(&email);
+    let body = json!({"name": "Relay user", "email": relay});
+    let reply = w
+        .admin_call("POST", "/api/{account}/users", Some(body))
+        .await?;
+    ensure!(reply.status == 201, "{} {}", reply.status, reply.body);
+    Ok(())
+}
+
+#[then(expr = "the app gets a session for {word} with the relay address of {string}")]
+async fn session_relay(w: &mut DsWorld, mode: String, email: String) -> anyhow::Result<()> {
+    let relay = relay_address(&email);
+    ensure!(relay.ends_with("@privaterelay.appleid.com"), "{relay}");
+    app_session(w, mode, relay).await
+}
+
+#[given("Apple sends email_verified as booleans")]
+async fn booleans(w: &mut DsWorld) -> anyhow::Result<()> {
+    w.apple()?.set_booleans_as_strings(false);
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! Sign in with Apple for RunMyApp on iOS (REQUIREMENTS.md R-APPLE-1..3; protocols.md §2.7, §2.9).
+//!
+//! The app sends what `ASAuthorizationAppleIDCredential` gave it to
+//! `POST /live/<id>/apple/signin?P_mode=<MODE>`: the identity token, the authorization code, the
+//! raw nonce (whose SHA-256 it put in the request) and, the first time, the user's name. The SP
+//! checks the token (RS256 by `kid` from Apple's JWKS, issuer, audience = the app's bundle ID,
+//! expiry, nonce), redeems the code with a `client_secret` it signs with the customer's `.p8` key
+//! when one is configured, and signs in the user of the account with that email. There is no
+//! auto-provisioning (R-APPLE-2). The answer carries the session for the app.
+
+use crate::AppState;
+use crate::auth;
+use crate::domain::{AccountId, Email, parse_http_url};
+use crate::error::{ApiError, JsonBody, QueryParams};
+use crate::google::{JwtCheck, truthy, verify_rs256};
+use crate::store;
+use crate::web::{ModeQuery, scope};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Duration;
+use protocol::jwt::{self, Es256Key};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Apple's issuer (protocols.md §2.6).
+pub const APPLE_ISSUER: &str = "https://appleid.apple.com";
+/// Clock skew tolerated on `exp`.
+pub const SKEW: Duration = Duration::seconds(60);
+/// Lifetime of the `client_secret` the SP signs for one code redemption.
+const SECRET_LIFETIME: i64 = 300;
+
+/// Why an Apple sign-in is refused; each variant has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppleError {
+    #[error("Sign in with Apple is not configured for this account")]
+    NotConfigured,
+    #[error("the identity token is malformed: {0}")]
+    MalformedToken(String),
+    #[error("identity token algorithm {0:?} is not allowed; RS256 only")]
+    AlgorithmNotAllowed(String),
+    #[error("no Apple key with the identity token's kid")]
+    UnknownKid,
+    #[error("the identity token's signature does not verify")]
+    BadSignature,
+    #[error("Apple's keys cannot be fetched: {0}")]
+    Unavailable(String),
+    #[error("the identity token's issuer {0:?} is not Apple")]
+    WrongIssuer(String),
+    #[error("the identity token is for {0:?}, not this app's bundle ID")]
+    WrongAudience(String),
+    #[error("the identity token has expired")]
+    Expired,
+    #[error("the identity token carries no nonce")]
+    MissingNonce,
+    #[error("the identity token's nonce is not the SHA-256 of the app's nonce")]
+    NonceMismatch,
+    #[error("the identity token carries no email")]
+    NoEmail,
+    #[error("Apple has not verified this email")]
+    EmailUnverified,
+    #[error("Apple refused the authorization code: {0}")]
+    CodeRefused(String),
+    #[error("no user with this email in the account")]
+    UnknownUser,
+}
+
+impl AppleError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotConfigured => "apple_not_configured",
+            Self::MalformedToken(_) => "apple_malformed_token",
+            Self::AlgorithmNotAllowed(_) => "apple_alg_not_allowed",
+            Self::UnknownKid => "apple_unknown_kid",
+            Self::BadSignature => "apple_bad_signature",
+            Self::Unavailable(_) => "apple_unavailable",
+            Self::WrongIssuer(_) => "apple_wrong_issuer",
+            Self::WrongAudience(_) => "apple_wrong_audience",
+            Self::Expired => "apple_token_expired",
+            Self::MissingNonce => "apple_missing_nonce",
+            Self::NonceMismatch => "apple_nonce_mismatch",
+            Self::NoEmail => "apple_no_email",
+            Self::EmailUnverified => "apple_email_unverified",
+            Self::CodeRefused(_) => "apple_code_refused",
+            Self::UnknownUser => "apple_unknown_user",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotConfigured => StatusCode::NOT_FOUND,
+            Self::MalformedToken(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+}
+
+/// An account's Sign in with Apple configuration. The private key is stored, never shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppleConfig {
+    /// The RunMyApp bundle ID: the identity token's audience and the client ID.
+    pub bundle_id: String,
+    pub team_id: String,
+    pub key_id: String,
+    /// The `.p8` key (PEM) that signs `client_secret`; without it codes are not redeemed.
+    pub private_key: Option<String>,
+    /// Where `/auth/keys` and `/auth/token` live.
+    pub apple_base_url: String,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/live/{account}/apple/signin", post(signin))
+        .route(
+            "/api/{account}/apple",
+            get(get_config).put(put_config).delete(delete_config),
+        )
+}
+
+pub fn load_config(
+    conn: &Connection,
+    account: &AccountId,
+) -> Result<Option<AppleConfig>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT bundle_id, team_id, key_id, private_key, apple_base_url
+             FROM apple_configs WHERE account_id = ?1",
+            [account.as_str()],
+            |r| {
+                Ok(AppleConfig {
+                    bundle_id: r.get(0)?,
+                    team_id: r.get(1)?,
+                    key_id: r.get(2)?,
+                    private_key: r.get(3)?,
+                    apple_base_url: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn save_config(
+    conn: &Connection,
+    account: &AccountId,
+    c: &AppleConfig,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO apple_configs (account_id, bundle_id, team_id, key_id, private_key, apple_base_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (account_id) DO UPDATE SET bundle_id = excluded.bundle_id,
+             team_id = excluded.team_id, key_id = excluded.key_id,
+             private_key = excluded.private_key, apple_base_url = excluded.apple_base_url",
+        params![account.as_str(), c.bundle_id, c.team_id, c.key_id, c.private_key, c.apple_base_url],
+    )?;
+    Ok(())
+}
+
+/// What the app posts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SigninBody {
+    identity_token: String,
+    authorization_code: Option<String>,
+    /// The nonce the app generated; the request carried its SHA-256.
+    raw_nonce: String,
+    /// Sent by the app on the first authorization only. Accepted so the app can send what it
+    /// has; the user is found by email, never by name.
+    #[serde(rename = "full_name")]
+    _full_name: Option<Value>,
+}
+
+async fn signin(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SigninBody>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let account_c = account.clone();
+    let Some(config) = state
+        .store()
+        .call(move |c| load_config(c, &account_c))
+        .await?
+    else {
+        return Err(ApiError::Apple(AppleError::NotConfigured));
+    };
+    let email = match validate(&state, &config, &body).await {
+        Ok(email) => email,
+        Err(e) => {
+            tracing::warn!(account = %account, code = e.code(), error = %e, "Apple sign-in refused");
+            return Err(ApiError::Apple(e));
+        }
+    };
+    let account_c = account.clone();
+    let user = state
+        .store()
+        .call(move |c| Ok(store::user_by_email(c, &account_c, &email)?.map(|(u, _)| u)))
+        .await?
+        .ok_or(ApiError::Apple(AppleError::UnknownUser))?;
+    let cookie = auth::start_session(&state, &headers, &account, mode, &user, None).await?;
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
+    tracing::info!(account = %account, mode = %mode, user_id = user.id, "Apple sign-in");
+    let body = Json(json!({
+        "account": account,
+        "mode": mode,
+        "user": user,
+        "session": {
+            "cookie": auth::cookie_name(&account, mode),
+            "token": token,
+            "expires_in": state.settings().session_ttl.num_seconds(),
+        },
+    }));
+    auth::with_cookie(body.into_response(), &cookie)
+}
+
+/// The identity-token rules of protocols.md §2.9, then the code redemption; returns the email.
+async fn validate(
+    state: &AppState,
+    config: &AppleConfig,
+    body: &SigninBody,
+) -> Result<Email, AppleError> {
+    let jwks = format!("{}/auth/keys", config.apple_base_url);
+    let claims = verify_rs256(state, &jwks, &body.identity_token)
+        .await
+        .map_err(|e| match e {
+            JwtCheck::AlgorithmNotAllowed(a) => AppleError::AlgorithmNotAllowed(a),
+            JwtCheck::Malformed(m) => AppleError::MalformedToken(m),
+            JwtCheck::UnknownKid => AppleError::UnknownKid,
+            JwtCheck::BadSignature => AppleError::BadSignature,
+            JwtCheck::Unavailable(u) => AppleError::Unavailable(u),
+        })?;
+    let iss = claims["iss"].as_str().unwrap_or_default();
+    if iss != APPLE_ISSUER {
+        return Err(AppleError::WrongIssuer(iss.to_owned()));
+    }
+    let aud = claims["aud"].as_str().unwrap_or_default();
+    if aud != config.bundle_id {
+        return Err(AppleError::WrongAudience(aud.to_owned()));
+    }
+    let now = state.clock().now();
+    let exp = claims["exp"].as_i64().ok_or(AppleError::Expired)?;
+    if now.timestamp() >= exp + SKEW.num_seconds() {
+        return Err(AppleError::Expired);
+    }
+    match claims["nonce"].as_str() {
+        None => return Err(AppleError::MissingNonce),
+        Some(n) if n != jwt::sha256_hex(&body.raw_nonce) => return Err(AppleError::NonceMismatch),
+        Some(_) => {}
+    }
+    let email = claims["email"].as_str().ok_or(AppleError::NoEmail)?;
+    // Apple sends these flags as booleans or as the strings "true"/"false" (§2.6).
+    if !truthy(&claims["email_verified"]) {
+        return Err(AppleError::EmailUnverified);
+    }
+    let email = Email::parse(email).map_err(|_| AppleError::NoEmail)?;
+    if let (Some(code), Some(key)) = (&body.authorization_code, &config.private_key) {
+        redeem(state, config, key, code).await?;
+    }
+    Ok(email)
+}
+
+/// Redeems the authorization code (client_id = bundle ID, no redirect_uri for the native flow),
+/// proving the code is fresh and single-use.
+async fn redeem(
+    state: &AppState,
+    config: &AppleConfig,
+    key_pem: &str,
+    code: &str,
+) -> Result<(), AppleError> {
+    let key = Es256Key::from_pem(key_pem, &config.key_id)
+        .map_err(|e| AppleError::CodeRefused(format!("the configured key: {e}")))?;
+    let secret = jwt::apple_client_secret(
+        &key,
+        &config.team_id,
+        &config.bundle_id,
+        state.clock().now().timestamp(),
+        SECRET_LIFETIME,
+    )
+    .map_err(AppleError::CodeRefused)?;
+    let response = state
+        .http()
+        .post(format!("{}/auth/token", config.apple_base_url))
+        .form(&[
+            ("client_id", config.bundle_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+        ])
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| AppleError::Unavailable(e.without_url().to_string()))?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    Err(AppleError::CodeRefused(
+        body["error"].as_str().unwrap_or("unknown").to_owned(),
+    ))
+}
+
+// ---------------------------------------------------------------- admin API
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigBody {
+    bundle_id: String,
+    team_id: String,
+    key_id: String,
+    private_key: Option<String>,
+    apple_base_url: Option<String>,
+}
+
+fn shown(c: &AppleConfig) -> Value {
+    json!({
+        "bundle_id": c.bundle_id,
+        "team_id": c.team_id,
+        "key_id": c.key_id,
+        "private_key_set": c.private_key.is_some(),
+        "apple_base_url": c.apple_base_url,
+    })
+}
+
+async fn get_config(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    state
+        .store()
+        .call(move |c| load_config(c, &account))
+        .await?
+        .map(|c| Json(shown(&c)))
+        .ok_or(ApiError::Apple(AppleError::NotConfigured))
+}
+
+async fn put_config(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ConfigBody>,
+) -> Result<Json<Value>, ApiError> {
+    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    for (field, value) in [
+        ("bundle_id", &body.bundle_id),
+        ("team_id", &body.team_id),
+        ("key_id", &body.key_id),
+    ] {
+        if value.trim().is_empty() || value.len() > 200 {
+            return Err(ApiError::invalid(
+                "invalid_field",
+                format!("{field} must be 1 to 200 characters"),
+            ));
+        }
+    }
+    if let Some(pem) = &body.private_key {
+        Es256Key::from_pem(pem, &body.key_id).map_err(|e| {
+            ApiError::invalid(
+                "invalid_key",
+                format!("private_key must be an unencrypted EC P-256 .p8 key: {e}"),
+            )
+        })?;
+    }
+    let base = match &body.apple_base_url {
+        Some(url) => parse_http_url("apple_base_url", url)?
+            .trim_end_matches('/')
+            .to_owned(),
+        None => APPLE_ISSUER.to_owned(),
+    };
+    let config = AppleConfig {
+        bundle_id: body.bundle_id.trim().to_owned(),
+        team_id: body.team_id.trim().to_owned(),
+        key_id: body.key_id.trim().to_owned(),
+        private_key: body.private_key,
+        apple_base_url: base,
+    };
+    let saved = config.clone();
+    state
+        .store()
+        .call(move |c| save_config(c, &account, &saved))
+        .await?;
+    Ok(Json(shown(&config)))
+}
+
+async fn delete_config(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    state
+        .store()
+        .call(move |c| {
+            c.execute(
+                "DELETE FROM apple_configs WHERE account_id = ?1",
+                [account.as_str()],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
