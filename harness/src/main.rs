@@ -2,13 +2,17 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use mock_apple::{AppleClient, AppleConfig, AppleTeam, AppleUser, MockApple};
 use mock_google::{GoogleClient, GoogleConfig, GoogleUser, MockGoogle};
 use mock_idp::{IdpConfig, IdpUser, MockIdp, RegisteredApp, VendorProfile};
+use protocol::fixtures::JwtFixture;
+use protocol::jwt::Es256Key;
 use protocol::{RandomIds, SystemClock};
 use reference_sp::domain::{AuthMethod, ExecutionMode};
 use reference_sp::saml::SamlConfig;
 use reference_sp::seed::{self, Seed, SeedOutcome};
 use reference_sp::{AppState, Settings, Store};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +22,11 @@ const DEMO_TENANT: &str = "0b6f4a8c-2d1e-4c1a-9a7b-5f3e2d1c0b9a";
 
 /// The demo's Google client secret (public demo material).
 const DEMO_GOOGLE_SECRET: &str = "GOCSPX-demo-secret";
+
+/// The demo's RunMyApp bundle ID, Apple team and developer key ID.
+const DEMO_BUNDLE_ID: &str = "com.runmyprocess.runmyapp";
+const DEMO_APPLE_TEAM: &str = "TEAM123ABC";
+const DEMO_APPLE_KEY_ID: &str = "DEVKEY1234";
 
 /// The embedded demo seed; `--config` replaces it.
 const DEMO_SEED: &str = include_str!("../demo.toml");
@@ -45,6 +54,9 @@ enum Command {
         /// Port of the mock Google.
         #[arg(long, env = "HARNESS_GOOGLE_PORT", default_value_t = 8082)]
         google_port: u16,
+        /// Port of the mock Apple.
+        #[arg(long, env = "HARNESS_APPLE_PORT", default_value_t = 8083)]
+        apple_port: u16,
         /// Folder for the SP's SQLite store; kept across restarts.
         #[arg(long, env = "HARNESS_DATA_DIR", default_value = "target/harness-demo")]
         data_dir: PathBuf,
@@ -67,15 +79,24 @@ async fn main() -> anyhow::Result<()> {
             sp_port,
             idp_port,
             google_port,
+            apple_port,
             data_dir,
             config,
-        } => up(host, (sp_port, idp_port, google_port), data_dir, config).await,
+        } => {
+            up(
+                host,
+                [sp_port, idp_port, google_port, apple_port],
+                data_dir,
+                config,
+            )
+            .await
+        }
     }
 }
 
 async fn up(
     host: IpAddr,
-    (sp_port, idp_port, google_port): (u16, u16, u16),
+    [sp_port, idp_port, google_port, apple_port]: [u16; 4],
     data_dir: PathBuf,
     config: Option<PathBuf>,
 ) -> anyhow::Result<()> {
@@ -202,6 +223,58 @@ async fn up(
         }
     }
 
+    // The mock Apple: one developer team whose app is RunMyApp, the seeded users as Apple IDs;
+    // each newly seeded account accepts Apple sign-in from the app.
+    let developer = Es256Key::from_pem(JwtFixture::AppleDeveloper.key_pem(), DEMO_APPLE_KEY_ID)
+        .map_err(|e| anyhow::anyhow!("demo Apple developer key: {e}"))?;
+    let apple_config = AppleConfig {
+        teams: vec![AppleTeam {
+            team_id: DEMO_APPLE_TEAM.into(),
+            keys: BTreeMap::from([(
+                DEMO_APPLE_KEY_ID.to_owned(),
+                developer.public_pem().to_owned(),
+            )]),
+            clients: vec![AppleClient {
+                client_id: DEMO_BUNDLE_ID.into(),
+                redirect_uris: Vec::new(),
+            }],
+        }],
+        users: seed
+            .accounts
+            .iter()
+            .flat_map(|a| &a.users)
+            .map(|u| {
+                let (first, last) = u.name.split_once(['.', ' ']).unwrap_or((&u.name, ""));
+                let mut apple = AppleUser::new(&u.email, first, last);
+                apple.password = u.password.clone().unwrap_or_default();
+                apple
+            })
+            .collect(),
+        booleans_as_strings: false,
+    };
+    let apple = MockApple::start_on(
+        SocketAddr::new(host, apple_port),
+        None,
+        apple_config,
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    )
+    .await?;
+    for outcome in &outcomes {
+        if let SeedOutcome::Created(id) = outcome {
+            let config = reference_sp::apple::AppleConfig {
+                bundle_id: DEMO_BUNDLE_ID.into(),
+                team_id: DEMO_APPLE_TEAM.into(),
+                key_id: DEMO_APPLE_KEY_ID.into(),
+                private_key: Some(JwtFixture::AppleDeveloper.key_pem().into()),
+                apple_base_url: apple.base_url().to_owned(),
+            };
+            store
+                .call_blocking(|c| reference_sp::apple::save_config(c, id, &config))
+                .map_err(|e| anyhow::anyhow!("wiring account {id} to the mock Apple: {e}"))?;
+        }
+    }
+
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
     let _shutdown = harness::spawn(listener, state);
 
@@ -216,6 +289,8 @@ async fn up(
     println!(
         "  accounts    : the seeded users, with the same passwords (\"Sign in with Google\" on every login page)"
     );
+    println!("Mock Apple: {}", apple.base_url());
+    println!("  app         : bundle ID {DEMO_BUNDLE_ID}; the seeded users are Apple IDs");
     for (account, outcome) in seed.accounts.iter().zip(&outcomes) {
         let note = match outcome {
             SeedOutcome::Created(_) => "seeded",
