@@ -12,7 +12,6 @@ use reference_sp::domain::AccountId;
 use reference_sp::{AppState, Settings, Store, store};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
 /// The instant every stack's clock starts at.
 pub fn epoch() -> DateTime<Utc> {
@@ -27,7 +26,7 @@ pub struct Stack {
     sp_addr: SocketAddr,
     state: AppState,
     clock: Arc<FixedClock>,
-    shutdown: Option<oneshot::Sender<()>>,
+    _server: mock_kit::Server,
     _dir: tempfile::TempDir,
 }
 
@@ -48,12 +47,12 @@ impl Stack {
             Arc::new(SequentialIds::new()),
             settings,
         );
-        let shutdown = spawn(listener, state.clone());
+        let server = spawn(listener, state.clone())?;
         Ok(Self {
             sp_addr,
             state,
             clock,
-            shutdown: Some(shutdown),
+            _server: server,
             _dir: dir,
         })
     }
@@ -121,34 +120,15 @@ impl Stack {
     }
 }
 
-impl Drop for Stack {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 /// Binds `addr`; the address answers as soon as this returns.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))
+    mock_kit::Server::bind(addr).await
 }
 
-/// Serves the SP on `listener` until the returned sender fires or is dropped.
-pub fn spawn(listener: tokio::net::TcpListener, state: AppState) -> oneshot::Sender<()> {
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = rx.await;
-        };
-        if let Err(e) = axum::serve(listener, reference_sp::app(state))
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(%e, "SP server stopped");
-        }
-    });
-    tx
+/// Serves the SP on `listener` until the returned handle is dropped.
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> anyhow::Result<mock_kit::Server> {
+    mock_kit::Server::spawn(listener, reference_sp::app(state), "reference SP")
 }

@@ -68,11 +68,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    mock_kit::init_tracing();
     match Cli::parse().command {
         Command::Up {
             host,
@@ -276,7 +272,7 @@ async fn up(
     }
 
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
-    let _shutdown = harness::spawn(listener, state);
+    let _server = harness::spawn(listener, state)?;
 
     println!("DigitalSuite reference SP: {base}");
     println!("  store: {}", db.display());

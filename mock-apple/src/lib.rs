@@ -10,7 +10,6 @@
 
 mod handlers;
 
-use anyhow::Context;
 use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
@@ -18,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::oneshot;
 
 /// Apple's issuer, which its tokens carry wherever the mock runs.
 pub const ISSUER: &str = "https://appleid.apple.com";
@@ -207,9 +205,8 @@ impl Shared {
 /// A running mock Apple.
 #[derive(Debug)]
 pub struct MockApple {
-    addr: SocketAddr,
+    server: mock_kit::Server,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl MockApple {
@@ -228,9 +225,7 @@ impl MockApple {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding the mock Apple on {addr}"))?;
+        let listener = mock_kit::Server::bind(addr).await?;
         let bound = listener.local_addr()?;
         let key = JwtSigningKey::from_pem(JwtFixture::Apple1.key_pem(), KEY_ID)
             .map_err(|e| anyhow::anyhow!("fixture Apple key: {e}"))?;
@@ -249,27 +244,14 @@ impl MockApple {
             runtime: Mutex::new(Runtime::default()),
         });
         let router = handlers::router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(%e, "mock Apple stopped");
-            }
-        });
         Ok(Self {
-            addr: bound,
+            server: mock_kit::Server::spawn(listener, router, "mock Apple")?,
             shared,
-            shutdown: Some(tx),
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Where `/auth/keys`, `/auth/token` and the rest are served.
@@ -311,13 +293,5 @@ impl MockApple {
 
     pub fn received(&self) -> Vec<LoggedRequest> {
         self.shared.runtime().log.clone()
-    }
-}
-
-impl Drop for MockApple {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }

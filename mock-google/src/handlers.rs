@@ -689,14 +689,6 @@ async fn userinfo(State(shared): St, headers: HeaderMap) -> Response {
 
 // ---------------------------------------------------------------- control API
 
-fn control_error(code: &str, message: String) -> Response {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NextLogin {
@@ -716,7 +708,10 @@ async fn control_next_login(State(shared): St, Json(body): Json<NextLogin>) -> R
         .iter()
         .any(|u| u.email.eq_ignore_ascii_case(&body.email))
     {
-        return control_error("unknown_user", format!("no Google account {}", body.email));
+        return mock_kit::control_error(
+            "unknown_user",
+            format!("no Google account {}", body.email),
+        );
     }
     shared
         .runtime()
@@ -737,7 +732,9 @@ async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Respon
             shared.runtime().faults.push_back(f);
             StatusCode::NO_CONTENT.into_response()
         }
-        None => control_error("unknown_fault", format!("no fault named {:?}", body.fault)),
+        None => {
+            mock_kit::control_error("unknown_fault", format!("no fault named {:?}", body.fault))
+        }
     }
 }
 

@@ -11,7 +11,6 @@
 
 mod handlers;
 
-use anyhow::Context;
 use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
@@ -19,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::oneshot;
 
 /// An OAuth client registered with the provider (a "Web application" client in Google Cloud).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,9 +220,8 @@ pub const JWKS_PATH: &str = "/oauth2/v3/certs";
 /// A running mock Google.
 #[derive(Debug)]
 pub struct MockGoogle {
-    addr: SocketAddr,
+    server: mock_kit::Server,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl MockGoogle {
@@ -245,9 +242,7 @@ impl MockGoogle {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding the mock Google on {addr}"))?;
+        let listener = mock_kit::Server::bind(addr).await?;
         let bound = listener.local_addr()?;
         let keys = [
             JwtFixture::Google1,
@@ -273,27 +268,14 @@ impl MockGoogle {
             runtime: Mutex::new(Runtime::default()),
         });
         let router = handlers::router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(%e, "mock Google stopped");
-            }
-        });
         Ok(Self {
-            addr: bound,
+            server: mock_kit::Server::spawn(listener, router, "mock Google")?,
             shared,
-            shutdown: Some(tx),
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The issuer, which is also the base URL.
@@ -349,13 +331,5 @@ impl MockGoogle {
 
     pub fn clear_sessions(&self) {
         self.shared.runtime().sessions.clear();
-    }
-}
-
-impl Drop for MockGoogle {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }

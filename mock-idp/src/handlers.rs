@@ -934,14 +934,6 @@ async fn metadata(State(shared): St) -> Response {
 
 // ---------------------------------------------------------------- control API
 
-fn control_error(code: &str, message: String) -> Response {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NextLogin {
@@ -950,7 +942,7 @@ struct NextLogin {
 
 async fn control_next_login(State(shared): St, Json(body): Json<NextLogin>) -> Response {
     if find_user(&shared, &body.username).is_none() {
-        return control_error(
+        return mock_kit::control_error(
             "unknown_user",
             format!("no user {} at this IdP", body.username),
         );
@@ -971,7 +963,9 @@ async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Respon
             shared.runtime().faults.push_back(f);
             StatusCode::NO_CONTENT.into_response()
         }
-        None => control_error("unknown_fault", format!("no fault named {:?}", body.fault)),
+        None => {
+            mock_kit::control_error("unknown_fault", format!("no fault named {:?}", body.fault))
+        }
     }
 }
 
@@ -1001,9 +995,9 @@ struct AppBody {
 async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
     let signing = match body.signing.as_deref().map(parse_signing) {
         Some(None) => {
-            return control_error(
+            return mock_kit::control_error(
                 "unknown_signing",
-                "signing must be assertion, response, both or unsigned".into(),
+                "signing must be assertion, response, both or unsigned",
             );
         }
         Some(Some(s)) => Some(s),

@@ -18,14 +18,12 @@ pub use config::{IdpConfig, IdpUser, RegisteredApp};
 pub use faults::Fault;
 pub use profile::VendorProfile;
 
-use anyhow::Context;
 use protocol::keys::{Certificate, SigningKey};
 use protocol::{Clock, IdGenerator};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::oneshot;
 
 /// Which way a logged message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -122,9 +120,8 @@ impl Shared {
 /// A running mock IdP.
 #[derive(Debug)]
 pub struct MockIdp {
-    addr: SocketAddr,
+    server: mock_kit::Server,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl MockIdp {
@@ -146,9 +143,7 @@ impl MockIdp {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding the mock IdP on {addr}"))?;
+        let listener = mock_kit::Server::bind(addr).await?;
         let bound = listener.local_addr()?;
         let profile = config.profile;
         let shared = Arc::new(Shared {
@@ -165,27 +160,14 @@ impl MockIdp {
             runtime: Mutex::new(Runtime::default()),
         });
         let router = handlers::router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(%e, "mock IdP stopped");
-            }
-        });
         Ok(Self {
-            addr: bound,
+            server: mock_kit::Server::spawn(listener, router, "mock IdP")?,
             shared,
-            shutdown: Some(tx),
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     pub fn profile(&self) -> VendorProfile {
@@ -265,13 +247,5 @@ impl MockIdp {
     /// Forgets every IdP session, as if each user had signed out at the IdP.
     pub fn clear_sessions(&self) {
         self.shared.runtime().sessions.clear();
-    }
-}
-
-impl Drop for MockIdp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }

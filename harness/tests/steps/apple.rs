@@ -228,27 +228,7 @@ async fn not_again(w: &mut DsWorld) -> anyhow::Result<()> {
 
 #[then(expr = "the SP refuses the Apple sign-in with {string}")]
 async fn refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
-    let reply = w.last()?;
-    ensure!(
-        matches!(reply.status, 400..=599),
-        "expected a refusal, got {} {}",
-        reply.status,
-        reply.body
-    );
-    let actual = reply.error_code()?;
-    ensure!(
-        actual == code,
-        "expected {code}, got {actual}: {}",
-        reply.body
-    );
-    ensure!(
-        !reply
-            .set_cookies()
-            .iter()
-            .any(|c| c.starts_with("DS_SESSION_")),
-        "a refused sign-in opened a session"
-    );
-    Ok(())
+    w.expect_refusal(&code)
 }
 
 /// Redeems a fresh native code at the mock's token endpoint with a hand-made client_secret.

@@ -275,6 +275,31 @@ impl DsWorld {
         Ok(())
     }
 
+    /// The last answer refuses a sign-in with the error `code` and opens no session.
+    pub fn expect_refusal(&self, code: &str) -> anyhow::Result<()> {
+        let reply = self.last()?;
+        ensure!(
+            matches!(reply.status, 400..=599),
+            "expected a refusal, got {} {}",
+            reply.status,
+            reply.body
+        );
+        let actual = reply.error_code()?;
+        ensure!(
+            actual == code,
+            "expected {code}, got {actual}: {}",
+            reply.body
+        );
+        ensure!(
+            !reply
+                .set_cookies()
+                .iter()
+                .any(|c| c.starts_with("DS_SESSION_")),
+            "a refused sign-in opened a session"
+        );
+        Ok(())
+    }
+
     pub fn expect_status(&self, status: u16) -> anyhow::Result<&Reply> {
         let last = self.last()?;
         if last.status != status {

@@ -460,27 +460,7 @@ async fn unsolicited(w: &mut DsWorld) -> anyhow::Result<()> {
 
 #[then(expr = "the SP refuses the Response with {string}")]
 async fn refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
-    let reply = w.last()?;
-    ensure!(
-        reply.status == 403 || reply.status == 400,
-        "expected a refusal, got {} {}",
-        reply.status,
-        reply.body
-    );
-    let actual = reply.error_code()?;
-    ensure!(
-        actual == code,
-        "expected {code}, got {actual}: {}",
-        reply.body
-    );
-    ensure!(
-        !reply
-            .set_cookies()
-            .iter()
-            .any(|c| c.starts_with("DS_SESSION_")),
-        "a refused Response opened a session"
-    );
-    Ok(())
+    w.expect_refusal(&code)
 }
 
 #[then(expr = "the identity provider received a LogoutRequest for {string}")]

@@ -1,0 +1,81 @@
+//! Plumbing the mock identity providers and the harness share, so each mock is only its
+//! protocol: serving a router on a listener that is bound before anything uses it (no waiting
+//! for servers), stopping it when its handle is dropped, the binaries' logging, and the control
+//! API's error body.
+
+use anyhow::Context;
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A server running in the background; dropping the handle stops it (gracefully).
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Server {
+    /// Binds `addr`; the address answers as soon as this returns.
+    pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+        TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))
+    }
+
+    /// Serves `router` on `listener` until the handle is dropped. `name` labels errors.
+    pub fn spawn(
+        listener: TcpListener,
+        router: Router,
+        name: &'static str,
+    ) -> anyhow::Result<Self> {
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::error!(%e, server = name, "server stopped");
+            }
+        });
+        Ok(Self {
+            addr,
+            shutdown: Some(tx),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Logging for the binaries: `RUST_LOG`, `info` by default.
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+}
+
+/// A control-API refusal: 422 with `{"error":{"code","message"}}`, as the SP's own errors.
+pub fn control_error(code: &str, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message.into()}});
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
