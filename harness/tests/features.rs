@@ -27,8 +27,21 @@ struct Tally {
     skipped: AtomicUsize,
 }
 
+/// Longest a whole run may take; past it the run is reported failed instead of hanging CI.
+const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A plain thread, so it fires even if every runtime worker were stuck.
+    std::thread::spawn(|| {
+        std::thread::sleep(WATCHDOG);
+        println!(
+            "features: watchdog: the run took longer than {} s",
+            WATCHDOG.as_secs()
+        );
+        println!("features: 0 passed, 1 failed, 0 skipped");
+        std::process::exit(1);
+    });
     let features = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../features");
     let tally = Arc::new(Tally::default());
     let counter = tally.clone();
@@ -49,7 +62,7 @@ async fn main() -> ExitCode {
     };
     let cucumber = DsWorld::cucumber()
         .max_concurrent_scenarios(16)
-        .after(move |_, _, _, finished, _| {
+        .after(move |_, _, _, finished, world| {
             let slot = match finished {
                 event::ScenarioFinished::StepPassed => &counter.passed,
                 // A step without a matching function: `fail_on_skipped` makes it a failure.
@@ -58,7 +71,16 @@ async fn main() -> ExitCode {
                 | event::ScenarioFinished::BeforeHookFailed(_) => &counter.failed,
             };
             slot.fetch_add(1, Ordering::Relaxed);
-            async {}.boxed_local()
+            // wiremock's MockServer blocks in its Drop (block_on of its verification); dropped
+            // on a runtime worker while one of its requests is still in flight, it can deadlock
+            // the worker. Drop it on the blocking pool instead.
+            let composite = world.and_then(|w| w.composite.take());
+            async move {
+                if let Some(server) = composite {
+                    let _ = tokio::task::spawn_blocking(move || drop(server)).await;
+                }
+            }
+            .boxed_local()
         })
         .fail_on_skipped();
 

@@ -524,7 +524,10 @@ async fn slow_composite_api(w: &mut DsWorld, event: String, seconds: u64) -> any
         .mount(&server)
         .await;
     let url = format!("{}/composite/{event}", server.uri());
-    w.composite = Some(server);
+    if let Some(previous) = w.composite.replace(server) {
+        // MockServer blocks in Drop; never on a runtime worker (see features.rs).
+        tokio::task::spawn_blocking(move || drop(previous)).await?;
+    }
     bind_trigger(w, &event, &url).await
 }
 
