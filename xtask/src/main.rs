@@ -13,14 +13,16 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 
-/// Debian packages the workspace needs to build: samael's xmlsec bindings are generated with
-/// bindgen (libclang) and link libxmlsec1, libxml2 and OpenSSL found through pkg-config.
+/// Debian packages the workspace needs: samael's xmlsec bindings are generated with bindgen
+/// (libclang) and link libxmlsec1, libxml2 and OpenSSL found through pkg-config; the SP's HTTPS
+/// client (rustls with the platform verifier) trusts Debian's CA store.
 const SYSTEM_PACKAGES: &[&str] = &[
     "libclang-dev",
     "libxmlsec1-dev",
     "libxml2-dev",
     "libssl-dev",
     "pkg-config",
+    "ca-certificates",
 ];
 
 fn main() -> ExitCode {
