@@ -623,17 +623,7 @@ struct FaultBody {
 }
 
 async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Response {
-    match Fault::parse(&body.fault) {
-        Some(f) => {
-            shared.runtime().faults.push_back(f);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_fault",
-            Some(&body.fault),
-        ),
-    }
+    mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
 }
 
 async fn control_messages(State(shared): St) -> Response {

@@ -727,15 +727,7 @@ struct FaultBody {
 }
 
 async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Response {
-    match Fault::parse(&body.fault) {
-        Some(f) => {
-            shared.runtime().faults.push_back(f);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => {
-            mock_kit::control_error("unknown_fault", format!("no fault named {:?}", body.fault))
-        }
-    }
+    mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
 }
 
 async fn control_rotate(State(shared): St) -> Response {

@@ -40,12 +40,7 @@ async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
     let args = Args::parse();
     let config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-            toml::from_str::<IdpConfig>(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        }
+        Some(path) => mock_kit::load_toml::<IdpConfig>(path)?,
         None => IdpConfig {
             profile: VendorProfile::EntraId,
             tenant: "contoso".into(),

@@ -79,3 +79,26 @@ pub fn control_error(code: &str, message: impl Into<String>) -> Response {
     let body = serde_json::json!({"error": {"code": code, "message": message.into()}});
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
+
+/// Reads a mock's TOML configuration file.
+pub fn load_toml<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// The control API's answer to `POST /control/faults {"fault": name}`: queues the named fault
+/// (204) or refuses an unknown name (422 `unknown_fault`). `parse` is the mock's own fault list.
+pub fn enqueue_fault<F>(
+    queue: &mut std::collections::VecDeque<F>,
+    name: &str,
+    parse: impl FnOnce(&str) -> Option<F>,
+) -> Response {
+    match parse(name) {
+        Some(f) => {
+            queue.push_back(f);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => control_error("unknown_fault", format!("no fault named {name:?}")),
+    }
+}
