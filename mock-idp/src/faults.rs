@@ -32,10 +32,67 @@ pub enum Fault {
     MissingNameId,
     /// NameID in persistent format (the object ID) instead of an email address.
     NameIdPersistent,
+    /// The signed NameID starts with a space: `" b.simon@…"`.
+    NameIdLeadingSpace,
+    /// The signed NameID ends with a space.
+    NameIdTrailingSpace,
+    /// The signed NameID starts with a tab.
+    NameIdLeadingTab,
+    /// The signed NameID ends with a line feed.
+    NameIdTrailingNewline,
+    /// The signed NameID ends with a carriage return (written `&#13;`, so it survives parsing).
+    NameIdTrailingCr,
+    /// The signed NameID ends with a no-break space (U+00A0).
+    NameIdNbsp,
+    /// The signed NameID has a zero-width space (U+200B) before the `@`.
+    NameIdZeroWidthSpace,
+    /// The signed NameID ends with NEL (U+0085), a C1 control character legal in XML.
+    NameIdNel,
+    /// A comment inside the NameID: `b.simon@contoso.com<!---->.evil.example`. The signed value
+    /// is the whole text; an SP reading only the first text node sees b.simon.
+    NameIdCommentSuffix,
+    /// A second NameID (root@contoso.com) right after the first.
+    TwoNameIds,
+    /// An EncryptedID beside the NameID.
+    NameIdAndEncryptedId,
+    /// A BaseID beside the NameID.
+    NameIdAndBaseId,
+    /// A NameID (root@contoso.com) inside the bearer SubjectConfirmation too.
+    ConfirmationNameId,
+    /// The NameID's SPNameQualifier names another SP.
+    SpNameQualifierOther,
+    /// The NameID's NameQualifier names another IdP.
+    NameQualifierOther,
+    /// Not a fault: the NameID carries NameQualifier = this IdP and SPNameQualifier = the app.
+    NameIdQualified,
+    /// The Response's Issuer has the unspecified Format instead of the entity format.
+    ResponseIssuerFormat,
+    /// The Assertion's Issuer has the emailAddress Format instead of the entity format.
+    AssertionIssuerFormat,
+    /// The Response was issued 24 hours ago (the Assertion now).
+    ResponseIssuedADayAgo,
+    /// The Response is dated 24 hours ahead.
+    ResponseIssuedADayAhead,
+    /// The Assertion was issued 24 hours ago.
+    AssertionIssuedADayAgo,
+    /// The Assertion is dated 24 hours ahead.
+    AssertionIssuedADayAhead,
+    /// The AuthnStatement's SessionNotOnOrAfter is a minute in the past.
+    SessionEnded,
+    /// Not a fault: SessionNotOnOrAfter five minutes from now.
+    SessionEndsSoon,
+    /// The signed message is sent with `<?xml … encoding="UTF-7"?>` in front.
+    EncodingUtf7,
+    /// … with `encoding="UTF-16"`.
+    EncodingUtf16,
+    /// … with `encoding="ISO-8859-1"`.
+    EncodingLatin1,
+    /// Not a fault: `<?xml version="1.0" encoding="UTF-8"?>` in front.
+    EncodingUtf8Declared,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 13] = [
+    pub const ALL: [Fault; 41] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -49,6 +106,34 @@ impl Fault {
         Self::StatusResponder,
         Self::MissingNameId,
         Self::NameIdPersistent,
+        Self::NameIdLeadingSpace,
+        Self::NameIdTrailingSpace,
+        Self::NameIdLeadingTab,
+        Self::NameIdTrailingNewline,
+        Self::NameIdTrailingCr,
+        Self::NameIdNbsp,
+        Self::NameIdZeroWidthSpace,
+        Self::NameIdNel,
+        Self::NameIdCommentSuffix,
+        Self::TwoNameIds,
+        Self::NameIdAndEncryptedId,
+        Self::NameIdAndBaseId,
+        Self::ConfirmationNameId,
+        Self::SpNameQualifierOther,
+        Self::NameQualifierOther,
+        Self::NameIdQualified,
+        Self::ResponseIssuerFormat,
+        Self::AssertionIssuerFormat,
+        Self::ResponseIssuedADayAgo,
+        Self::ResponseIssuedADayAhead,
+        Self::AssertionIssuedADayAgo,
+        Self::AssertionIssuedADayAhead,
+        Self::SessionEnded,
+        Self::SessionEndsSoon,
+        Self::EncodingUtf7,
+        Self::EncodingUtf16,
+        Self::EncodingLatin1,
+        Self::EncodingUtf8Declared,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -605,16 +605,27 @@ fn respond(
             authn: AuthnStatement {
                 instant: now,
                 session_index: Some(assertion_id),
+                session_not_on_or_after: None,
                 class_ref: profile.authn_context().to_owned(),
             },
         }),
     };
     let mut signing = app.signing.unwrap_or_else(|| profile.default_signing());
     let mut key = shared.key.clone();
+    let mut edit = Edit::None;
     if let Some(fault) = fault {
         apply_fault(fault, &mut response, &mut signing, &mut key, now);
+        edit = xml_edit(fault, &response.issuer.value, &app.identifier);
     }
-    let text = match response.to_xml(&profile.style(), signing, &key) {
+    let signed = match &edit {
+        Edit::BeforeSigning(f) => response.to_xml_edited(&profile.style(), signing, &key, f),
+        _ => response.to_xml(&profile.style(), signing, &key),
+    };
+    let signed = signed.map(|t| match &edit {
+        Edit::AfterSigning(f) => f(t),
+        _ => t,
+    });
+    let text = match signed {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(%e, "signing a Response");
@@ -711,6 +722,161 @@ fn apply_fault(
                 });
             }
         }
+        Fault::NameIdLeadingSpace => name_id_value(r, |v| format!(" {v}")),
+        Fault::NameIdTrailingSpace => name_id_value(r, |v| format!("{v} ")),
+        Fault::NameIdLeadingTab => name_id_value(r, |v| format!("\t{v}")),
+        Fault::NameIdTrailingNewline => name_id_value(r, |v| format!("{v}\n")),
+        Fault::NameIdNbsp => name_id_value(r, |v| format!("{v}\u{A0}")),
+        Fault::NameIdZeroWidthSpace => name_id_value(r, |v| v.replacen('@', "\u{200B}@", 1)),
+        Fault::NameIdNel => name_id_value(r, |v| format!("{v}\u{85}")),
+        Fault::ResponseIssuerFormat => r.issuer.format = Some(s::NAMEID_UNSPECIFIED.into()),
+        Fault::AssertionIssuerFormat => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.issuer.format = Some(s::NAMEID_EMAIL.into());
+            }
+        }
+        Fault::ResponseIssuedADayAgo => r.issue_instant = now - Duration::hours(24),
+        Fault::ResponseIssuedADayAhead => r.issue_instant = now + Duration::hours(24),
+        Fault::AssertionIssuedADayAgo | Fault::AssertionIssuedADayAhead => {
+            if let Some(a) = r.assertion.as_mut() {
+                let day = Duration::hours(24);
+                a.issue_instant = if fault == Fault::AssertionIssuedADayAgo {
+                    now - day
+                } else {
+                    now + day
+                };
+            }
+        }
+        Fault::SessionEnded | Fault::SessionEndsSoon => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.authn.session_not_on_or_after = Some(if fault == Fault::SessionEnded {
+                    now - Duration::minutes(1)
+                } else {
+                    now + Duration::minutes(5)
+                });
+            }
+        }
+        // Faults made on the XML text (xml_edit).
+        Fault::NameIdTrailingCr
+        | Fault::NameIdCommentSuffix
+        | Fault::TwoNameIds
+        | Fault::NameIdAndEncryptedId
+        | Fault::NameIdAndBaseId
+        | Fault::ConfirmationNameId
+        | Fault::SpNameQualifierOther
+        | Fault::NameQualifierOther
+        | Fault::NameIdQualified
+        | Fault::EncodingUtf7
+        | Fault::EncodingUtf16
+        | Fault::EncodingLatin1
+        | Fault::EncodingUtf8Declared => {}
+    }
+}
+
+fn name_id_value(r: &mut SamlResponse, f: impl Fn(&str) -> String) {
+    if let Some(n) = r.assertion.as_mut().and_then(|a| a.name_id.as_mut()) {
+        n.value = f(&n.value);
+    }
+}
+
+type TextEdit = Box<dyn Fn(String) -> String + Send + Sync>;
+
+/// A change to the message text no struct field can express: made before signing (the IdP
+/// signs the odd message, as a broken or hostile IdP would) or after (the envelope only).
+enum Edit {
+    None,
+    BeforeSigning(TextEdit),
+    AfterSigning(TextEdit),
+}
+
+/// Where the first NameID is in `xml`: the start of its start tag, the end of its start tag
+/// (after `>`), the start of its end tag, and the end of the element; plus its prefix.
+fn name_id_span(xml: &str) -> Option<(usize, usize, usize, usize, String)> {
+    let tag_at = xml.find("NameID ").or_else(|| xml.find("NameID>"))?;
+    let open = xml[..tag_at].rfind('<')?;
+    let prefix = xml[open + 1..tag_at].to_owned();
+    let content = tag_at + xml[tag_at..].find('>')? + 1;
+    let close_tag = format!("</{prefix}NameID>");
+    let close = content + xml[content..].find(&close_tag)?;
+    Some((open, content, close, close + close_tag.len(), prefix))
+}
+
+fn with_name_id(
+    f: impl Fn(&str, (usize, usize, usize, usize), &str) -> String + Send + Sync + 'static,
+) -> Edit {
+    Edit::BeforeSigning(Box::new(move |xml: String| match name_id_span(&xml) {
+        Some((a, b, c, d, prefix)) => f(&xml, (a, b, c, d), &prefix),
+        None => xml,
+    }))
+}
+
+fn declaration(encoding: &'static str) -> Edit {
+    Edit::AfterSigning(Box::new(move |xml: String| {
+        format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?>{xml}")
+    }))
+}
+
+/// The text edit a fault needs, if any (`idp` is the Issuer, `sp` the app's Identifier).
+fn xml_edit(fault: Fault, idp: &str, sp: &str) -> Edit {
+    let attribute = |extra: String| {
+        with_name_id(move |xml, (a, _, _, _), prefix| {
+            let name_end = a + 1 + prefix.len() + "NameID".len();
+            format!("{}{extra}{}", &xml[..name_end], &xml[name_end..])
+        })
+    };
+    let insert_after = |element: fn(&str) -> String| {
+        with_name_id(move |xml, (_, _, _, d), prefix| {
+            format!("{}{}{}", &xml[..d], element(prefix), &xml[d..])
+        })
+    };
+    match fault {
+        Fault::NameIdTrailingCr => {
+            with_name_id(|xml, (_, _, c, _), _| format!("{}&#13;{}", &xml[..c], &xml[c..]))
+        }
+        Fault::NameIdCommentSuffix => with_name_id(|xml, (_, _, c, _), _| {
+            format!("{}<!---->.evil.example{}", &xml[..c], &xml[c..])
+        }),
+        Fault::TwoNameIds => with_name_id(|xml, (a, b, _, d), prefix| {
+            let second = format!("{}root@contoso.com</{prefix}NameID>", &xml[a..b]);
+            format!("{}{second}{}", &xml[..d], &xml[d..])
+        }),
+        Fault::NameIdAndEncryptedId => insert_after(|p| {
+            format!(
+                "<{p}EncryptedID><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/></{p}EncryptedID>"
+            )
+        }),
+        Fault::NameIdAndBaseId => insert_after(|p| format!("<{p}BaseID NameQualifier=\"x\"/>")),
+        Fault::ConfirmationNameId => Edit::BeforeSigning(Box::new(|xml: String| {
+            let Some((a, b, _, _, prefix)) = name_id_span(&xml) else {
+                return xml;
+            };
+            let tag = format!("<{prefix}SubjectConfirmationData");
+            match xml.find(&tag) {
+                Some(at) => format!(
+                    "{}{}root@contoso.com</{prefix}NameID>{}",
+                    &xml[..at],
+                    &xml[a..b],
+                    &xml[at..]
+                ),
+                None => xml,
+            }
+        })),
+        Fault::SpNameQualifierOther => {
+            attribute(" SPNameQualifier=\"https://sp.elsewhere.example/\"".into())
+        }
+        Fault::NameQualifierOther => {
+            attribute(" NameQualifier=\"https://idp.elsewhere.example/\"".into())
+        }
+        Fault::NameIdQualified => attribute(format!(
+            " NameQualifier=\"{}\" SPNameQualifier=\"{}\"",
+            xml::attr(idp),
+            xml::attr(sp)
+        )),
+        Fault::EncodingUtf7 => declaration("UTF-7"),
+        Fault::EncodingUtf16 => declaration("UTF-16"),
+        Fault::EncodingLatin1 => declaration("ISO-8859-1"),
+        Fault::EncodingUtf8Declared => declaration("UTF-8"),
+        _ => Edit::None,
     }
 }
 

@@ -64,6 +64,7 @@ fn entra_response() -> Response {
             authn: AuthnStatement {
                 instant: t - Duration::seconds(3),
                 session_index: Some("_a0001".into()),
+                session_not_on_or_after: None,
                 class_ref: s::AC_PASSWORD.into(),
             },
         }),

@@ -15,6 +15,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -144,11 +145,28 @@ pub async fn start_session(
     user: &User,
     saml: Option<SamlSession>,
 ) -> Result<String, ApiError> {
+    start_session_until(state, headers, account, mode, user, saml, None).await
+}
+
+/// As [`start_session`], ending no later than `ends_by` (a SAML `SessionNotOnOrAfter`): the SP
+/// session never outlives the one the IdP granted.
+pub async fn start_session_until(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    mode: ExecutionMode,
+    user: &User,
+    saml: Option<SamlSession>,
+    ends_by: Option<DateTime<Utc>>,
+) -> Result<String, ApiError> {
     let name = cookie_name(account, mode);
     let previous = cookie_value(headers, &name).map(token_hash);
     let token = state.ids().new_id("ds");
     let now = state.clock().now();
-    let ttl = state.settings().session_ttl;
+    let ttl = match ends_by {
+        Some(end) => state.settings().session_ttl.min(end - now),
+        None => state.settings().session_ttl,
+    };
     let (hash, account_c, user_id) = (token_hash(&token), account.clone(), user.id);
     state
         .store()

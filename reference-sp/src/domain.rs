@@ -267,6 +267,14 @@ impl FromStr for ResourceKind {
 
 /// An email address as given, plus the key it is compared by.
 ///
+/// Accepted form: a plain addr-spec, `local@domain`, exactly as received. The local part is a
+/// dot-atom (RFC 5322 §3.4.1: `atext` runs joined by single dots, no quoted strings or
+/// comments); the domain is dot-separated labels of letters, digits and inner hyphens (1 to 63
+/// bytes each). Non-ASCII letters are allowed in both (RFC 6531), but never whitespace, control
+/// or invisible format characters (U+200B, U+00AD, bidi controls, ...), and nothing is trimmed:
+/// an input that needs cleaning to look like an address is refused, never normalised onto a
+/// user (REQUIREMENTS.md R-SA-4, R-GO-4, R-APPLE-2).
+///
 /// Comparison rule: ASCII letters compare case-insensitively; every other character compares by
 /// exact code point, with no Unicode case folding or normalisation. So `B.Simon@Contoso.com`
 /// and `b.simon@contoso.com` are one user, while no look-alike or differently normalised
@@ -277,14 +285,40 @@ pub struct Email {
     key: String,
 }
 
+/// Characters outside ASCII that may appear in an address: anything visible. Refused are
+/// whitespace, controls, Unicode format characters (general category Cf, which render as
+/// nothing), noncharacters and the replacement character (a sign of a decoding error).
+fn visible_non_ascii(c: char) -> bool {
+    let format = matches!(c as u32,
+        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF
+        | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F);
+    let nonchar = matches!(c as u32, 0xFDD0..=0xFDEF) || (c as u32) & 0xFFFE == 0xFFFE;
+    !c.is_ascii() && !c.is_whitespace() && !c.is_control() && !format && !nonchar && c != '\u{FFFD}'
+}
+
+fn atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || visible_non_ascii(c)
+}
+
+fn label_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || visible_non_ascii(c)
+}
+
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let bad = |why: &str| ApiError::invalid("invalid_email", format!("invalid email: {why}"));
         if raw.is_empty() || raw.len() > 254 {
             return Err(bad("length must be 1 to 254 bytes"));
         }
-        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("no spaces or control characters allowed"));
+        if raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || !(c.is_ascii() || visible_non_ascii(c)))
+        {
+            return Err(bad(
+                "no spaces, control or invisible characters allowed, and nothing is trimmed",
+            ));
         }
         let Some((local, domain)) = raw.split_once('@') else {
             return Err(bad("missing @"));
@@ -294,7 +328,22 @@ impl Email {
                 "expected exactly one @ between a local part and a domain",
             ));
         }
-        if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        if local.len() > 64
+            || local
+                .split('.')
+                .any(|atom| atom.is_empty() || !atom.chars().all(atext))
+        {
+            return Err(bad(
+                "the local part must be dot-separated runs of letters, digits and !#$%&'*+-/=?^_`{|}~",
+            ));
+        }
+        if domain.split('.').any(|label| {
+            label.is_empty()
+                || label.len() > 63
+                || label.starts_with('-')
+                || label.ends_with('-')
+                || !label.chars().all(label_char)
+        }) {
             return Err(bad("malformed domain"));
         }
         Ok(Self {
@@ -436,6 +485,22 @@ mod tests {
             "a b@c.d",
             "a@.c",
             "a@c..d",
+            " a@b.c",
+            "a@b.c ",
+            "a@b.c\n",
+            "\ta@b.c",
+            "a\u{200B}@b.c",
+            "a@b.c\u{00A0}",
+            "a\u{202E}@b.c",
+            "\"a b\"@c.d",
+            "a(comment)@b.c",
+            "<a@b.c>",
+            "a.@b.c",
+            ".a@b.c",
+            "a@-b.c",
+            "a@b-.c",
+            "a@[127.0.0.1]",
+            "a\u{85}@b.c",
         ] {
             assert_eq!(
                 Email::parse(bad).unwrap_err().code(),

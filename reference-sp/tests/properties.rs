@@ -1,12 +1,53 @@
 //! Properties of the input rules that no example list can cover: whatever a client sends, the
 //! post-login redirect stays inside the account, email keys never merge distinct non-ASCII
-//! addresses, and resource paths never escape the account.
+//! addresses, an accepted email is exactly the input (never trimmed or normalised) and nothing with
+//! whitespace, control or invisible characters is ever accepted, and resource paths never escape
+//! the account.
 
 use proptest::prelude::*;
 use reference_sp::domain::{AccountId, Email, ExecutionMode, parse_resource_path};
 use reference_sp::web::safe_next;
 
+/// Every whitespace, control and invisible format character: none may appear in an address.
+fn forbidden_chars() -> Vec<char> {
+    (0..=0x10FFFFu32)
+        .filter_map(char::from_u32)
+        .filter(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(*c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF)
+        })
+        .collect()
+}
+
 proptest! {
+    #[test]
+    fn nothing_with_whitespace_control_or_invisible_characters_is_an_email(
+        c in prop::sample::select(forbidden_chars()),
+        at in 0usize..=19,
+    ) {
+        let mut raw = String::from("b.simon@contoso.com");
+        raw.insert(at, c);
+        prop_assert!(Email::parse(&raw).is_err(), "{raw:?} was accepted");
+    }
+
+    #[test]
+    fn an_accepted_email_is_exactly_the_input_and_keys_fold_ascii_case_only(
+        a in "[a-zA-Z0-9é-ÿ\u{212A}\u{130}\u{131}\u{17F}.+_ \t-]{1,8}@[a-zA-Z\u{212A}.-]{1,6}",
+        b in "[a-zA-Z0-9é-ÿ\u{212A}\u{130}\u{131}\u{17F}.+_ \t-]{1,8}@[a-zA-Z\u{212A}.-]{1,6}",
+    ) {
+        let (pa, pb) = (Email::parse(&a), Email::parse(&b));
+        for (raw, parsed) in [(&a, &pa), (&b, &pb)] {
+            if let Ok(e) = parsed {
+                prop_assert_eq!(e.as_str(), raw.as_str());
+                prop_assert!(!raw.chars().any(char::is_whitespace));
+            }
+        }
+        if let (Ok(ea), Ok(eb)) = (pa, pb) {
+            prop_assert_eq!(ea.key() == eb.key(), a.eq_ignore_ascii_case(&b), "{:?} {:?}", a, b);
+        }
+    }
+
     #[test]
     fn the_post_login_redirect_never_leaves_the_account(next in any::<String>(), prefixed in any::<bool>()) {
         let account: AccountId = "112501524864919680".parse().unwrap();

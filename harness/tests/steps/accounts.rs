@@ -295,6 +295,11 @@ async fn account_refused(w: &mut DsWorld, id: String, code: String) -> anyhow::R
     Ok(())
 }
 
+#[when(expr = "the clock moves {int} minutes on")]
+async fn clock_moves_minutes(w: &mut DsWorld, minutes: i64) {
+    w.stack.clock().advance(chrono::Duration::minutes(minutes));
+}
+
 #[when(expr = "the SP clock moves {int} hours on")]
 async fn clock_moves(w: &mut DsWorld, hours: i64) {
     w.stack.clock().advance(chrono::Duration::hours(hours));

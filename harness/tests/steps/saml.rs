@@ -445,6 +445,7 @@ async fn unsolicited(w: &mut DsWorld) -> anyhow::Result<()> {
             authn: AuthnStatement {
                 instant: now,
                 session_index: None,
+                session_not_on_or_after: None,
                 class_ref: protocol::saml::AC_PASSWORD.into(),
             },
         }),

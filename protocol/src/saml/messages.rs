@@ -228,6 +228,8 @@ pub struct Attribute {
 pub struct AuthnStatement {
     pub instant: DateTime<Utc>,
     pub session_index: Option<String>,
+    /// When the IdP wants the SP's session to end (`SessionNotOnOrAfter`); Entra sends none.
+    pub session_not_on_or_after: Option<DateTime<Utc>>,
     pub class_ref: String,
 }
 
@@ -331,8 +333,13 @@ impl Assertion {
             .as_ref()
             .map(|s| format!(" SessionIndex=\"{}\"", attr(s)))
             .unwrap_or_default();
+        let session_end = self
+            .authn
+            .session_not_on_or_after
+            .map(|t| format!(" SessionNotOnOrAfter=\"{}\"", instant(t)))
+            .unwrap_or_default();
         let authn = format!(
-            "<{n} AuthnInstant=\"{}\"{session}><{ctx}><{cr}>{}</{cr}></{ctx}></{n}>",
+            "<{n} AuthnInstant=\"{}\"{session}{session_end}><{ctx}><{cr}>{}</{cr}></{ctx}></{n}>",
             instant(self.authn.instant),
             text(&self.authn.class_ref),
             n = a("AuthnStatement"),
@@ -405,6 +412,19 @@ impl Response {
         signing: Signing,
         key: &SigningKey,
     ) -> Result<String, SignError> {
+        self.to_xml_edited(style, signing, key, &|xml| xml)
+    }
+
+    /// As [`Response::to_xml`], with `edit` applied to the XML before it is signed: how a test
+    /// IdP emits a message no struct field can express (a comment in a NameID, a second NameID),
+    /// signed as a real IdP would sign it.
+    pub fn to_xml_edited(
+        &self,
+        style: &Style,
+        signing: Signing,
+        key: &SigningKey,
+        edit: &dyn Fn(String) -> String,
+    ) -> Result<String, SignError> {
         let cert = key.certificate();
         let assertion_id = self.assertion.as_ref().map(|a| a.id.clone());
         let sign_assertion =
@@ -419,7 +439,7 @@ impl Response {
         } else {
             String::new()
         };
-        let mut out = self.xml(style, &unsigned_response_template, &assertion_sig);
+        let mut out = edit(self.xml(style, &unsigned_response_template, &assertion_sig));
         if sign_assertion || sign_response {
             out = sign::sign(&out, key)?;
         }

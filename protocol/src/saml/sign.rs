@@ -33,6 +33,8 @@ pub enum SignError {
     UnsupportedAlgorithm(String),
     #[error("ID {0} appears more than once")]
     DuplicateId(String),
+    #[error("a comment or processing instruction inside the signed {0}")]
+    CommentInSignedContent(String),
     #[error("the signature does not verify with the configured certificate")]
     InvalidSignature,
 }
@@ -141,6 +143,11 @@ pub fn check_structure(text: &str) -> Result<Vec<SignedElement>, SignError> {
         let id = parent
             .attribute("ID")
             .ok_or(SignError::SignedElementWithoutId)?;
+        // Canonicalisation drops comments from the digest, so a comment can change what a
+        // careless reader sees without touching the signature; no IdP needs one.
+        if parent.descendants().any(|n| n.is_comment() || n.is_pi()) {
+            return Err(SignError::CommentInSignedContent(parent_name));
+        }
         let dsig = |n: roxmltree::Node<'_, '_>, name: &str| {
             n.is_element()
                 && n.tag_name().namespace() == Some(NS_DSIG)

@@ -1,7 +1,9 @@
 //! XML helpers: escaping for the builders, strict parsing, and the canonical pretty-printed
 //! form that snapshots store.
 //!
-//! Parsing refuses DTDs (and with them entity expansion and external entities), caps the node
+//! Parsing refuses DTDs (and with them entity expansion and external entities), refuses an XML
+//! declaration naming any encoding but UTF-8 (the text was decoded as UTF-8; libxml2, which
+//! checks signatures, would honour the declaration and read other characters), caps the node
 //! count, and is used for every structure check before a signature is looked at.
 
 use roxmltree::{Document, Node, NodeType, ParsingOptions};
@@ -15,10 +17,32 @@ pub enum XmlError {
     Malformed(String),
     #[error("XML with a DTD is refused")]
     Dtd,
+    #[error("the XML declaration names the encoding {0:?}; only UTF-8 is accepted")]
+    Encoding(String),
 }
 
-/// Parses `text` with DTDs refused.
+/// The `encoding` of the XML declaration at the start of `text`, if it names one.
+fn declared_encoding(text: &str) -> Option<String> {
+    let rest = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let decl = rest.strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let at = decl.find("encoding")?;
+    let value = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = value.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    let value = &value[1..];
+    Some(value[..value.find(quote)?].to_owned())
+}
+
+/// Parses `text` with DTDs and non-UTF-8 encoding declarations refused.
 pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
+    if let Some(enc) = declared_encoding(text)
+        && !enc.eq_ignore_ascii_case("UTF-8")
+    {
+        return Err(XmlError::Encoding(enc));
+    }
     let options = ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
@@ -149,6 +173,30 @@ mod tests {
     fn dtds_are_refused() {
         let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>"#;
         assert_eq!(parse(xxe).unwrap_err(), XmlError::Dtd);
+    }
+
+    #[test]
+    fn only_utf8_may_be_declared() {
+        for enc in ["UTF-7", "UTF-16", "ISO-8859-1", "utf-16le", "US-ASCII", "x"] {
+            for q in ['"', '\''] {
+                let doc = format!("<?xml version=\"1.0\" encoding={q}{enc}{q}?><r/>");
+                assert_eq!(
+                    parse(&doc).unwrap_err(),
+                    XmlError::Encoding(enc.into()),
+                    "{doc}"
+                );
+                let spaced = format!("\u{FEFF}<?xml version='1.0' encoding = {q}{enc}{q} ?><r/>");
+                assert_eq!(parse(&spaced).unwrap_err(), XmlError::Encoding(enc.into()));
+            }
+        }
+        for ok in [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><r/>",
+            "<?xml version=\"1.0\" encoding='utf-8'?><r/>",
+            "<?xml version=\"1.0\"?><r/>",
+            "<r/>",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

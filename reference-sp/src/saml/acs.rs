@@ -2,6 +2,10 @@
 //! profile (saml-profiles-2.0-os §4.1.4.2, §4.1.4.3, §4.1.4.5) and of saml-core-2.0-os §2-3 that
 //! applies, applied here rather than left to samael (which skips several; ARCHITECTURE.md).
 //!
+//! Every value the SP acts on is read exactly as signed: the text of an element is all of its
+//! text children joined, never trimmed, and an identifier that needs cleaning is refused, not
+//! normalised. Comments inside signed content are refused outright (`sign::check_structure`).
+//!
 //! [`validate`] is pure: given the message, this mode's configuration, the ACS URL and the time,
 //! it returns the facts of the assertion or the one rule broken. What needs the store (the
 //! outstanding request bound to this browser, the replay cache, the user) is the caller's.
@@ -23,6 +27,8 @@ pub enum AcsError {
     Malformed(String),
     #[error("XML with a DTD is refused")]
     Dtd,
+    #[error("the XML declaration names the encoding {0:?}; only UTF-8 is accepted")]
+    NotUtf8(String),
     #[error("the message is not a samlp:Response")]
     NotAResponse,
     #[error("Version must be 2.0")]
@@ -53,8 +59,24 @@ pub enum AcsError {
     SignatureAlgorithm(String),
     #[error("signature structure refused: {0}")]
     SignatureStructure(String),
+    #[error("comments and processing instructions are refused inside the signed {0}")]
+    CommentInSignedContent(String),
     #[error("the Subject has no NameID")]
     MissingNameId,
+    #[error("the Subject must carry exactly one identifier (NameID), found {0}")]
+    SubjectIdentifierCount(usize),
+    #[error("subject identifier {0} is not supported; a NameID is required")]
+    UnsupportedIdentifier(String),
+    #[error("the NameID's {0} does not name this service provider or identity provider")]
+    NameIdQualifier(String),
+    #[error("Issuer Format {0:?} is not the entity format")]
+    IssuerFormat(String),
+    #[error("the {0} was issued in the future")]
+    IssuedInFuture(&'static str),
+    #[error("the {0} was issued too long ago")]
+    IssuedTooLongAgo(&'static str),
+    #[error("the identity provider's session (SessionNotOnOrAfter) has already ended")]
+    SessionExpired,
     #[error("NameID format {0:?} is not the configured format")]
     NameIdFormat(String),
     #[error("the NameID {0:?} is not an email address")]
@@ -96,6 +118,7 @@ impl AcsError {
         match self {
             Self::Malformed(_) => "saml_malformed",
             Self::Dtd => "saml_dtd",
+            Self::NotUtf8(_) => "saml_encoding_not_utf8",
             Self::NotAResponse => "saml_not_a_response",
             Self::WrongVersion => "saml_wrong_version",
             Self::NotConfigured => "saml_not_configured",
@@ -111,7 +134,15 @@ impl AcsError {
             Self::BadSignature => "saml_bad_signature",
             Self::SignatureAlgorithm(_) => "saml_signature_algorithm",
             Self::SignatureStructure(_) => "saml_signature_structure",
+            Self::CommentInSignedContent(_) => "saml_xml_comment",
             Self::MissingNameId => "saml_missing_name_id",
+            Self::SubjectIdentifierCount(_) => "saml_subject_identifier_count",
+            Self::UnsupportedIdentifier(_) => "saml_unsupported_identifier",
+            Self::NameIdQualifier(_) => "saml_name_id_qualifier",
+            Self::IssuerFormat(_) => "saml_issuer_format",
+            Self::IssuedInFuture(_) => "saml_issue_instant_future",
+            Self::IssuedTooLongAgo(_) => "saml_issue_instant_stale",
+            Self::SessionExpired => "saml_session_expired",
             Self::NameIdFormat(_) => "saml_name_id_format",
             Self::NameIdNotEmail(_) => "saml_name_id_not_email",
             Self::NoBearerConfirmation => "saml_no_bearer_confirmation",
@@ -133,13 +164,23 @@ impl AcsError {
     }
 }
 
+impl From<xml::XmlError> for AcsError {
+    fn from(e: xml::XmlError) -> Self {
+        match e {
+            xml::XmlError::Dtd => Self::Dtd,
+            xml::XmlError::Encoding(enc) => Self::NotUtf8(enc),
+            other => Self::Malformed(other.to_string()),
+        }
+    }
+}
+
 impl From<SignError> for AcsError {
     fn from(e: SignError) -> Self {
         match e {
-            SignError::Xml(xml::XmlError::Dtd) => Self::Dtd,
-            SignError::Xml(other) => Self::Malformed(other.to_string()),
+            SignError::Xml(x) => x.into(),
             SignError::InvalidSignature => Self::BadSignature,
             SignError::UnsupportedAlgorithm(alg) => Self::SignatureAlgorithm(alg),
+            SignError::CommentInSignedContent(element) => Self::CommentInSignedContent(element),
             other => Self::SignatureStructure(other.to_string()),
         }
     }
@@ -153,6 +194,8 @@ pub struct ValidatedAssertion {
     pub name_id: String,
     pub name_id_format: String,
     pub session_index: Option<String>,
+    /// The IdP's `SessionNotOnOrAfter`: the SP session must end by then.
+    pub session_not_on_or_after: Option<DateTime<Utc>>,
     /// Attributes in document order: name and values.
     pub attributes: Vec<(String, Vec<String>)>,
     /// Until when the assertion ID must be remembered against replay.
@@ -174,6 +217,57 @@ fn is(node: &Node<'_, '_>, ns: &str, name: &str) -> bool {
 
 fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
     node.children().find(|c| is(c, ns, name))
+}
+
+/// The text of a value element exactly as signed: all its text children joined, nothing
+/// trimmed. A child element is refused: these elements hold text only.
+pub fn text_of(node: Node<'_, '_>) -> Result<String, AcsError> {
+    let mut out = String::new();
+    for c in node.children() {
+        if c.is_element() {
+            return Err(AcsError::Malformed(format!(
+                "{} must hold text only",
+                node.tag_name().name()
+            )));
+        }
+        if c.is_text() {
+            out.push_str(c.text().unwrap_or_default());
+        }
+    }
+    Ok(out)
+}
+
+/// An Issuer (Response or Assertion): no Format or the entity format (saml-profiles §4.1.4.2),
+/// and exactly the configured entity ID.
+fn check_issuer(issuer: Node<'_, '_>, expected: &str) -> Result<(), AcsError> {
+    if let Some(format) = issuer.attribute("Format")
+        && format != s::NAMEID_ENTITY
+    {
+        return Err(AcsError::IssuerFormat(format.to_owned()));
+    }
+    let value = text_of(issuer)?;
+    if value != expected {
+        return Err(AcsError::WrongIssuer(value));
+    }
+    Ok(())
+}
+
+/// `IssueInstant` (required, saml-core §3.2.2 and §2.3.3): not ahead of now beyond the skew and
+/// not older than an outstanding request can be.
+fn check_issue_instant(
+    node: Node<'_, '_>,
+    what: &'static str,
+    now: DateTime<Utc>,
+) -> Result<(), AcsError> {
+    let issued = time(node, "IssueInstant")?
+        .ok_or_else(|| AcsError::Malformed(format!("the {what} has no IssueInstant")))?;
+    if issued > now + SKEW {
+        return Err(AcsError::IssuedInFuture(what));
+    }
+    if issued < now - super::REQUEST_LIFETIME - SKEW {
+        return Err(AcsError::IssuedTooLongAgo(what));
+    }
+    Ok(())
 }
 
 fn time(node: Node<'_, '_>, attr: &str) -> Result<Option<DateTime<Utc>>, AcsError> {
@@ -208,10 +302,9 @@ pub fn validate(
     now: DateTime<Utc>,
 ) -> Result<ValidatedAssertion, AcsError> {
     let text = post::decode(encoded).map_err(|e| AcsError::Malformed(e.to_string()))?;
-    let doc = xml::parse(&text).map_err(|e| match e {
-        xml::XmlError::Dtd => AcsError::Dtd,
-        other => AcsError::Malformed(other.to_string()),
-    })?;
+    // The encoding declaration is judged first of all (xml::parse): what libxml2 verifies must
+    // be the text read here.
+    let doc = xml::parse(&text)?;
     let root = doc.root_element();
     if !is(&root, s::NS_PROTOCOL, "Response") {
         return Err(AcsError::NotAResponse);
@@ -221,11 +314,9 @@ pub fn validate(
     }
     // The Response's own Issuer is optional (§3.2.2) but, when present, must be the IdP.
     if let Some(issuer) = child(root, s::NS_ASSERTION, "Issuer") {
-        let value = issuer.text().unwrap_or_default().trim();
-        if value != config.idp_entity_id {
-            return Err(AcsError::WrongIssuer(value.to_owned()));
-        }
+        check_issuer(issuer, &config.idp_entity_id)?;
     }
+    check_issue_instant(root, "Response", now)?;
     let in_response_to = root.attribute("InResponseTo").map(str::to_owned);
     let status = child(root, s::NS_PROTOCOL, "Status")
         .and_then(|st| child(st, s::NS_PROTOCOL, "StatusCode"))
@@ -288,7 +379,7 @@ pub fn validate(
         return Err(AcsError::Unsigned);
     }
     // Read the assertion from what the signature covers, never from the envelope.
-    let reduced_doc = xml::parse(&reduced).map_err(|e| AcsError::Malformed(e.to_string()))?;
+    let reduced_doc = xml::parse(&reduced)?;
     let assertion = reduced_doc
         .descendants()
         .find(|n| is(n, s::NS_ASSERTION, "Assertion") && n.attribute("ID") == Some(assertion_id))
@@ -297,18 +388,16 @@ pub fn validate(
     if assertion.attribute("Version") != Some("2.0") {
         return Err(AcsError::WrongVersion);
     }
-    let issuer = child(assertion, s::NS_ASSERTION, "Issuer")
-        .and_then(|n| n.text())
-        .unwrap_or_default()
-        .trim();
-    if issuer != config.idp_entity_id {
-        return Err(AcsError::WrongIssuer(issuer.to_owned()));
+    match child(assertion, s::NS_ASSERTION, "Issuer") {
+        Some(issuer) => check_issuer(issuer, &config.idp_entity_id)?,
+        None => return Err(AcsError::WrongIssuer(String::new())),
     }
+    check_issue_instant(assertion, "Assertion", now)?;
 
-    // Subject and NameID (the login, R-SA-4).
+    // Subject and NameID (the login, R-SA-4): exactly one identifier, a NameID, used as signed.
     let subject = child(assertion, s::NS_ASSERTION, "Subject").ok_or(AcsError::MissingNameId)?;
-    let name_id_node = child(subject, s::NS_ASSERTION, "NameID").ok_or(AcsError::MissingNameId)?;
-    let name_id = name_id_node.text().unwrap_or_default().trim().to_owned();
+    let name_id_node = subject_name_id(subject)?;
+    let name_id = text_of(name_id_node)?;
     if name_id.is_empty() {
         return Err(AcsError::MissingNameId);
     }
@@ -317,6 +406,22 @@ pub fn validate(
         .unwrap_or(s::NAMEID_UNSPECIFIED);
     if format != config.name_id_format {
         return Err(AcsError::NameIdFormat(format.to_owned()));
+    }
+    // Qualifiers, when present, must name the two parties of this sign-in (saml-core §2.2.2).
+    if name_id_node
+        .attribute("SPNameQualifier")
+        .is_some_and(|q| q != config.sp_entity_id)
+    {
+        return Err(AcsError::NameIdQualifier("SPNameQualifier".into()));
+    }
+    if name_id_node
+        .attribute("NameQualifier")
+        .is_some_and(|q| q != config.idp_entity_id)
+    {
+        return Err(AcsError::NameIdQualifier("NameQualifier".into()));
+    }
+    if format == s::NAMEID_EMAIL && crate::domain::Email::parse(&name_id).is_err() {
+        return Err(AcsError::NameIdNotEmail(name_id));
     }
 
     // Conditions (§2.5.1): time window and an AudienceRestriction naming us. The profile
@@ -343,7 +448,7 @@ pub fn validate(
         || !restrictions.iter().all(|r| {
             r.children()
                 .filter(|a| is(a, s::NS_ASSERTION, "Audience"))
-                .any(|a| a.text().map(str::trim) == Some(config.sp_entity_id.as_str()))
+                .any(|a| text_of(a).is_ok_and(|v| v == config.sp_entity_id))
         })
     {
         return Err(AcsError::WrongAudience);
@@ -393,6 +498,20 @@ pub fn validate(
     let authn = child(assertion, s::NS_ASSERTION, "AuthnStatement")
         .ok_or(AcsError::MissingAuthnStatement)?;
     let session_index = authn.attribute("SessionIndex").map(str::to_owned);
+    // The earliest SessionNotOnOrAfter of all AuthnStatements bounds the SP session
+    // (saml-core §2.7.2); one already past refuses the sign-in.
+    let mut session_not_on_or_after: Option<DateTime<Utc>> = None;
+    for st in assertion
+        .children()
+        .filter(|c| is(c, s::NS_ASSERTION, "AuthnStatement"))
+    {
+        if let Some(t) = time(st, "SessionNotOnOrAfter")? {
+            session_not_on_or_after = Some(session_not_on_or_after.map_or(t, |u| u.min(t)));
+        }
+    }
+    if session_not_on_or_after.is_some_and(|t| t <= now) {
+        return Err(AcsError::SessionExpired);
+    }
 
     let attributes = child(assertion, s::NS_ASSERTION, "AttributeStatement")
         .map(|st| {
@@ -402,12 +521,13 @@ pub fn validate(
                     let values = a
                         .children()
                         .filter(|v| is(v, s::NS_ASSERTION, "AttributeValue"))
-                        .map(|v| v.text().unwrap_or_default().trim().to_owned())
-                        .collect();
-                    (a.attribute("Name").unwrap_or_default().to_owned(), values)
+                        .map(text_of)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((a.attribute("Name").unwrap_or_default().to_owned(), values))
                 })
-                .collect()
+                .collect::<Result<Vec<_>, AcsError>>()
         })
+        .transpose()?
         .unwrap_or_default();
 
     Ok(ValidatedAssertion {
@@ -416,10 +536,43 @@ pub fn validate(
         name_id,
         name_id_format: format.to_owned(),
         session_index,
+        session_not_on_or_after,
         attributes,
         remember_until: not_on_or_after
             .unwrap_or(confirmation_until)
             .max(confirmation_until)
             + SKEW,
     })
+}
+
+/// The Subject's one identifier (saml-core §2.4.1: a choice of BaseID, NameID or EncryptedID),
+/// which must be a NameID. An identifier inside a SubjectConfirmation counts too: a bearer
+/// confirmation confirms the subject itself, so a second name there is ambiguity, refused.
+fn subject_name_id<'a, 'i>(subject: Node<'a, 'i>) -> Result<Node<'a, 'i>, AcsError> {
+    let identifier = |n: &Node<'_, '_>| {
+        n.is_element()
+            && n.tag_name().namespace() == Some(s::NS_ASSERTION)
+            && matches!(n.tag_name().name(), "BaseID" | "NameID" | "EncryptedID")
+    };
+    let direct: Vec<Node<'a, 'i>> = subject.children().filter(identifier).collect();
+    let in_confirmations = subject
+        .children()
+        .filter(|c| is(c, s::NS_ASSERTION, "SubjectConfirmation"))
+        .flat_map(|c| c.children())
+        .filter(identifier)
+        .count();
+    let total = direct.len() + in_confirmations;
+    match direct.as_slice() {
+        [] if total == 0 => Err(AcsError::MissingNameId),
+        [only] if total == 1 => {
+            if only.tag_name().name() == "NameID" {
+                Ok(*only)
+            } else {
+                Err(AcsError::UnsupportedIdentifier(
+                    only.tag_name().name().to_owned(),
+                ))
+            }
+        }
+        _ => Err(AcsError::SubjectIdentifierCount(total)),
+    }
 }

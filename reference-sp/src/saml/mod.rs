@@ -486,7 +486,7 @@ async fn consume_response(
         Err(e) => return Ok(Err(e)),
     };
     composite::fire(state, account, mode, event, &assertion, &user);
-    let cookie = auth::start_session(
+    let cookie = auth::start_session_until(
         state,
         headers,
         account,
@@ -497,6 +497,7 @@ async fn consume_response(
             name_id_format: assertion.name_id_format.clone(),
             session_index: assertion.session_index.clone(),
         }),
+        assertion.session_not_on_or_after,
     )
     .await?;
     tracing::info!(account = %account, mode = %mode, user_id = user.id, ?event, "SAML sign-in");
