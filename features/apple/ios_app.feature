@@ -64,6 +64,11 @@ Feature: Apple ID from RunMyApp on iOS
       | unknown_kid    | apple_unknown_kid    |
       | bad_signature  | apple_bad_signature  |
       | nonce_mismatch | apple_nonce_mismatch |
+      | iat_future     | apple_iat_future     |
+      | nbf_future     | apple_not_yet_valid  |
+      | missing_iat    | apple_missing_iat    |
+      | missing_sub    | apple_missing_sub    |
+      | crit_header    | apple_crit_header    |
 
   @r-apple-3
   Scenario: A nonce that is not the one the app hashed is refused
@@ -71,13 +76,13 @@ Feature: Apple ID from RunMyApp on iOS
     When the app signs "b.simon@contoso.com" in with Apple to LIVE but sends another nonce
     Then the SP refuses the Apple sign-in with "apple_nonce_mismatch"
 
-  @r-apple-3
-  Scenario: An authorization code can be used once
+  @r-apple-3 @r-apple-4
+  Scenario: A credential can be used once: its nonce is burnt by the first sign-in
     Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
     When the app signs "b.simon@contoso.com" in with Apple to LIVE
     Then the app gets a session for LIVE as "b.simon@contoso.com"
     When the app sends the same credential to LIVE again
-    Then the SP refuses the Apple sign-in with "apple_code_refused"
+    Then the SP refuses the Apple sign-in with "apple_nonce_used"
 
   @r-apple-3
   Scenario: A client_secret signed with a developer key Apple does not know makes the code useless
@@ -99,3 +104,8 @@ Feature: Apple ID from RunMyApp on iOS
       | signed-by-another-key  | 400    | invalid_client |
       | longer-than-six-months | 400    | invalid_client |
       | from-another-team      | 400    | invalid_client |
+
+  @r-apple-4
+  Scenario: Sign in with Apple cannot be configured without the developer key that redeems codes
+    When the administrator configures Sign in with Apple for the app without a developer key
+    Then the answer is 422 with error code "invalid_key"

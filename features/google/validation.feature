@@ -28,6 +28,18 @@ Feature: The SP validates Google's ID token as Google prescribes
       | wrong_nonce         | google_wrong_nonce      |
       | email_unverified    | google_email_unverified |
       | token_invalid_grant | google_token_refused    |
+      | aud_array_no_azp    | google_missing_azp      |
+      | aud_array_other_azp | google_wrong_azp        |
+      | iat_future          | google_iat_future       |
+      | nbf_future          | google_not_yet_valid    |
+      | missing_iat         | google_missing_iat      |
+      | missing_sub         | google_missing_sub      |
+      | crit_header         | google_crit_header      |
+
+  Scenario: Several audiences are accepted when azp names this client (OIDC Core §3.1.3.7)
+    When Google's next tokens have the fault "aud_array_with_azp"
+    And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
 
   Scenario: The legacy issuer form without scheme is accepted
     When Google's next tokens have the fault "legacy_issuer"

@@ -148,9 +148,20 @@ fn identity_token(
         }
         Some(Fault::WrongIss) => claims["iss"] = json!("https://appleid.apple.com.evil.example"),
         Some(Fault::NonceMismatch) => claims["nonce"] = json!(jwt::sha256_hex("another nonce")),
+        Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
+        Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
+        Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {
+            if let Some(map) = claims.as_object_mut() {
+                map.remove(if f == Fault::MissingIat { "iat" } else { "sub" });
+            }
+        }
         _ => {}
     }
     match fault {
+        Some(Fault::CritHeader) => shared.key.sign_with_header(
+            &json!({"alg": "RS256", "kid": shared.key.kid(), "crit": ["exp"]}),
+            &claims,
+        ),
         Some(Fault::UnknownKid) => shared.key.sign_with_kid(&claims, None, UNKNOWN_KEY_ID),
         Some(Fault::BadSignature) => shared.foreign_key.sign_with_kid(&claims, None, KEY_ID),
         _ => shared.key.sign(&claims, None),

@@ -111,6 +111,16 @@ pub enum Fault {
     BadSignature,
     /// A nonce other than the one the app sent.
     NonceMismatch,
+    /// `iat` an hour ahead.
+    IatFuture,
+    /// `nbf` an hour ahead.
+    NbfFuture,
+    /// No `iat` claim.
+    MissingIat,
+    /// No `sub` claim.
+    MissingSub,
+    /// The JOSE header carries `"crit":["exp"]`.
+    CritHeader,
 }
 
 impl Fault {

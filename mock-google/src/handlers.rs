@@ -639,6 +639,26 @@ fn id_token(
             }
         }
         Some(Fault::HdDifferent) => claims["hd"] = json!("other-company.example"),
+        Some(f @ (Fault::AudArrayNoAzp | Fault::AudArrayOtherAzp | Fault::AudArrayWithAzp)) => {
+            let other = "1111111111-other.apps.googleusercontent.com";
+            claims["aud"] = json!([grant.client_id, other]);
+            match f {
+                Fault::AudArrayNoAzp => {
+                    if let Some(map) = claims.as_object_mut() {
+                        map.remove("azp");
+                    }
+                }
+                Fault::AudArrayOtherAzp => claims["azp"] = json!(other),
+                _ => claims["azp"] = json!(grant.client_id),
+            }
+        }
+        Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
+        Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
+        Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {
+            if let Some(map) = claims.as_object_mut() {
+                map.remove(if f == Fault::MissingIat { "iat" } else { "sub" });
+            }
+        }
         _ => {}
     }
     match grant.fault {
@@ -656,6 +676,10 @@ fn id_token(
             sig[0] = if sig[0] == 'A' { 'B' } else { 'A' };
             Ok(format!("{head}.{}", sig.into_iter().collect::<String>()))
         }
+        Some(Fault::CritHeader) => key.sign_with_header(
+            &json!({"alg": "RS256", "kid": key.kid(), "typ": "JWT", "crit": ["exp"]}),
+            &claims,
+        ),
         _ => key.sign(&claims, Some("JWT")),
     }
 }

@@ -124,6 +124,22 @@ pub enum Fault {
     HdDifferent,
     /// The token endpoint answers `invalid_grant`.
     TokenInvalidGrant,
+    /// `aud` is `[our client, another client]` and there is no `azp`.
+    AudArrayNoAzp,
+    /// `aud` is `[our client, another client]` and `azp` the other client.
+    AudArrayOtherAzp,
+    /// Not a fault: `aud` is `[our client, another client]` with `azp` our client.
+    AudArrayWithAzp,
+    /// `iat` an hour ahead.
+    IatFuture,
+    /// `nbf` an hour ahead.
+    NbfFuture,
+    /// No `iat` claim.
+    MissingIat,
+    /// No `sub` claim.
+    MissingSub,
+    /// The JOSE header carries `"crit":["exp"]`.
+    CritHeader,
 }
 
 impl Fault {

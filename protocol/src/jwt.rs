@@ -78,6 +78,24 @@ impl JwtSigningKey {
     }
 }
 
+impl JwtSigningKey {
+    /// Signs `claims` under an arbitrary JOSE `header` (RS256): how a test provider emits a
+    /// header no library would write (a `crit` list, say).
+    pub fn sign_with_header(
+        &self,
+        header: &Value,
+        claims: &impl Serialize,
+    ) -> Result<String, String> {
+        let enc = |v: &[u8]| URL_SAFE_NO_PAD.encode(v);
+        let h = serde_json::to_vec(header).map_err(|e| e.to_string())?;
+        let c = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
+        let message = format!("{}.{}", enc(&h), enc(&c));
+        let sig = jsonwebtoken::crypto::sign(message.as_bytes(), &self.encoding, Algorithm::RS256)
+            .map_err(|e| e.to_string())?;
+        Ok(format!("{message}.{sig}"))
+    }
+}
+
 impl fmt::Debug for JwtSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtSigningKey")

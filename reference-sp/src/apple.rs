@@ -1,18 +1,23 @@
-//! Sign in with Apple for RunMyApp on iOS (REQUIREMENTS.md R-APPLE-1..3; protocols.md §2.7, §2.9).
+//! Sign in with Apple for RunMyApp on iOS (REQUIREMENTS.md R-APPLE-1..4; protocols.md §2.7, §2.9).
 //!
-//! The app sends what `ASAuthorizationAppleIDCredential` gave it to
+//! The app first asks the SP for a nonce (`POST /live/<id>/apple/nonce?P_mode=<MODE>`: fresh,
+//! single use, five minutes, stored only as its SHA-256) and puts its SHA-256 in the Apple
+//! request. Then it sends what `ASAuthorizationAppleIDCredential` gave it to
 //! `POST /live/<id>/apple/signin?P_mode=<MODE>`: the identity token, the authorization code, the
 //! raw nonce (whose SHA-256 it put in the request) and, the first time, the user's name. The SP
 //! checks the token (RS256 by `kid` from Apple's JWKS, issuer, audience = the app's bundle ID,
-//! expiry, nonce), redeems the code with a `client_secret` it signs with the customer's `.p8` key
-//! when one is configured, and signs in the user of the account with that email. There is no
+//! `iat`, `nbf`, `sub`, expiry, no `crit`, nonce), burns the nonce, which must be one it issued
+//! for this account and mode and not yet used, redeems the authorization code (required) with a
+//! `client_secret` it signs with the customer's `.p8` key, checks that the ID token Apple returns
+//! for the code is for the same Apple user (`sub`) and app (`aud`), and signs in the user of the
+//! account with that email. So a captured identity token cannot be replayed (R-APPLE-4). There is no
 //! auto-provisioning (R-APPLE-2). The answer carries the session for the app.
 
 use crate::AppState;
 use crate::auth;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
-use crate::google::{JwtCheck, truthy, verify_rs256};
+use crate::google::{ClaimCheck, JwtCheck, common_claims, truthy, verify_rs256};
 use crate::store;
 use crate::web::{ModeQuery, scope};
 use axum::extract::{Path, State};
@@ -32,6 +37,8 @@ pub const APPLE_ISSUER: &str = "https://appleid.apple.com";
 pub const SKEW: Duration = Duration::seconds(60);
 /// Lifetime of the `client_secret` the SP signs for one code redemption.
 const SECRET_LIFETIME: i64 = 300;
+/// How long an SP-issued nonce can be used.
+pub const NONCE_LIFETIME: Duration = Duration::minutes(5);
 
 /// Why an Apple sign-in is refused; each variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +61,28 @@ pub enum AppleError {
     WrongAudience(String),
     #[error("the identity token has expired")]
     Expired,
+    #[error("the identity token has no iat")]
+    MissingIat,
+    #[error("the identity token was issued in the future (iat)")]
+    IatFuture,
+    #[error("the identity token is not valid yet (nbf)")]
+    NotYetValid,
+    #[error("the identity token has no sub")]
+    MissingSub,
+    #[error("the identity token's header lists critical extensions (crit)")]
+    CritHeader,
+    #[error("the nonce was not issued by this SP for this account and mode")]
+    UnknownNonce,
+    #[error("the nonce has expired; ask for a new one")]
+    NonceExpired,
+    #[error("the nonce was already used")]
+    NonceUsed,
+    #[error("the authorization code is required")]
+    MissingCode,
+    #[error("the authorization code belongs to another Apple sign-in")]
+    CodeOtherUser,
+    #[error("the email Apple signed is not a plain address")]
+    InvalidEmail,
     #[error("the identity token carries no nonce")]
     MissingNonce,
     #[error("the identity token's nonce is not the SHA-256 of the app's nonce")]
@@ -80,6 +109,17 @@ impl AppleError {
             Self::WrongIssuer(_) => "apple_wrong_issuer",
             Self::WrongAudience(_) => "apple_wrong_audience",
             Self::Expired => "apple_token_expired",
+            Self::MissingIat => "apple_missing_iat",
+            Self::IatFuture => "apple_iat_future",
+            Self::NotYetValid => "apple_not_yet_valid",
+            Self::MissingSub => "apple_missing_sub",
+            Self::CritHeader => "apple_crit_header",
+            Self::UnknownNonce => "apple_unknown_nonce",
+            Self::NonceExpired => "apple_nonce_expired",
+            Self::NonceUsed => "apple_nonce_used",
+            Self::MissingCode => "apple_missing_code",
+            Self::CodeOtherUser => "apple_code_other_user",
+            Self::InvalidEmail => "apple_invalid_email",
             Self::MissingNonce => "apple_missing_nonce",
             Self::NonceMismatch => "apple_nonce_mismatch",
             Self::NoEmail => "apple_no_email",
@@ -92,7 +132,7 @@ impl AppleError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotConfigured => StatusCode::NOT_FOUND,
-            Self::MalformedToken(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedToken(_) | Self::MissingCode => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::UNAUTHORIZED,
         }
@@ -106,7 +146,9 @@ pub struct AppleConfig {
     pub bundle_id: String,
     pub team_id: String,
     pub key_id: String,
-    /// The `.p8` key (PEM) that signs `client_secret`; without it codes are not redeemed.
+    /// The `.p8` key (PEM) that signs `client_secret`. Required: every sign-in redeems its code.
+    /// (Optional in the store only for rows written before that rule; such a configuration
+    /// refuses every sign-in until the key is given.)
     pub private_key: Option<String>,
     /// Where `/auth/keys` and `/auth/token` live.
     pub apple_base_url: String,
@@ -114,6 +156,7 @@ pub struct AppleConfig {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/live/{account}/apple/nonce", post(issue_nonce))
         .route("/live/{account}/apple/signin", post(signin))
         .route(
             "/api/{account}/apple",
@@ -159,13 +202,103 @@ pub fn save_config(
     Ok(())
 }
 
+fn ts(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// `POST /live/<id>/apple/nonce?P_mode=`: a fresh nonce for one sign-in of this account and
+/// mode. Only its SHA-256 is kept; expired ones are forgotten here, so the table stays bounded
+/// by the issue rate times five minutes.
+async fn issue_nonce(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let nonce = state.ids().new_id("an");
+    let (hash, now, account_c) = (
+        auth::token_hash(&nonce),
+        state.clock().now(),
+        account.clone(),
+    );
+    state
+        .store()
+        .call(move |c| {
+            if load_config(c, &account_c)?.is_none() {
+                return Err(ApiError::Apple(AppleError::NotConfigured));
+            }
+            c.execute("DELETE FROM apple_nonces WHERE expires_at <= ?1", [ts(now)])?;
+            c.execute(
+                "INSERT INTO apple_nonces (nonce_hash, account_id, mode, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    hash,
+                    account_c.as_str(),
+                    mode.as_str(),
+                    ts(now),
+                    ts(now + NONCE_LIFETIME)
+                ],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(Json(json!({"nonce": nonce, "expires_in": NONCE_LIFETIME.num_seconds()})).into_response())
+}
+
+/// Burns an SP-issued nonce: it must be of this account and mode, unexpired and unused.
+async fn burn_nonce(
+    state: &AppState,
+    account: &AccountId,
+    mode: crate::domain::ExecutionMode,
+    raw_nonce: &str,
+) -> Result<Result<(), AppleError>, ApiError> {
+    let (hash, now, account) = (
+        auth::token_hash(raw_nonce),
+        state.clock().now(),
+        account.clone(),
+    );
+    state
+        .store()
+        .call(move |c| {
+            let row: Option<(String, String, String, bool)> = c
+                .query_row(
+                    "SELECT account_id, mode, expires_at, used FROM apple_nonces WHERE nonce_hash = ?1",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((acc, m, expires_at, used)) = row else {
+                return Ok(Err(AppleError::UnknownNonce));
+            };
+            if acc != account.as_str() || m != mode.as_str() {
+                return Ok(Err(AppleError::UnknownNonce));
+            }
+            if used {
+                return Ok(Err(AppleError::NonceUsed));
+            }
+            if expires_at <= ts(now) {
+                return Ok(Err(AppleError::NonceExpired));
+            }
+            // Conditional update: of two concurrent sign-ins with one nonce, one wins.
+            if c.execute(
+                "UPDATE apple_nonces SET used = 1 WHERE nonce_hash = ?1 AND used = 0",
+                [&hash],
+            )? == 0
+            {
+                return Ok(Err(AppleError::NonceUsed));
+            }
+            Ok(Ok(()))
+        })
+        .await
+}
+
 /// What the app posts.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SigninBody {
     identity_token: String,
     authorization_code: Option<String>,
-    /// The nonce the app generated; the request carried its SHA-256.
+    /// The nonce the SP issued; the Apple request carried its SHA-256.
     raw_nonce: String,
     /// Sent by the app on the first authorization only. Accepted so the app can send what it
     /// has; the user is found by email, never by name.
@@ -189,7 +322,7 @@ async fn signin(
     else {
         return Err(ApiError::Apple(AppleError::NotConfigured));
     };
-    let email = match validate(&state, &config, &body).await {
+    let email = match validate(&state, &config, &account, mode, &body).await? {
         Ok(email) => email,
         Err(e) => {
             tracing::warn!(account = %account, code = e.code(), error = %e, "Apple sign-in refused");
@@ -223,12 +356,39 @@ async fn signin(
     auth::with_cookie(body.into_response(), &cookie)
 }
 
-/// The identity-token rules of protocols.md §2.9, then the code redemption; returns the email.
+/// The identity-token rules of protocols.md §2.9, the SP's nonce, then the code redemption;
+/// returns the email.
 async fn validate(
     state: &AppState,
     config: &AppleConfig,
+    account: &AccountId,
+    mode: crate::domain::ExecutionMode,
     body: &SigninBody,
-) -> Result<Email, AppleError> {
+) -> Result<Result<Email, AppleError>, ApiError> {
+    let (email, sub) = match check_identity_token(state, config, body).await {
+        Ok(found) => found,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Some(code) = body.authorization_code.as_deref().filter(|c| !c.is_empty()) else {
+        return Ok(Err(AppleError::MissingCode));
+    };
+    if let Err(e) = burn_nonce(state, account, mode, &body.raw_nonce).await? {
+        return Ok(Err(e));
+    }
+    let Some(key) = &config.private_key else {
+        return Ok(Err(AppleError::CodeRefused(
+            "no developer key is configured to redeem the code".into(),
+        )));
+    };
+    Ok(redeem(state, config, key, code, &sub).await.map(|()| email))
+}
+
+/// The identity token's signature and claims; returns the email and the Apple user (`sub`).
+async fn check_identity_token(
+    state: &AppState,
+    config: &AppleConfig,
+    body: &SigninBody,
+) -> Result<(Email, String), AppleError> {
     let jwks = format!("{}/auth/keys", config.apple_base_url);
     let claims = verify_rs256(state, &jwks, &body.identity_token)
         .await
@@ -238,6 +398,7 @@ async fn validate(
             JwtCheck::UnknownKid => AppleError::UnknownKid,
             JwtCheck::BadSignature => AppleError::BadSignature,
             JwtCheck::Unavailable(u) => AppleError::Unavailable(u),
+            JwtCheck::CritHeader => AppleError::CritHeader,
         })?;
     let iss = claims["iss"].as_str().unwrap_or_default();
     if iss != APPLE_ISSUER {
@@ -247,11 +408,7 @@ async fn validate(
     if aud != config.bundle_id {
         return Err(AppleError::WrongAudience(aud.to_owned()));
     }
-    let now = state.clock().now();
-    let exp = claims["exp"].as_i64().ok_or(AppleError::Expired)?;
-    if now.timestamp() >= exp + SKEW.num_seconds() {
-        return Err(AppleError::Expired);
-    }
+    common_claims(&claims, state.clock().now(), SKEW).map_err(claim_error)?;
     match claims["nonce"].as_str() {
         None => return Err(AppleError::MissingNonce),
         Some(n) if n != jwt::sha256_hex(&body.raw_nonce) => return Err(AppleError::NonceMismatch),
@@ -262,20 +419,29 @@ async fn validate(
     if !truthy(&claims["email_verified"]) {
         return Err(AppleError::EmailUnverified);
     }
-    let email = Email::parse(email).map_err(|_| AppleError::NoEmail)?;
-    if let (Some(code), Some(key)) = (&body.authorization_code, &config.private_key) {
-        redeem(state, config, key, code).await?;
+    let email = Email::parse(email).map_err(|_| AppleError::InvalidEmail)?;
+    Ok((email, claims["sub"].as_str().unwrap_or_default().to_owned()))
+}
+
+fn claim_error(e: ClaimCheck) -> AppleError {
+    match e {
+        ClaimCheck::MissingSub => AppleError::MissingSub,
+        ClaimCheck::MissingIat => AppleError::MissingIat,
+        ClaimCheck::IatFuture => AppleError::IatFuture,
+        ClaimCheck::NotYetValid => AppleError::NotYetValid,
+        ClaimCheck::Expired => AppleError::Expired,
     }
-    Ok(email)
 }
 
 /// Redeems the authorization code (client_id = bundle ID, no redirect_uri for the native flow),
-/// proving the code is fresh and single-use.
+/// proving the code is fresh and single-use, and checks that the ID token Apple returns for it
+/// is signed by Apple, for this app, and for the same Apple user (`sub`) as the identity token.
 async fn redeem(
     state: &AppState,
     config: &AppleConfig,
     key_pem: &str,
     code: &str,
+    sub: &str,
 ) -> Result<(), AppleError> {
     let key = Es256Key::from_pem(key_pem, &config.key_id)
         .map_err(|e| AppleError::CodeRefused(format!("the configured key: {e}")))?;
@@ -300,13 +466,31 @@ async fn redeem(
         .send()
         .await
         .map_err(|e| AppleError::Unavailable(e.without_url().to_string()))?;
-    if response.status().is_success() {
-        return Ok(());
-    }
+    let success = response.status().is_success();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    Err(AppleError::CodeRefused(
-        body["error"].as_str().unwrap_or("unknown").to_owned(),
-    ))
+    if !success {
+        return Err(AppleError::CodeRefused(
+            body["error"].as_str().unwrap_or("unknown").to_owned(),
+        ));
+    }
+    let id_token = body["id_token"]
+        .as_str()
+        .ok_or_else(|| AppleError::CodeRefused("no id_token in Apple's answer".into()))?;
+    let jwks = format!("{}/auth/keys", config.apple_base_url);
+    let claims = verify_rs256(state, &jwks, id_token)
+        .await
+        .map_err(|e| AppleError::CodeRefused(format!("the redeemed ID token: {e:?}")))?;
+    if claims["iss"].as_str() != Some(APPLE_ISSUER)
+        || claims["aud"].as_str() != Some(config.bundle_id.as_str())
+    {
+        return Err(AppleError::CodeRefused(
+            "the redeemed ID token is not Apple's for this app".into(),
+        ));
+    }
+    if claims["sub"].as_str() != Some(sub) {
+        return Err(AppleError::CodeOtherUser);
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- admin API
@@ -364,14 +548,20 @@ async fn put_config(
             ));
         }
     }
-    if let Some(pem) = &body.private_key {
-        Es256Key::from_pem(pem, &body.key_id).map_err(|e| {
-            ApiError::invalid(
-                "invalid_key",
-                format!("private_key must be an unencrypted EC P-256 .p8 key: {e}"),
-            )
-        })?;
-    }
+    // Required: every sign-in redeems its authorization code (R-APPLE-4), which takes a
+    // client_secret signed with this key.
+    let Some(pem) = &body.private_key else {
+        return Err(ApiError::invalid(
+            "invalid_key",
+            "private_key (the .p8 developer key) is required: every sign-in redeems its code",
+        ));
+    };
+    Es256Key::from_pem(pem, &body.key_id).map_err(|e| {
+        ApiError::invalid(
+            "invalid_key",
+            format!("private_key must be an unencrypted EC P-256 .p8 key: {e}"),
+        )
+    })?;
     let base = match &body.apple_base_url {
         Some(url) => parse_http_url("apple_base_url", url)?
             .trim_end_matches('/')

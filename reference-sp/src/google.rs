@@ -67,8 +67,26 @@ pub enum GoogleError {
     WrongAudience,
     #[error("the ID token was presented by another client (azp)")]
     WrongAzp,
+    #[error("the ID token names several audiences but no azp (OIDC Core §3.1.3.7)")]
+    MissingAzp,
     #[error("the ID token has expired")]
     Expired,
+    #[error("the ID token has no iat")]
+    MissingIat,
+    #[error("the ID token was issued in the future (iat)")]
+    IatFuture,
+    #[error("the ID token is not valid yet (nbf)")]
+    NotYetValid,
+    #[error("the ID token has no sub")]
+    MissingSub,
+    #[error("the ID token's header lists critical extensions (crit) the SP does not understand")]
+    CritHeader,
+    #[error(
+        "the sign-in asked for the domain {asked:?}, but this mode is restricted to {configured:?}"
+    )]
+    DomainMismatch { asked: String, configured: String },
+    #[error("the email Google signed is not a plain address")]
+    InvalidEmail,
     #[error("the ID token carries no nonce")]
     MissingNonce,
     #[error("the ID token's nonce is not the one this sign-in sent")]
@@ -102,7 +120,15 @@ impl GoogleError {
             Self::WrongIssuer(_) => "google_wrong_issuer",
             Self::WrongAudience => "google_wrong_audience",
             Self::WrongAzp => "google_wrong_azp",
+            Self::MissingAzp => "google_missing_azp",
             Self::Expired => "google_token_expired",
+            Self::MissingIat => "google_missing_iat",
+            Self::IatFuture => "google_iat_future",
+            Self::NotYetValid => "google_not_yet_valid",
+            Self::MissingSub => "google_missing_sub",
+            Self::CritHeader => "google_crit_header",
+            Self::DomainMismatch { .. } => "google_domain_mismatch",
+            Self::InvalidEmail => "google_invalid_email",
             Self::MissingNonce => "google_missing_nonce",
             Self::WrongNonce => "google_wrong_nonce",
             Self::EmailUnverified => "google_email_unverified",
@@ -262,6 +288,45 @@ pub(crate) enum JwtCheck {
     UnknownKid,
     BadSignature,
     Unavailable(String),
+    /// A `crit` header parameter: RFC 7515 §4.1.11 says refuse what is not understood, and the
+    /// SP understands no extension.
+    CritHeader,
+}
+
+/// Claim rules Google's and Apple's ID tokens share (RFC 7519 §4.1, OIDC Core §2, §3.1.3.7),
+/// checked against the injected clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClaimCheck {
+    MissingSub,
+    MissingIat,
+    IatFuture,
+    NotYetValid,
+    Expired,
+}
+
+pub(crate) fn common_claims(
+    claims: &Value,
+    now: DateTime<Utc>,
+    skew: Duration,
+) -> Result<(), ClaimCheck> {
+    let (now, skew) = (now.timestamp(), skew.num_seconds());
+    if claims["sub"].as_str().is_none_or(str::is_empty) {
+        return Err(ClaimCheck::MissingSub);
+    }
+    let iat = claims["iat"].as_i64().ok_or(ClaimCheck::MissingIat)?;
+    if iat > now + skew {
+        return Err(ClaimCheck::IatFuture);
+    }
+    if let Some(nbf) = claims.get("nbf")
+        && nbf.as_i64().is_none_or(|nbf| nbf > now + skew)
+    {
+        return Err(ClaimCheck::NotYetValid);
+    }
+    let exp = claims["exp"].as_i64().ok_or(ClaimCheck::Expired)?;
+    if now >= exp + skew {
+        return Err(ClaimCheck::Expired);
+    }
+    Ok(())
 }
 
 /// The JWK with `kid`, from the cache or, when unknown, from a fresh JWKS (key rotation).
@@ -296,6 +361,9 @@ pub(crate) async fn verify_rs256(
     let alg = header["alg"].as_str().unwrap_or_default();
     if alg != "RS256" {
         return Err(JwtCheck::AlgorithmNotAllowed(alg.to_owned()));
+    }
+    if header.get("crit").is_some() {
+        return Err(JwtCheck::CritHeader);
     }
     let kid = header["kid"]
         .as_str()
@@ -360,7 +428,18 @@ pub async fn start(
     let provider = metadata(state, &config.discovery_url)
         .await
         .map_err(ApiError::Google)?;
-    let required = domain.or(config.domain.clone());
+    // The mode's policy cannot be widened from the URL: a request may only repeat the mode's
+    // domain. Without a policy, a requested domain is still enforced on the `hd` claim.
+    let required = match (domain.map(|d| d.to_ascii_lowercase()), &config.domain) {
+        (Some(asked), Some(configured)) if !asked.eq_ignore_ascii_case(configured) => {
+            return Err(ApiError::Google(GoogleError::DomainMismatch {
+                asked,
+                configured: configured.clone(),
+            }));
+        }
+        (Some(asked), None) => Some(asked),
+        (_, configured) => configured.clone(),
+    };
     let (st, nonce, verifier, token) = (
         state.ids().new_id("st"),
         state.ids().new_id("n"),
@@ -665,6 +744,7 @@ async fn validate_id_token(
             JwtCheck::UnknownKid => GoogleError::UnknownKid,
             JwtCheck::BadSignature => GoogleError::BadSignature,
             JwtCheck::Unavailable(u) => GoogleError::ProviderUnavailable(u),
+            JwtCheck::CritHeader => GoogleError::CritHeader,
         })?;
     let iss = claims["iss"].as_str().unwrap_or_default();
     let legacy = provider
@@ -682,15 +762,23 @@ async fn validate_id_token(
     if !aud_ok {
         return Err(GoogleError::WrongAudience);
     }
-    if let Some(azp) = claims.get("azp")
-        && azp.as_str() != Some(config.client_id.as_str())
-    {
-        return Err(GoogleError::WrongAzp);
+    // Another audience beside us: only an azp naming us shows the token was issued to us.
+    let other_audience = matches!(&claims["aud"], Value::Array(list)
+        if list.iter().any(|a| a.as_str() != Some(config.client_id.as_str())));
+    match claims.get("azp") {
+        Some(azp) if azp.as_str() != Some(config.client_id.as_str()) => {
+            return Err(GoogleError::WrongAzp);
+        }
+        None if other_audience => return Err(GoogleError::MissingAzp),
+        _ => {}
     }
-    let exp = claims["exp"].as_i64().ok_or(GoogleError::Expired)?;
-    if now.timestamp() >= exp + SKEW.num_seconds() {
-        return Err(GoogleError::Expired);
-    }
+    common_claims(&claims, now, SKEW).map_err(|e| match e {
+        ClaimCheck::MissingSub => GoogleError::MissingSub,
+        ClaimCheck::MissingIat => GoogleError::MissingIat,
+        ClaimCheck::IatFuture => GoogleError::IatFuture,
+        ClaimCheck::NotYetValid => GoogleError::NotYetValid,
+        ClaimCheck::Expired => GoogleError::Expired,
+    })?;
     match claims["nonce"].as_str() {
         None => return Err(GoogleError::MissingNonce),
         Some(n) if n != started.nonce => return Err(GoogleError::WrongNonce),
@@ -719,7 +807,7 @@ async fn find_or_provision(
     claims: &Value,
 ) -> Result<Result<(User, bool), GoogleError>, ApiError> {
     let Ok(email) = Email::parse(claims["email"].as_str().unwrap_or_default()) else {
-        return Ok(Err(GoogleError::UnknownUser));
+        return Ok(Err(GoogleError::InvalidEmail));
     };
     let name = claims["name"]
         .as_str()

@@ -172,6 +172,17 @@ CREATE TABLE apple_configs (
     apple_base_url TEXT NOT NULL
 );
 "#,
+    // Nonces the SP issues for Sign in with Apple (R-APPLE-4): stored as SHA-256, single use.
+    r#"
+CREATE TABLE apple_nonces (
+    nonce_hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    mode       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used       INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 /// A cheap handle on the one SQLite connection; clones share it.

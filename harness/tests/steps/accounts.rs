@@ -251,6 +251,23 @@ async fn no_session(w: &mut DsWorld, mode: String, code: String) -> anyhow::Resu
     Ok(())
 }
 
+#[then(expr = "the browser {string} has no session in {word}")]
+async fn named_browser_no_session(
+    w: &mut DsWorld,
+    browser: String,
+    mode: String,
+) -> anyhow::Result<()> {
+    let path = format!("/live/{{account}}/session?P_mode={mode}");
+    let reply = w.get(&browser, &path).await?.clone();
+    ensure!(
+        reply.status == 401 && reply.error_code()? == "authentication_required",
+        "session probe of {browser}: {} {}",
+        reply.status,
+        reply.body
+    );
+    Ok(())
+}
+
 /// Copies the browser's session cookie of one scope under the name of another, as an attacker
 /// replaying a cookie would.
 #[when(

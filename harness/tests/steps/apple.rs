@@ -1,4 +1,4 @@
-//! Steps for Apple ID from the iOS app against the mock Apple (R-APPLE-1..3).
+//! Steps for Apple ID from the iOS app against the mock Apple (R-APPLE-1..4).
 
 use super::{DsWorld, Reply};
 use anyhow::{Context, anyhow, bail, ensure};
@@ -93,12 +93,15 @@ async fn configure(w: &mut DsWorld, key: &str, with_key: bool) -> anyhow::Result
     let reply = w
         .admin_call("PUT", "/api/{account}/apple", Some(body))
         .await?;
-    ensure!(
-        reply.status == 200,
-        "configuring Apple: {} {}",
-        reply.status,
-        reply.body
-    );
+    if with_key {
+        ensure!(
+            reply.status == 200,
+            "configuring Apple: {} {}",
+            reply.status,
+            reply.body
+        );
+    }
+    w.last = Some(reply.clone());
     Ok(())
 }
 
@@ -107,7 +110,7 @@ async fn configure_app(w: &mut DsWorld) -> anyhow::Result<()> {
     configure(w, "registered", true).await
 }
 
-#[given("the administrator configures Sign in with Apple for the app without a developer key")]
+#[when("the administrator configures Sign in with Apple for the app without a developer key")]
 async fn configure_no_key(w: &mut DsWorld) -> anyhow::Result<()> {
     configure(w, "registered", false).await
 }
@@ -126,8 +129,37 @@ async fn fault(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The app asks the SP for a nonce (R-APPLE-4).
+async fn sp_nonce(w: &mut DsWorld, mode: &str) -> anyhow::Result<String> {
+    let url = w
+        .stack
+        .sp_url(&w.expand(&format!("/live/{{account}}/apple/nonce?P_mode={mode}"))?);
+    let b = w.browser("default")?;
+    let reply = Reply::read(b.client.post(url).send().await?).await?;
+    ensure!(
+        reply.status == 200,
+        "nonce: {} {}",
+        reply.status,
+        reply.body
+    );
+    Ok(reply.json()?["nonce"]
+        .as_str()
+        .context("no nonce")?
+        .to_owned())
+}
+
 async fn post_credential(
     w: &mut DsWorld,
+    mode: &str,
+    c: &NativeCredential,
+    raw_nonce: &str,
+) -> anyhow::Result<()> {
+    post_credential_from(w, "default", mode, c, raw_nonce).await
+}
+
+async fn post_credential_from(
+    w: &mut DsWorld,
+    browser: &str,
     mode: &str,
     c: &NativeCredential,
     raw_nonce: &str,
@@ -145,7 +177,7 @@ async fn post_credential(
         "raw_nonce": raw_nonce,
         "full_name": full_name,
     });
-    let b = w.browser("default")?;
+    let b = w.browser(browser)?;
     let reply = Reply::read(b.client.post(url).json(&body).send().await?).await?;
     w.last = Some(reply);
     Ok(())
@@ -154,7 +186,7 @@ async fn post_credential(
 /// The app's side: the native flow at Apple, then the credential posted to the SP.
 #[when(expr = "the app signs {string} in with Apple to {word}")]
 async fn app_signs_in(w: &mut DsWorld, username: String, mode: String) -> anyhow::Result<()> {
-    let raw_nonce = format!("raw-nonce-{}", w.session_ids.len() + 1);
+    let raw_nonce = sp_nonce(w, &mode).await?;
     let bundle = w.bundle_id.clone().context("no bundle ID")?;
     let credential = w.apple()?.native_sign_in(&bundle, &username, &raw_nonce)?;
     post_credential(w, &mode, &credential, &raw_nonce).await?;
@@ -165,10 +197,62 @@ async fn app_signs_in(w: &mut DsWorld, username: String, mode: String) -> anyhow
 #[when(expr = "the app signs {string} in with Apple to {word} but sends another nonce")]
 async fn app_other_nonce(w: &mut DsWorld, username: String, mode: String) -> anyhow::Result<()> {
     let bundle = w.bundle_id.clone().context("no bundle ID")?;
+    let real = sp_nonce(w, &mode).await?;
+    let other = sp_nonce(w, &mode).await?;
+    let credential = w.apple()?.native_sign_in(&bundle, &username, &real)?;
+    post_credential(w, &mode, &credential, &other).await
+}
+
+#[when(expr = "the app signs {string} in with Apple to {word} with a nonce it made itself")]
+async fn app_own_nonce(w: &mut DsWorld, username: String, mode: String) -> anyhow::Result<()> {
+    let bundle = w.bundle_id.clone().context("no bundle ID")?;
     let credential = w
         .apple()?
-        .native_sign_in(&bundle, &username, "the-real-nonce")?;
-    post_credential(w, &mode, &credential, "a-different-nonce").await
+        .native_sign_in(&bundle, &username, "nonce-made-by-the-app")?;
+    post_credential(w, &mode, &credential, "nonce-made-by-the-app").await
+}
+
+/// Apple's side only: the credential is kept, not posted (it is what an attacker captures).
+#[when(expr = "Apple signs {string} in for the app with a nonce the SP issued for {word}")]
+async fn apple_signs_with_sp_nonce(
+    w: &mut DsWorld,
+    username: String,
+    mode: String,
+) -> anyhow::Result<()> {
+    let raw_nonce = sp_nonce(w, &mode).await?;
+    let bundle = w.bundle_id.clone().context("no bundle ID")?;
+    let credential = w.apple()?.native_sign_in(&bundle, &username, &raw_nonce)?;
+    w.apple_credential = Some((credential, raw_nonce));
+    Ok(())
+}
+
+#[when(expr = "the app posts that credential to {word}")]
+async fn post_kept(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let (credential, nonce) = w.apple_credential.clone().context("no credential yet")?;
+    post_credential(w, &mode, &credential, &nonce).await
+}
+
+#[when(expr = "another client posts that identity token and nonce to {word} without a code")]
+async fn replay_without_code(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let (mut credential, nonce) = w.apple_credential.clone().context("no credential yet")?;
+    credential.authorization_code = String::new();
+    post_credential_from(w, "attacker", &mode, &credential, &nonce).await
+}
+
+#[when(
+    expr = "another client posts that identity token and nonce to {word} with the code of {string}'s own sign-in"
+)]
+async fn replay_with_other_code(
+    w: &mut DsWorld,
+    mode: String,
+    attacker: String,
+) -> anyhow::Result<()> {
+    let (mut credential, nonce) = w.apple_credential.clone().context("no credential yet")?;
+    let own_nonce = sp_nonce(w, &mode).await?;
+    let bundle = w.bundle_id.clone().context("no bundle ID")?;
+    let own = w.apple()?.native_sign_in(&bundle, &attacker, &own_nonce)?;
+    credential.authorization_code = own.authorization_code;
+    post_credential_from(w, "attacker", &mode, &credential, &nonce).await
 }
 
 #[when(expr = "the app sends the same credential to {word} again")]

@@ -92,6 +92,22 @@ async fn configure_domain(w: &mut DsWorld, mode: String, domain: String) -> anyh
     configure(w, &mode, json!({"domain": domain})).await
 }
 
+#[given(
+    expr = "the administrator configures Google sign-in for {word} restricted to {string} with auto-provisioning"
+)]
+async fn configure_domain_provisioning(
+    w: &mut DsWorld,
+    mode: String,
+    domain: String,
+) -> anyhow::Result<()> {
+    configure(
+        w,
+        &mode,
+        json!({"domain": domain, "auto_provisioning": true}),
+    )
+    .await
+}
+
 #[when(
     expr = "the administrator sends the Google configuration for {word} with {string} set to {string}"
 )]
@@ -291,6 +307,20 @@ async fn policy_post(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
     let path = format!("/live/{{account}}/login?P_mode={mode}");
     w.post_form("default", &path, &[("policy", "google")])
         .await?;
+    Ok(())
+}
+
+#[when(
+    expr = "the browser posts the login form of {word} with the Google policy and the domain {string}"
+)]
+async fn policy_post_domain(w: &mut DsWorld, mode: String, domain: String) -> anyhow::Result<()> {
+    let path = format!("/live/{{account}}/login?P_mode={mode}");
+    w.post_form(
+        "default",
+        &path,
+        &[("policy", "google"), ("domain", &domain)],
+    )
+    .await?;
     Ok(())
 }
 

@@ -5,6 +5,26 @@
 //! refuses every shape the SAML signature profile (§5.4) does not allow, before any crypto runs
 //! (so libxmlsec never sees an external Reference URI), then [`verify`] checks every signature
 //! against the one pinned certificate and returns only the signed content.
+//!
+//! # Why what is verified is what is read
+//!
+//! Two parsers see every message: roxmltree (structure checks, every field the SP acts on) and
+//! libxml2 under xmlsec (digests and signatures). They agree on the text because:
+//! - **One encoding.** The message is decoded as UTF-8 once, and [`xml::parse`] refuses any XML
+//!   declaration naming another encoding. libxml2 honours the declaration; roxmltree does not.
+//!   Without the refusal, `encoding="UTF-7"` or `"ISO-8859-1"` would make libxml2 digest other
+//!   characters than the ones read (`+ADw-` is `<` in UTF-7).
+//! - **No DTD.** Both refuse entity definitions, so no entity expands differently in each.
+//! - **No comments or processing instructions in signed elements.** Exclusive c14n drops them
+//!   from the digest, so `a@x<!---->.evil` digests as `a@x.evil`; a reader taking the first text
+//!   node would see `a@x`. They are refused ([`SignError::CommentInSignedContent`]); the SP also
+//!   reads an element's text as all of its text children joined, never trimmed.
+//! - **One element per ID, one Signature per element, Reference = `#<parent ID>`.** libxmlsec
+//!   resolves the Reference by ID; with unique IDs and the Signature a direct child of the
+//!   element it names, the element libxml2 digested is the element roxmltree finds by that ID.
+//! - **Read from the reduced document.** [`verify`] returns libxml2's serialisation of only the
+//!   signed elements; the SP parses that and reads the assertion from it, never from the
+//!   envelope it arrived in (signature wrapping finds nothing to wrap).
 
 use super::xml::{self, XmlError};
 use super::{ALG_ENVELOPED, ALG_EXC_C14N, ALG_RSA_SHA256, ALG_SHA256, NS_DSIG};
