@@ -159,6 +159,8 @@ async fn up(
                 sp_entity_id: format!("{base}/live/{}", account.id),
                 account_management_url: None,
                 auto_provisioning: false,
+                // The mock Entra profile does not sign logout messages (protocols.md §3.6).
+                idp_signs_logout_messages: false,
             };
             store
                 .call_blocking(|c| {

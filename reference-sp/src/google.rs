@@ -282,7 +282,7 @@ async fn metadata(state: &AppState, discovery_url: &str) -> Result<ProviderMetad
 
 /// Why an RS256 JWT's signature could not be accepted (shared by Google and Apple sign-in).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum JwtCheck {
+pub enum JwtCheck {
     AlgorithmNotAllowed(String),
     Malformed(String),
     UnknownKid,
@@ -296,7 +296,7 @@ pub(crate) enum JwtCheck {
 /// Claim rules Google's and Apple's ID tokens share (RFC 7519 §4.1, OIDC Core §2, §3.1.3.7),
 /// checked against the injected clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ClaimCheck {
+pub enum ClaimCheck {
     MissingSub,
     MissingIat,
     IatFuture,
@@ -304,11 +304,7 @@ pub(crate) enum ClaimCheck {
     Expired,
 }
 
-pub(crate) fn common_claims(
-    claims: &Value,
-    now: DateTime<Utc>,
-    skew: Duration,
-) -> Result<(), ClaimCheck> {
+pub fn common_claims(claims: &Value, now: DateTime<Utc>, skew: Duration) -> Result<(), ClaimCheck> {
     let (now, skew) = (now.timestamp(), skew.num_seconds());
     if claims["sub"].as_str().is_none_or(str::is_empty) {
         return Err(ClaimCheck::MissingSub);
@@ -345,18 +341,25 @@ async fn jwk(state: &AppState, jwks_uri: &str, kid: &str) -> Result<Value, JwtCh
         .ok_or(JwtCheck::UnknownKid)
 }
 
-/// Checks an RS256 JWT's signature with the JWKS key its `kid` names and returns its claims,
-/// unchecked: every claim is the caller's to check, against the injected clock.
-pub(crate) async fn verify_rs256(
-    state: &AppState,
-    jwks_uri: &str,
-    token: &str,
-) -> Result<Value, JwtCheck> {
-    let header_b64 = token.split('.').next().unwrap_or_default();
+/// Reads a compact JWS's header before any key is fetched: three parts, a JSON object header,
+/// `alg` RS256, no `crit`, a `kid`. Returns the `kid`. Pure, so it is fuzzed (fuzz/).
+pub fn jwt_header(token: &str) -> Result<String, JwtCheck> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(JwtCheck::Malformed("token too long".into()));
+    }
+    let mut parts = token.split('.');
+    let (Some(header_b64), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtCheck::Malformed(
+            "not a compact JWS of three parts".into(),
+        ));
+    };
     let header: Value = URL_SAFE_NO_PAD
         .decode(header_b64)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(Value::is_object)
         .ok_or_else(|| JwtCheck::Malformed("unreadable header".into()))?;
     let alg = header["alg"].as_str().unwrap_or_default();
     if alg != "RS256" {
@@ -365,10 +368,24 @@ pub(crate) async fn verify_rs256(
     if header.get("crit").is_some() {
         return Err(JwtCheck::CritHeader);
     }
-    let kid = header["kid"]
+    header["kid"]
         .as_str()
-        .ok_or_else(|| JwtCheck::Malformed("no kid".into()))?;
-    let jwk = jwk(state, jwks_uri, kid).await?;
+        .map(str::to_owned)
+        .ok_or_else(|| JwtCheck::Malformed("no kid".into()))
+}
+
+/// Longest ID token accepted; real Google and Apple tokens are 1 to 2 KiB.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Checks an RS256 JWT's signature with the JWKS key its `kid` names and returns its claims,
+/// unchecked: every claim is the caller's to check, against the injected clock.
+pub(crate) async fn verify_rs256(
+    state: &AppState,
+    jwks_uri: &str,
+    token: &str,
+) -> Result<Value, JwtCheck> {
+    let kid = jwt_header(token)?;
+    let jwk = jwk(state, jwks_uri, &kid).await?;
     let key = jsonwebtoken::DecodingKey::from_rsa_components(
         jwk["n"].as_str().unwrap_or_default(),
         jwk["e"].as_str().unwrap_or_default(),

@@ -22,6 +22,7 @@ pub mod certificates;
 pub mod composite;
 pub mod domain;
 pub mod error;
+pub mod fuzzing;
 pub mod google;
 pub mod pages;
 pub mod saml;

@@ -172,6 +172,10 @@ CREATE TABLE apple_configs (
     apple_base_url TEXT NOT NULL
 );
 "#,
+    // Logout messages must be signed unless the mode says its IdP does not sign them (R-SA-10).
+    r#"
+ALTER TABLE saml_configs ADD COLUMN idp_signs_logout_messages INTEGER NOT NULL DEFAULT 1;
+"#,
     // Nonces the SP issues for Sign in with Apple (R-APPLE-4): stored as SHA-256, single use.
     r#"
 CREATE TABLE apple_nonces (

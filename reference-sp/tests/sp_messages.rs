@@ -33,6 +33,7 @@ fn state() -> AppState {
         sp_entity_id: format!("https://live.runmyprocess.com/live/{ACCOUNT}"),
         account_management_url: None,
         auto_provisioning: false,
+        idp_signs_logout_messages: true,
     };
     store
         .call_blocking(|c| {

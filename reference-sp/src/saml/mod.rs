@@ -72,6 +72,10 @@ pub struct SamlConfig {
     pub account_management_url: Option<String>,
     /// Create unknown users at sign-in (LIVE only, R-PROV-1).
     pub auto_provisioning: bool,
+    /// Whether the IdP signs its LogoutRequests and LogoutResponses (R-SA-10). True by default:
+    /// an unsigned logout message is then refused. Set false only for an IdP known not to sign
+    /// them (Entra ID, whose logout signatures no source confirms; protocols.md §3.6).
+    pub idp_signs_logout_messages: bool,
 }
 
 impl SamlConfig {
@@ -106,7 +110,8 @@ pub fn load_config(
     Ok(conn
         .query_row(
             "SELECT sso_url, logout_url, name_id_format, idp_entity_id, idp_certificate,
-                    sp_entity_id, account_management_url, auto_provisioning
+                    sp_entity_id, account_management_url, auto_provisioning,
+                    idp_signs_logout_messages
              FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
             params![account.as_str(), mode.as_str()],
             |r| {
@@ -119,6 +124,7 @@ pub fn load_config(
                     sp_entity_id: r.get(5)?,
                     account_management_url: r.get(6)?,
                     auto_provisioning: r.get(7)?,
+                    idp_signs_logout_messages: r.get(8)?,
                 })
             },
         )
@@ -134,14 +140,16 @@ pub fn save_config(
 ) -> Result<(), ApiError> {
     conn.execute(
         "INSERT INTO saml_configs (account_id, mode, sso_url, logout_url, name_id_format,
-             idp_entity_id, idp_certificate, sp_entity_id, account_management_url, auto_provisioning)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             idp_entity_id, idp_certificate, sp_entity_id, account_management_url, auto_provisioning,
+             idp_signs_logout_messages)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (account_id, mode) DO UPDATE SET sso_url = excluded.sso_url,
              logout_url = excluded.logout_url, name_id_format = excluded.name_id_format,
              idp_entity_id = excluded.idp_entity_id, idp_certificate = excluded.idp_certificate,
              sp_entity_id = excluded.sp_entity_id,
              account_management_url = excluded.account_management_url,
-             auto_provisioning = excluded.auto_provisioning",
+             auto_provisioning = excluded.auto_provisioning,
+             idp_signs_logout_messages = excluded.idp_signs_logout_messages",
         params![
             account.as_str(),
             mode.as_str(),
@@ -152,7 +160,8 @@ pub fn save_config(
             c.idp_certificate,
             c.sp_entity_id,
             c.account_management_url,
-            c.auto_provisioning
+            c.auto_provisioning,
+            c.idp_signs_logout_messages
         ],
     )?;
     Ok(())
@@ -858,6 +867,12 @@ struct ConfigBody {
     account_management_url: Option<String>,
     #[serde(default)]
     auto_provisioning: bool,
+    #[serde(default = "yes")]
+    idp_signs_logout_messages: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn check_url(field: &str, raw: &str) -> Result<String, ApiError> {
@@ -950,6 +965,7 @@ async fn put_config(
             .map(|u| check_url("account_management_url", u))
             .transpose()?,
         auto_provisioning: body.auto_provisioning,
+        idp_signs_logout_messages: body.idp_signs_logout_messages,
     };
     let saved = config.clone();
     state
