@@ -43,6 +43,10 @@ pub struct RegisteredApp {
     /// Accept RSA-SHA1 query signatures (Entra's opt-in).
     #[serde(default)]
     pub allow_sha1: bool,
+    /// Overrides whether the IdP signs its logout messages (the profile's default: Okta signs,
+    /// Entra ID does not, as no source says it does; protocols.md §3.6, §4).
+    #[serde(default)]
+    pub sign_logout: Option<bool>,
 }
 
 impl RegisteredApp {
@@ -55,6 +59,7 @@ impl RegisteredApp {
             require_signed_requests: false,
             sp_certificate: None,
             allow_sha1: false,
+            sign_logout: None,
         }
     }
 }

@@ -89,10 +89,14 @@ pub enum Fault {
     EncodingLatin1,
     /// Not a fault: `<?xml version="1.0" encoding="UTF-8"?>` in front.
     EncodingUtf8Declared,
+    /// The next logout message (LogoutResponse or IdP-initiated LogoutRequest) goes unsigned.
+    LogoutUnsigned,
+    /// The next logout message is signed, then its signature is corrupted.
+    LogoutBadSignature,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 41] = [
+    pub const ALL: [Fault; 43] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -134,6 +138,8 @@ impl Fault {
         Self::EncodingUtf16,
         Self::EncodingLatin1,
         Self::EncodingUtf8Declared,
+        Self::LogoutUnsigned,
+        Self::LogoutBadSignature,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -17,8 +17,8 @@ use chrono::Duration;
 use protocol::fixtures::Fixture;
 use protocol::keys::Certificate;
 use protocol::saml::messages::{
-    Assertion, AuthnStatement, Conditions, Confirmation, Issuer, LogoutResponse, NameId,
-    Response as SamlResponse, Signing, Status,
+    Assertion, AuthnStatement, Conditions, Confirmation, Issuer, LogoutRequest, LogoutResponse,
+    NameId, Response as SamlResponse, Signing, Status,
 };
 use protocol::saml::metadata::IdpMetadata;
 use protocol::saml::redirect::{self, MessageKind};
@@ -41,6 +41,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/control/messages", get(control_messages))
         .route("/control/users", post(control_user))
         .route("/control/apps", post(control_app))
+        .route("/control/logout", post(control_logout))
         .route("/control/sessions", delete(control_clear_sessions));
     if let Some(slo) = profile.slo_path(&tenant)
         && slo != profile.sso_path(&tenant)
@@ -314,6 +315,11 @@ async fn sso_redirect(
         Err(e) => return error_page(&shared, &PageError::Malformed(e.to_string())),
     };
     if received.kind != MessageKind::Request {
+        // Entra's SSO URL is its logout URL too: the SP's answer to an IdP-initiated logout.
+        if shared.profile.slo_path(&shared.tenant) == Some(shared.profile.sso_path(&shared.tenant))
+        {
+            return logout_answer(&shared, &received);
+        }
         return error_page(
             &shared,
             &PageError::Malformed("a SAMLResponse was sent to the SSO endpoint".into()),
@@ -571,6 +577,7 @@ fn respond(
         format: profile.issuer_format(),
     };
     let assertion_id = shared.ids.new_id("_");
+    let assertion_id_for_logout = assertion_id.clone();
     let mut response = SamlResponse {
         id: shared.ids.new_id("_"),
         issue_instant: now,
@@ -637,6 +644,10 @@ fn respond(
         .runtime()
         .sessions
         .insert(token.clone(), user.username.clone());
+    shared.runtime().last_sign_in.insert(
+        user.username.clone(),
+        (app.identifier.clone(), assertion_id_for_logout.clone()),
+    );
     let mut out = send_post(shared, acs, &text, relay_state);
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax",
@@ -769,7 +780,9 @@ fn apply_fault(
         | Fault::EncodingUtf7
         | Fault::EncodingUtf16
         | Fault::EncodingLatin1
-        | Fault::EncodingUtf8Declared => {}
+        | Fault::EncodingUtf8Declared
+        | Fault::LogoutUnsigned
+        | Fault::LogoutBadSignature => {}
     }
 }
 
@@ -934,12 +947,7 @@ async fn slo_redirect(
 ) -> Response {
     let received = match redirect::parse_query(&query.unwrap_or_default()) {
         Ok(r) if r.kind == MessageKind::Request => r,
-        Ok(_) => {
-            return error_page(
-                &shared,
-                &PageError::Malformed("expected a LogoutRequest".into()),
-            );
-        }
+        Ok(r) => return logout_answer(&shared, &r),
         Err(redirect::BindingError::MissingMessage) => {
             return error_page(&shared, &PageError::MissingRequest);
         }
@@ -1035,35 +1043,215 @@ fn handle_logout(
         status: Status::success(),
     };
     let text = response.to_xml(&shared.profile.style());
+    let fault = shared.runtime().faults.pop_front();
+    let sign = app.sign_logout.unwrap_or(shared.profile.signs_logout())
+        && fault != Some(Fault::LogoutUnsigned);
+    let corrupt = fault == Some(Fault::LogoutBadSignature);
     let clear = format!(
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
         shared.cookie_name()
     );
     let mut out = if shared.profile == VendorProfile::Okta {
-        // Okta posts the LogoutResponse (§4).
+        // Okta posts the LogoutResponse (§4), signed.
+        let text = if sign || corrupt {
+            match sign_logout_xml(shared, &text, &response.id, corrupt) {
+                Ok(t) => t,
+                Err(e) => return error_page(shared, &PageError::Malformed(e)),
+            }
+        } else {
+            text
+        };
         send_post(shared, &logout_url, &text, relay_state)
     } else {
-        let query = match redirect::query(MessageKind::Response, &text, relay_state.as_deref()) {
-            Ok(q) => q,
-            Err(e) => return error_page(shared, &PageError::Malformed(e.to_string())),
-        };
-        let sep = if logout_url.contains('?') { '&' } else { '?' };
-        let target = format!("{logout_url}{sep}{query}");
-        shared.log(LoggedMessage {
-            direction: Direction::Sent,
-            binding: "redirect",
-            kind: "LogoutResponse".into(),
-            xml: text,
+        match redirect_logout_message(
+            shared,
+            MessageKind::Response,
+            &text,
+            &logout_url,
             relay_state,
-            destination: Some(logout_url),
-            sig_alg: None,
-        });
-        Redirect::to(&target).into_response()
+            sign || corrupt,
+            corrupt,
+        ) {
+            Ok(r) => r,
+            Err(e) => return error_page(shared, &PageError::Malformed(e)),
+        }
     };
     if let Ok(v) = HeaderValue::from_str(&clear) {
         out.headers_mut().append(header::SET_COOKIE, v);
     }
     out
+}
+
+/// Signs a logout message's XML (enveloped, after its Issuer), optionally then corrupting the
+/// signature value.
+fn sign_logout_xml(shared: &Shared, text: &str, id: &str, corrupt: bool) -> Result<String, String> {
+    let style = shared.profile.style();
+    let close = format!("</{}>", style.a("Issuer"));
+    let at = text.find(&close).ok_or("no Issuer")? + close.len();
+    let mut with_template = text.to_owned();
+    with_template.insert_str(
+        at,
+        &protocol::saml::sign::template(id, &shared.key.certificate(), style.dsig),
+    );
+    let signed =
+        protocol::saml::sign::sign(&with_template, &shared.key).map_err(|e| e.to_string())?;
+    Ok(if corrupt {
+        corrupt_signature_value(&signed)
+    } else {
+        signed
+    })
+}
+
+fn corrupt_signature_value(signed: &str) -> String {
+    match signed.find("SignatureValue>") {
+        Some(at) => {
+            let i = at + "SignatureValue>".len();
+            let flipped = if signed[i..].starts_with('A') {
+                "B"
+            } else {
+                "A"
+            };
+            format!("{}{flipped}{}", &signed[..i], &signed[i + 1..])
+        }
+        None => signed.to_owned(),
+    }
+}
+
+/// A logout message sent to the SP by the Redirect binding, with a query signature when `sign`
+/// (corrupted when `corrupt`), logged as sent.
+fn redirect_logout_message(
+    shared: &Shared,
+    kind: MessageKind,
+    text: &str,
+    to: &str,
+    relay_state: Option<String>,
+    sign: bool,
+    corrupt: bool,
+) -> Result<Response, String> {
+    let mut query = if sign {
+        let pkey = openssl::pkey::PKey::private_key_from_der(shared.key.key_der())
+            .map_err(|e| e.to_string())?;
+        redirect::signed_query(kind, text, relay_state.as_deref(), &pkey)
+    } else {
+        redirect::query(kind, text, relay_state.as_deref())
+    }
+    .map_err(|e| e.to_string())?;
+    if corrupt && let Some(at) = query.find("&Signature=") {
+        let i = at + "&Signature=".len();
+        let flipped = if query[i..].starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        query = format!("{}{flipped}{}", &query[..i], &query[i + 1..]);
+    }
+    let sep = if to.contains('?') { '&' } else { '?' };
+    let target = format!("{to}{sep}{query}");
+    shared.log(LoggedMessage {
+        direction: Direction::Sent,
+        binding: "redirect",
+        kind: root_name(text).unwrap_or_default(),
+        xml: text.to_owned(),
+        relay_state,
+        destination: Some(to.to_owned()),
+        sig_alg: sign.then(|| s::ALG_RSA_SHA256.to_owned()),
+    });
+    Ok(Redirect::to(&target).into_response())
+}
+
+/// A LogoutResponse from the SP (its answer to an IdP-initiated logout): logged with its
+/// SigAlg, then a "signed out" page.
+fn logout_answer(shared: &Shared, received: &redirect::Received) -> Response {
+    shared.log(LoggedMessage {
+        direction: Direction::Received,
+        binding: "redirect",
+        kind: root_name(&received.xml).unwrap_or_default(),
+        xml: received.xml.clone(),
+        relay_state: received.relay_state.clone(),
+        destination: None,
+        sig_alg: received.sig_alg.clone(),
+    });
+    Html("<!doctype html><title>Signed out</title><p data-code=\"signed_out\">You signed out.</p>")
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoutBody {
+    username: String,
+}
+
+/// IdP-initiated logout, as Entra sends when the user signs out elsewhere (protocols.md §3.6):
+/// a LogoutRequest for the user's last sign-in (NameID, SessionIndex) to that app's logout URL,
+/// by the Redirect binding. Answers `{"url"}` for the browser to follow. Okta (SP-initiated SLO
+/// only) and Google Workspace (no SLO) answer 409.
+async fn control_logout(State(shared): St, Json(body): Json<LogoutBody>) -> Response {
+    if shared.profile != VendorProfile::EntraId {
+        return mock_kit::control_error(
+            "idp_logout_unsupported",
+            "only the Entra ID profile sends IdP-initiated LogoutRequests",
+        );
+    }
+    let last = shared.runtime().last_sign_in.get(&body.username).cloned();
+    let Some((identifier, session_index)) = last else {
+        return mock_kit::control_error("no_session", "that user has not signed in to any app");
+    };
+    let app = shared
+        .config()
+        .apps
+        .iter()
+        .find(|a| a.identifier == identifier)
+        .cloned();
+    let (Some(app), Some(user)) = (
+        app,
+        shared
+            .config()
+            .users
+            .iter()
+            .find(|u| u.username == body.username)
+            .cloned(),
+    ) else {
+        return mock_kit::control_error("no_session", "the app or the user is gone");
+    };
+    let Some(logout_url) = app.logout_url.clone() else {
+        return mock_kit::control_error("no_logout_url", "the app has no logout URL");
+    };
+    let request = LogoutRequest {
+        id: shared.ids.new_id("_"),
+        issue_instant: shared.clock.now(),
+        destination: logout_url.clone(),
+        issuer: shared.profile.entity_id(&shared.tenant),
+        name_id: NameId {
+            value: user.email.clone(),
+            format: Some(s::NAMEID_EMAIL.into()),
+        },
+        session_index: Some(session_index),
+    }
+    .to_xml(&shared.profile.style());
+    let fault = shared.runtime().faults.pop_front();
+    let sign = app.sign_logout.unwrap_or(shared.profile.signs_logout())
+        && fault != Some(Fault::LogoutUnsigned);
+    let corrupt = fault == Some(Fault::LogoutBadSignature);
+    match redirect_logout_message(
+        &shared,
+        MessageKind::Request,
+        &request,
+        &logout_url,
+        None,
+        sign || corrupt,
+        corrupt,
+    ) {
+        Ok(r) => {
+            let url = r
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            Json(json!({ "url": url })).into_response()
+        }
+        Err(e) => mock_kit::control_error("encoding", &e),
+    }
 }
 
 fn session_token(shared: &Shared, headers: &HeaderMap) -> Option<String> {
@@ -1148,6 +1336,7 @@ struct AppBody {
     sp_certificate: Option<String>,
     #[serde(default)]
     allow_sha1: bool,
+    sign_logout: Option<bool>,
 }
 
 async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
@@ -1169,6 +1358,7 @@ async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
         require_signed_requests: body.require_signed_requests,
         sp_certificate: body.sp_certificate,
         allow_sha1: body.allow_sha1,
+        sign_logout: body.sign_logout,
     };
     let mut config = shared.config();
     config.apps.retain(|a| a.identifier != app.identifier);

@@ -65,6 +65,9 @@ pub(crate) struct Runtime {
     pub sessions: HashMap<String, String>,
     pub pending: HashMap<String, Pending>,
     pub log: Vec<LoggedMessage>,
+    /// Username -> (app identifier, SessionIndex) of the user's last sign-in, for IdP-initiated
+    /// logout.
+    pub last_sign_in: HashMap<String, (String, String)>,
 }
 
 #[derive(Debug)]

@@ -94,6 +94,12 @@ impl VendorProfile {
         }
     }
 
+    /// Whether the profile signs its logout messages: Okta does (its LogoutResponse is POSTed,
+    /// signed); for Entra ID no source says so (protocols.md §3.6), so the mock does not.
+    pub fn signs_logout(self) -> bool {
+        self == Self::Okta
+    }
+
     /// Path of the single-logout endpoint; Google Workspace has none.
     pub fn slo_path(self, tenant: &str) -> Option<String> {
         match self {

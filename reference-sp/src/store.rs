@@ -836,6 +836,32 @@ pub fn delete_expired_sessions(conn: &Connection, now: DateTime<Utc>) -> Result<
     Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [ts(now)])?)
 }
 
+/// Ends the SAML sessions of `name_id` (exact) in this account and mode; with `indexes`, only
+/// those whose SessionIndex is one of them (saml-core §3.7.3.2). Returns how many ended.
+pub fn end_saml_sessions(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+    name_id: &str,
+    indexes: &[String],
+) -> Result<usize, ApiError> {
+    let mut ended = 0;
+    if indexes.is_empty() {
+        ended += conn.execute(
+            "DELETE FROM sessions WHERE account_id = ?1 AND mode = ?2 AND saml_name_id = ?3",
+            params![account.as_str(), mode.as_str(), name_id],
+        )?;
+    }
+    for index in indexes {
+        ended += conn.execute(
+            "DELETE FROM sessions WHERE account_id = ?1 AND mode = ?2 AND saml_name_id = ?3
+                 AND saml_session_index = ?4",
+            params![account.as_str(), mode.as_str(), name_id, index],
+        )?;
+    }
+    Ok(ended)
+}
+
 pub fn delete_session(conn: &Connection, token_hash: &str) -> Result<(), ApiError> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())

@@ -121,6 +121,8 @@ pub struct DsWorld {
     pub apple: Option<mock_apple::MockApple>,
     pub bundle_id: Option<String>,
     pub apple_credential: Option<(mock_apple::NativeCredential, String)>,
+    /// The URL of the last IdP-initiated LogoutRequest, for replays.
+    pub saml_logout_url: Option<String>,
 }
 
 impl DsWorld {
@@ -141,6 +143,7 @@ impl DsWorld {
             apple: None,
             bundle_id: None,
             apple_credential: None,
+            saml_logout_url: None,
         })
     }
 

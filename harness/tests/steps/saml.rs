@@ -177,6 +177,9 @@ fn tutorial_config(w: &DsWorld, extra: serde_json::Value) -> anyhow::Result<serd
         "name_id_format": protocol::saml::NAMEID_EMAIL,
         "idp_entity_id": idp.entity_id(),
         "idp_certificate": base64_only,
+        // What the admin learns of the IdP: the mock's Entra profile does not sign logout
+        // messages (protocols.md §3.6), Okta does.
+        "idp_signs_logout_messages": idp.profile().signs_logout(),
     });
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         for (k, v) in e {
@@ -457,6 +460,73 @@ async fn unsolicited(w: &mut DsWorld) -> anyhow::Result<()> {
     )?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(xml);
     post_saml(w, "default", (acs, vec![("SAMLResponse".into(), encoded)])).await
+}
+
+#[given("the identity provider signs its logout messages")]
+async fn idp_signs_logout(w: &mut DsWorld) -> anyhow::Result<()> {
+    let entity = w.sp_entity_id()?;
+    let updated = w
+        .idp()?
+        .update_app(&entity, |app| app.sign_logout = Some(true));
+    ensure!(updated, "the IdP has no app {entity}");
+    Ok(())
+}
+
+#[given(expr = "the administrator requires signed logout messages for {word}")]
+async fn require_signed_logout(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    configure(w, &mode, json!({"idp_signs_logout_messages": true})).await
+}
+
+#[when(expr = "the identity provider's next logout message has the fault {string}")]
+async fn queue_logout_fault(w: &mut DsWorld, fault: String) -> anyhow::Result<()> {
+    queue_fault(w, fault).await
+}
+
+/// The mock's control call for IdP-initiated logout, then the browser follows the
+/// LogoutRequest to the SP, as a browser redirected by Entra would.
+#[when(expr = "the identity provider signs {string} out of every app")]
+async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
+    let url = format!("{}/control/logout", w.idp()?.base_url());
+    let reply = reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "username": username }))
+        .send()
+        .await?;
+    ensure!(reply.status() == 200, "control logout: {}", reply.status());
+    let body: serde_json::Value = reply.json().await?;
+    let to = body["url"].as_str().context("no url")?.to_owned();
+    w.saml_logout_url = Some(to.clone());
+    w.get_url("default", &to).await?;
+    Ok(())
+}
+
+#[when("the IdP's LogoutRequest is replayed to the SP")]
+async fn replay_idp_logout(w: &mut DsWorld) -> anyhow::Result<()> {
+    let to = w.saml_logout_url.clone().context("no LogoutRequest yet")?;
+    w.get_url("default", &to).await?;
+    Ok(())
+}
+
+#[then(expr = "the identity provider received a LogoutResponse from the SP, {word}")]
+async fn idp_got_logout_response(w: &mut DsWorld, signed: String) -> anyhow::Result<()> {
+    let log = w.idp()?.received();
+    let answer = log
+        .iter()
+        .rev()
+        .find(|m| m.direction == mock_idp::Direction::Received && m.kind == "LogoutResponse")
+        .context("the IdP received no LogoutResponse")?;
+    let doc = protocol::saml::xml::parse(&answer.xml)?;
+    ensure!(
+        doc.root_element().attribute("InResponseTo").is_some(),
+        "no InResponseTo: {}",
+        answer.xml
+    );
+    match signed.as_str() {
+        "signed" => ensure!(answer.sig_alg.is_some(), "unsigned: {answer:?}"),
+        "unsigned" => ensure!(answer.sig_alg.is_none(), "signed: {answer:?}"),
+        other => bail!("signed or unsigned, not {other}"),
+    }
+    Ok(())
 }
 
 #[then(expr = "the SP refuses the Response with {string}")]

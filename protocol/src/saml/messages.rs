@@ -44,7 +44,7 @@ impl Style {
         format!("{}:{local}", self.protocol_prefix)
     }
 
-    fn a(&self, local: &str) -> String {
+    pub fn a(&self, local: &str) -> String {
         match self.assertion_prefix {
             Some(prefix) => format!("{prefix}:{local}"),
             None => local.to_owned(),

@@ -77,6 +77,8 @@ pub enum AcsError {
     IssuedTooLongAgo(&'static str),
     #[error("the identity provider's session (SessionNotOnOrAfter) has already ended")]
     SessionExpired,
+    #[error("the logout message is unsigned, and this mode's IdP signs logout messages")]
+    LogoutUnsigned,
     #[error("NameID format {0:?} is not the configured format")]
     NameIdFormat(String),
     #[error("the NameID {0:?} is not an email address")]
@@ -143,6 +145,7 @@ impl AcsError {
             Self::IssuedInFuture(_) => "saml_issue_instant_future",
             Self::IssuedTooLongAgo(_) => "saml_issue_instant_stale",
             Self::SessionExpired => "saml_session_expired",
+            Self::LogoutUnsigned => "saml_logout_unsigned",
             Self::NameIdFormat(_) => "saml_name_id_format",
             Self::NameIdNotEmail(_) => "saml_name_id_not_email",
             Self::NoBearerConfirmation => "saml_no_bearer_confirmation",
@@ -254,7 +257,7 @@ fn check_issuer(issuer: Node<'_, '_>, expected: &str) -> Result<(), AcsError> {
 
 /// `IssueInstant` (required, saml-core §3.2.2 and §2.3.3): not ahead of now beyond the skew and
 /// not older than an outstanding request can be.
-fn check_issue_instant(
+pub(super) fn check_issue_instant(
     node: Node<'_, '_>,
     what: &'static str,
     now: DateTime<Utc>,
