@@ -93,3 +93,31 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     And the IdP's LogoutRequest is replayed to the SP
     Then the SP refuses the Response with "saml_replayed_assertion"
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
+  @r-sa-10 @r-sa-5
+  Scenario: Okta posts a signed LogoutResponse, which a strict mode accepts
+    Given a mock okta identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And the administrator has uploaded the SAML_AUTH key of "sp-contoso" for LIVE
+    And the administrator has uploaded the SAML_LOGOUT key of "sp-contoso" for LIVE
+    And the identity provider requires requests signed with the certificate of "sp-contoso"
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the browser logs out of LIVE
+    And the browser follows the redirect to the identity provider
+    And the browser posts the identity provider's form to the SP
+    Then the browser is redirected to "/live/{account}/login?P_mode=LIVE"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  @r-sa-10
+  Scenario: An Okta LogoutResponse whose XML signature is corrupted is refused
+    Given a mock okta identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And the administrator has uploaded the SAML_AUTH key of "sp-contoso" for LIVE
+    And the administrator has uploaded the SAML_LOGOUT key of "sp-contoso" for LIVE
+    And the identity provider requires requests signed with the certificate of "sp-contoso"
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the browser logs out of LIVE
+    And the identity provider's next logout message has the fault "logout_bad_signature"
+    And the browser follows the redirect to the identity provider
+    And the browser posts the identity provider's form to the SP
+    Then the SP refuses the Response with "saml_bad_signature"

@@ -335,7 +335,7 @@ async fn signin(
         .call(move |c| Ok(store::user_by_email(c, &account_c, &email)?.map(|(u, _)| u)))
         .await?
         .ok_or(ApiError::Apple(AppleError::UnknownUser))?;
-    let cookie = auth::start_session(&state, &headers, &account, mode, &user, None).await?;
+    let cookie = auth::start_session(&state, &headers, &account, mode, &user, None, None).await?;
     let token = cookie
         .split(';')
         .next()

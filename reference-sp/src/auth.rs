@@ -137,20 +137,9 @@ pub struct SamlSession {
 
 /// Creates a session for `user` in `account`/`mode` and returns the `Set-Cookie` value.
 /// A new token at every login; the one the browser held for this scope, if any, is revoked.
+/// The session ends after the configured lifetime, or by `ends_by` (a SAML
+/// `SessionNotOnOrAfter`) if sooner: the SP session never outlives the one the IdP granted.
 pub async fn start_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &AccountId,
-    mode: ExecutionMode,
-    user: &User,
-    saml: Option<SamlSession>,
-) -> Result<String, ApiError> {
-    start_session_until(state, headers, account, mode, user, saml, None).await
-}
-
-/// As [`start_session`], ending no later than `ends_by` (a SAML `SessionNotOnOrAfter`): the SP
-/// session never outlives the one the IdP granted.
-pub async fn start_session_until(
     state: &AppState,
     headers: &HeaderMap,
     account: &AccountId,

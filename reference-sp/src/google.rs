@@ -687,7 +687,7 @@ async fn complete(
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };
-    let cookie = auth::start_session(state, headers, account, mode, &user, None).await?;
+    let cookie = auth::start_session(state, headers, account, mode, &user, None, None).await?;
     tracing::info!(account = %account, mode = %mode, user_id = user.id, created, "Google sign-in");
     let response = (
         StatusCode::SEE_OTHER,

@@ -235,7 +235,8 @@ async fn login(
     };
     match auth::check_password(&state, &account, mode, &email, &password).await {
         Ok(user) => {
-            let cookie = auth::start_session(&state, &headers, &account, mode, &user, None).await?;
+            let cookie =
+                auth::start_session(&state, &headers, &account, mode, &user, None, None).await?;
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
             with_cookie(Redirect::to(&next).into_response(), &cookie)
         }

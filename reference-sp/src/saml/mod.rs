@@ -499,7 +499,7 @@ async fn consume_response(
         Err(e) => return Ok(Err(e)),
     };
     composite::fire(state, account, mode, event, &assertion, &user);
-    let cookie = auth::start_session_until(
+    let cookie = auth::start_session(
         state,
         headers,
         account,
@@ -854,6 +854,38 @@ fn check_logout_envelope(
     Ok(())
 }
 
+/// The mode's configuration and the parsed logout message (`element`), once its envelope and
+/// its authentication pass.
+async fn checked_logout_message<'t>(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    text: &'t str,
+    arrival: &Arrival<'_>,
+    element: &str,
+) -> Result<Result<(SamlConfig, roxmltree::Document<'t>), AcsError>, ApiError> {
+    let account_c = account.clone();
+    let Some(config) = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?
+    else {
+        return Ok(Err(AcsError::NotConfigured));
+    };
+    let cert = config.certificate()?;
+    let doc = match xml::parse(text) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let root = doc.root_element();
+    if let Err(e) = check_logout_envelope(state, account, mode, &config, root, element)
+        .and_then(|()| authenticate_logout(&config, &cert, text, root, arrival))
+    {
+        return Ok(Err(e));
+    }
+    Ok(Ok((config, doc)))
+}
+
 /// A LogoutResponse (saml-core §3.7.2): authenticated (R-SA-10), InResponseTo our outstanding
 /// LogoutRequest from this browser, the Issuer the IdP (or Entra's login.microsoftonline.com
 /// form), Status Success.
@@ -869,25 +901,13 @@ async fn logout_response(
         tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutResponse refused");
         Err(ApiError::Saml(e))
     };
-    let account_c = account.clone();
-    let Some(config) = state
-        .store()
-        .call(move |c| load_config(c, &account_c, mode))
-        .await?
-    else {
-        return refuse(AcsError::NotConfigured);
-    };
-    let cert = config.certificate()?;
-    let doc = match xml::parse(text) {
-        Ok(d) => d,
-        Err(e) => return refuse(e.into()),
-    };
+    let (_, doc) =
+        match checked_logout_message(state, account, mode, text, &arrival, "LogoutResponse").await?
+        {
+            Ok(found) => found,
+            Err(e) => return refuse(e),
+        };
     let root = doc.root_element();
-    if let Err(e) = check_logout_envelope(state, account, mode, &config, root, "LogoutResponse")
-        .and_then(|()| authenticate_logout(&config, &cert, text, root, &arrival))
-    {
-        return refuse(e);
-    }
     let status = root
         .children()
         .find(|c| c.is_element() && c.tag_name().name() == "Status")
@@ -937,25 +957,20 @@ async fn idp_logout(
         tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutRequest refused");
         Err(ApiError::Saml(e))
     };
-    let account_c = account.clone();
-    let Some(config) = state
-        .store()
-        .call(move |c| load_config(c, &account_c, mode))
-        .await?
-    else {
-        return refuse(AcsError::NotConfigured);
-    };
-    let cert = config.certificate()?;
-    let doc = match xml::parse(text) {
-        Ok(d) => d,
-        Err(e) => return refuse(e.into()),
+    let (config, doc) = match checked_logout_message(
+        state,
+        account,
+        mode,
+        text,
+        &arrival,
+        "LogoutRequest",
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(e) => return refuse(e),
     };
     let root = doc.root_element();
-    if let Err(e) = check_logout_envelope(state, account, mode, &config, root, "LogoutRequest")
-        .and_then(|()| authenticate_logout(&config, &cert, text, root, &arrival))
-    {
-        return refuse(e);
-    }
     let request_id = root.attribute("ID").unwrap_or_default().to_owned();
     let name_id = match logout_name_id(root) {
         Ok(n) => n,
