@@ -57,3 +57,27 @@ Feature: Bad input gets a stable error code and changes nothing
   Scenario: A user ID that is not a number is simply not found
     When the administrator sends GET "/api/{account}/users/abc"
     Then the answer is 404 with error code "user_not_found"
+
+  @r-acc-4 @security
+  Scenario: A Google client ID with NUL or another control character is refused, nothing stored
+    When the administrator sends PUT "/api/{account}/modes/LIVE/google" with JSON '{"client_id":"a\u0000b","client_secret":"s","discovery_url":"https://accounts.google.com/.well-known/openid-configuration"}'
+    Then the answer is 422 with error code "invalid_field"
+    When the administrator sends PUT "/api/{account}/modes/LIVE/google" with JSON '{"client_id":"a\u0007b","client_secret":"s","discovery_url":"https://accounts.google.com/.well-known/openid-configuration"}'
+    Then the answer is 422 with error code "invalid_field"
+    When the administrator sends GET "/api/{account}/modes/LIVE/google"
+    Then the answer is 404
+
+  @r-acc-4 @security
+  Scenario: An Apple configuration with NUL or a line break in an identifier is refused, nothing stored
+    When the administrator sends PUT "/api/{account}/apple" with JSON '{"bundle_id":"a\u0000b","team_id":"T","key_id":"K","private_key":"x"}'
+    Then the answer is 422 with error code "invalid_field"
+    When the administrator sends PUT "/api/{account}/apple" with JSON '{"bundle_id":"com.x","team_id":"T\nU","key_id":"K","private_key":"x"}'
+    Then the answer is 422 with error code "invalid_field"
+    When the administrator sends GET "/api/{account}/apple"
+    Then the answer is 404
+
+  @r-acc-4 @security
+  Scenario: A user name with NUL is refused
+    When the administrator sends POST "/api/{account}/users" with JSON '{"name":"B.\u0000Simon","email":"b@contoso.com"}'
+    Then the answer is 422 with error code "invalid_field"
+    And the account has exactly the users "admin@contoso.com"

@@ -206,8 +206,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
+        match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(value)) => {
+                check_strings(&value, None)?;
+                serde_json::from_value(value)
+                    .map(Self)
+                    .map_err(|e| ApiError::invalid("invalid_field", e.to_string()))
+            }
             Err(rejection) => Err(match rejection {
                 JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType {
                     message: "expected Content-Type: application/json".into(),
@@ -222,6 +227,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 },
             }),
         }
+    }
+}
+
+/// Fields that hold PEM text, where line breaks belong.
+const MULTILINE_FIELDS: &[&str] = &["idp_certificate", "private_key", "sp_certificate"];
+
+/// Every string of a JSON body, at any depth, is free of NUL and other control characters
+/// (line breaks and tabs only in PEM fields), so nothing invisible is ever stored.
+fn check_strings(value: &serde_json::Value, field: Option<&str>) -> Result<(), ApiError> {
+    match value {
+        serde_json::Value::String(text) => {
+            let multiline = field.is_some_and(|f| MULTILINE_FIELDS.contains(&f));
+            if text
+                .chars()
+                .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+            {
+                return Err(ApiError::invalid(
+                    "invalid_field",
+                    format!(
+                        "{} must not contain NUL or other control characters",
+                        field.unwrap_or("a string")
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        serde_json::Value::Array(items) => items.iter().try_for_each(|v| check_strings(v, field)),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, v)| check_strings(v, Some(k.as_str()))),
+        _ => Ok(()),
     }
 }
 

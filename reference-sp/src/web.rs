@@ -86,19 +86,37 @@ fn home_url(account: &AccountId, mode: ExecutionMode) -> String {
 }
 
 /// Where to go after login: `next` if it stays inside this account, else the account home.
-/// Anything else (another host, another account, `//evil`) is an open redirect and is dropped.
+///
+/// `next` is resolved the way a browser resolves a `Location` (WHATWG URL: backslashes as
+/// slashes, dot segments removed, `%2E` counted as a dot), and the result must be a path under
+/// `/live/<this account>`; what is returned is that resolved form, so the browser cannot resolve
+/// it anywhere else. Another host, another account, `//evil`, `/live/A/../B` and
+/// `/live/A/.%2E/B` all go to the account home.
 pub fn safe_next(account: &AccountId, mode: ExecutionMode, next: Option<&str>) -> String {
+    const BASE: &str = "http://sp.invalid/";
     let root = format!("/live/{account}");
-    match next {
-        Some(n)
-            if (n == root
-                || n.starts_with(&format!("{root}/"))
-                || n.starts_with(&format!("{root}?")))
-                && !n.contains("//")
-                && !n.contains('\\')
-                && !n.chars().any(char::is_control) =>
+    let resolved = next
+        .filter(|n| n.starts_with('/') && !n.chars().any(char::is_control))
+        .and_then(|n| url::Url::parse(BASE).ok()?.join(n).ok());
+    match resolved {
+        Some(u)
+            if u.scheme() == "http"
+                && u.host_str() == Some("sp.invalid")
+                && u.port().is_none()
+                && u.username().is_empty()
+                && u.fragment().is_none()
+                && (u.path() == root || u.path().starts_with(&format!("{root}/"))) =>
         {
-            n.to_owned()
+            let target = match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            };
+            // Nothing a lenient client could read as a scheme-relative or Windows-style path.
+            if target.contains("//") || target.contains('\\') {
+                home_url(account, mode)
+            } else {
+                target
+            }
         }
         _ => home_url(account, mode),
     }

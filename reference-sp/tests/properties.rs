@@ -58,6 +58,32 @@ proptest! {
             || target.starts_with("/live/112501524864919680?");
         prop_assert!(inside, "{target}");
         prop_assert!(!target.contains("//") && !target.contains('\\'), "{target}");
+        // Resolved as a browser resolves a Location, it is still inside the account.
+        let base = url::Url::parse("https://live.example/").unwrap();
+        let landed = base.join(&target).unwrap();
+        prop_assert_eq!(landed.host_str(), Some("live.example"));
+        let path = landed.path();
+        prop_assert!(
+            path == "/live/112501524864919680" || path.starts_with("/live/112501524864919680/"),
+            "{target} lands on {path}"
+        );
+    }
+
+    #[test]
+    fn dot_segments_and_encodings_cannot_walk_out_of_the_account(
+        tail in prop::sample::select(vec!["..", ".%2E", "%2e.", "%2E%2E", ".", "%2e", "..\\", "\\..", "x"]),
+        depth in 1usize..4,
+        rest in "[a-z/]{0,8}",
+    ) {
+        let account: AccountId = "112501524864919680".parse().unwrap();
+        let next = format!("/live/112501524864919680/{}/{rest}", vec![tail; depth].join("/"));
+        let target = safe_next(&account, ExecutionMode::Test, Some(&next));
+        let landed = url::Url::parse("https://live.example/").unwrap().join(&target).unwrap();
+        prop_assert!(
+            landed.path() == "/live/112501524864919680"
+                || landed.path().starts_with("/live/112501524864919680/"),
+            "{next} -> {target} lands on {}", landed.path()
+        );
     }
 
     #[test]
