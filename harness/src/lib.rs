@@ -21,6 +21,9 @@ pub fn epoch() -> DateTime<Utc> {
 }
 
 /// A running SP with its private store.
+/// The SP store's file name inside a data dir (`harness up`, `harness unlock`, [`Stack`]).
+pub const STORE_FILE: &str = "reference-sp.sqlite3";
+
 #[derive(Debug)]
 pub struct Stack {
     sp_addr: SocketAddr,
@@ -33,7 +36,7 @@ pub struct Stack {
 impl Stack {
     pub async fn start() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating the stack's temp dir")?;
-        let store = Store::open(&dir.path().join("sp.sqlite3"))
+        let store = Store::open(&dir.path().join(STORE_FILE))
             .map_err(|e| anyhow::anyhow!("opening the SP store: {e}"))?;
         let clock = Arc::new(FixedClock::new(epoch()));
         let listener = bind("127.0.0.1:0".parse()?).await?;
@@ -60,6 +63,11 @@ impl Stack {
     /// Absolute URL of `path` (which starts with `/`) on the SP.
     pub fn sp_url(&self, path: &str) -> String {
         format!("http://{}{path}", self.sp_addr)
+    }
+
+    /// The folder of the SP's store, as `harness unlock --data-dir` takes it.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub fn store(&self) -> &Store {

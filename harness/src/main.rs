@@ -64,12 +64,38 @@ enum Command {
         #[arg(long, env = "HARNESS_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Unlock a user of the stack's store offline (e.g. the only administrator).
+    Unlock {
+        /// Folder of the SP's SQLite store (as given to `up`).
+        #[arg(long, env = "HARNESS_DATA_DIR", default_value = "target/harness-demo")]
+        data_dir: PathBuf,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
     match Cli::parse().command {
+        Command::Unlock {
+            data_dir,
+            account,
+            email,
+        } => {
+            let db = data_dir.join(harness::STORE_FILE);
+            let user = reference_sp::store::unlock_offline(&db, &account, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+            println!(
+                "unlocked {} <{}> in account {account}",
+                user.name,
+                user.email.as_str()
+            );
+            Ok(())
+        }
         Command::Up {
             host,
             sp_port,
@@ -104,7 +130,7 @@ async fn up(
     let seed = Seed::from_toml(&seed_text).map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    let db = data_dir.join("reference-sp.sqlite3");
+    let db = data_dir.join(harness::STORE_FILE);
     let store = Store::open(&db).map_err(|e| anyhow::anyhow!("opening {}: {e}", db.display()))?;
     let outcomes = seed::apply(&store, &seed, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
 

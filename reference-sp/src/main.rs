@@ -15,6 +15,8 @@ use std::sync::Arc;
     about = "Reference SP modelled on DigitalSuite user authentication"
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "SP_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -33,6 +35,18 @@ struct Args {
     public_url: Option<String>,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Unlock a user offline (the way out when the locked user is the last administrator);
+    /// run it against the SP's `--database`, stopped or running.
+    Unlock {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -41,6 +55,17 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::Unlock { account, email }) = &args.command {
+        let user = reference_sp::store::unlock_offline(&args.database, account, email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+        println!(
+            "unlocked {} <{}> in account {account}",
+            user.name,
+            user.email.as_str()
+        );
+        return Ok(());
+    }
     let store = Store::open(&args.database)
         .map_err(|e| anyhow::anyhow!("opening {}: {e}", args.database.display()))?;
     if let Some(path) = &args.seed {

@@ -584,6 +584,22 @@ pub fn unlock_user(conn: &Connection, account: &AccountId, id: i64) -> Result<Us
     get_user(conn, account, id)
 }
 
+/// Unlocks a user by email, offline (R-PW-4's way out when the locked user is the last
+/// administrator): the operator's `reference-sp unlock` / `harness unlock` commands.
+pub async fn unlock_offline(path: &Path, account: &str, email: &str) -> Result<User, ApiError> {
+    let account: AccountId = account.parse()?;
+    let email = Email::parse(email)?;
+    let store = Store::open(path)?;
+    store
+        .call(move |c| {
+            let Some((user, _)) = user_by_email(c, &account, &email)? else {
+                return Err(ApiError::UserNotFound);
+            };
+            unlock_user(c, &account, user.id)
+        })
+        .await
+}
+
 /// Counts one failed attempt for an active user, locking them when the count reaches `max`.
 ///
 /// One statement, conditional on the user still being active: however many wrong attempts race,

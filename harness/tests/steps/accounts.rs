@@ -251,6 +251,37 @@ async fn no_session(w: &mut DsWorld, mode: String, code: String) -> anyhow::Resu
     Ok(())
 }
 
+/// The operator's way out (issue 10 item 8): the real `harness unlock` binary against the
+/// running stack's store.
+#[when(expr = "the operator unlocks {string} with the harness unlock command")]
+async fn operator_unlocks(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    let account = w.expand("{account}")?;
+    let dir = w.stack.data_dir().to_owned();
+    let args = [
+        "--account".to_owned(),
+        account,
+        "--email".to_owned(),
+        email.clone(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+            .arg("unlock")
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .output()
+    })
+    .await??;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.success() && stdout.contains(&format!("<{email}>")),
+        "harness unlock: {} {stdout} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
 #[then(expr = "the browser {string} has no session in {word}")]
 async fn named_browser_no_session(
     w: &mut DsWorld,
