@@ -167,3 +167,36 @@ async fn entra_logout_response() {
         canonical(&got.xml).unwrap()
     );
 }
+
+/// IdP-initiated logout (`POST /control/logout`) after B.Simon's sign-in: the LogoutRequest the
+/// Entra profile sends to the SP, and, with `sign_logout`, its verifying query signature.
+#[tokio::test]
+async fn entra_idp_initiated_logout_request() {
+    for signed in [false, true] {
+        let idp = idp(VendorProfile::EntraId, None).await;
+        if signed {
+            assert!(idp.update_app(SP, |a| a.sign_logout = Some(true)));
+        }
+        let _ = response_to(&idp).await;
+        let reply: serde_json::Value = reqwest::Client::new()
+            .post(format!("http://{}/control/logout", idp.addr()))
+            .json(&serde_json::json!({"username": "B.Simon@contoso.com"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = reply["url"].as_str().unwrap();
+        assert!(url.starts_with(SLO), "{url}");
+        let got = redirect::parse_query(url.split_once('?').unwrap().1).unwrap();
+        let name = if signed {
+            redirect::verify_query_signature(&got, &idp.certificate(), false).unwrap();
+            "mock_idp__entra_id__idp_logout_request_signed"
+        } else {
+            assert!(got.signature.is_none());
+            "mock_idp__entra_id__idp_logout_request"
+        };
+        insta::assert_snapshot!(name, canonical(&got.xml).unwrap());
+    }
+}

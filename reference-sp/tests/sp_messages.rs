@@ -202,3 +202,96 @@ async fn the_metadata_endpoint_serves_this_document() {
     let xml = String::from_utf8(body.to_vec()).unwrap();
     insta::assert_snapshot!("sp__live__metadata", canonical(&xml).unwrap());
 }
+
+/// The IdP's LogoutRequest for B.Simon's session, by the Redirect binding, signed with the
+/// Entra fixture key (the configuration requires signed logout messages).
+fn idp_logout_query() -> String {
+    let request = protocol::saml::messages::LogoutRequest {
+        id: "_idp-lo-1".into(),
+        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+        destination: format!("https://live.runmyprocess.com/live/{ACCOUNT}/saml/slo?P_mode=LIVE"),
+        issuer: format!("https://sts.windows.net/{TENANT}/"),
+        name_id: protocol::saml::messages::NameId {
+            value: "B.Simon@contoso.com".into(),
+            format: Some(protocol::saml::NAMEID_EMAIL.into()),
+        },
+        session_index: Some("_0001".into()),
+    }
+    .to_xml(&protocol::saml::messages::Style::ENTRA);
+    let key = protocol::keys::RequestSigningKey::from_pem(Fixture::IdpEntra.key_pem()).unwrap();
+    redirect::signed_query(redirect::MessageKind::Request, &request, None, key.pkey()).unwrap()
+}
+
+async fn idp_initiated_logout(state: AppState) -> axum::response::Response {
+    // The session to end, then the IdP's LogoutRequest.
+    logout_session_only(&state);
+    app(state)
+        .oneshot(
+            Request::get(format!(
+                "/live/{ACCOUNT}/saml/slo?P_mode=LIVE&{}",
+                idp_logout_query()
+            ))
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+/// B.Simon with a LIVE SAML session (NameID, SessionIndex `_0001`).
+fn logout_session_only(state: &AppState) -> usize {
+    let account: AccountId = ACCOUNT.parse().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    state
+        .store()
+        .call_blocking(|c| {
+            let user = NewUser {
+                name: "B.Simon".into(),
+                email: Email::parse("B.Simon@contoso.com")?,
+                profile: Profile::User,
+                ide_language: "en".into(),
+                language: "en".into(),
+                password_hash: None,
+            };
+            let user = store::create_user(c, &account, &user, now)?;
+            let saml = reference_sp::auth::SamlSession {
+                name_id: "B.Simon@contoso.com".into(),
+                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
+                session_index: Some("_0001".into()),
+            };
+            let session = NewSession {
+                token_hash: "h-idp",
+                account: &account,
+                mode: ExecutionMode::Live,
+                user_id: user.id,
+                saml: Some(&saml),
+            };
+            store::insert_session(c, &session, now, now + chrono::Duration::hours(8))?;
+            Ok(1)
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn idp_initiated_logout_is_answered_with_this_logout_response() {
+    let state = state();
+    let response = idp_initiated_logout(state.clone()).await;
+    let xml = redirected_message(&response);
+    insta::assert_snapshot!("sp__live__logout_response", canonical(&xml).unwrap());
+    let left: i64 = state
+        .store()
+        .call_blocking(|c| Ok(c.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(left, 0, "the session was not ended");
+}
+
+#[tokio::test]
+async fn with_a_saml_logout_key_the_logout_response_is_signed() {
+    let state = state();
+    add_key(&state, "SAML_LOGOUT");
+    let response = idp_initiated_logout(state).await;
+    let query = redirect_query(&response);
+    let received = redirect::parse_query(&query).unwrap();
+    redirect::verify_query_signature(&received, &Fixture::SpContoso.certificate(), false).unwrap();
+    insta::assert_snapshot!("sp__live__logout_response_signed_query", query);
+}
