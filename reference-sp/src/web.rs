@@ -85,6 +85,15 @@ fn home_url(account: &AccountId, mode: ExecutionMode) -> String {
     format!("/live/{account}?P_mode={mode}")
 }
 
+/// One of the SP's own HTML pages, with its strict CSP.
+fn page(html: String) -> Response {
+    (
+        [(axum::http::header::CONTENT_SECURITY_POLICY, crate::PAGE_CSP)],
+        Html(html),
+    )
+        .into_response()
+}
+
 /// Where to go after login: `next` if it stays inside this account, else the account home.
 ///
 /// `next` is resolved the way a browser resolves a `Location` (WHATWG URL: backslashes as
@@ -159,7 +168,7 @@ async fn home(
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     match auth::current_session(&state, &headers, &account, mode).await? {
-        Ok(session) => Ok(Html(pages::home_page(&account, mode, &session.user)).into_response()),
+        Ok(session) => Ok(page(pages::home_page(&account, mode, &session.user))),
         Err(_) => sign_in(&state, &account, mode, &requested(&uri), &q).await,
     }
 }
@@ -211,7 +220,9 @@ async fn login_form(
     let google = crate::google::configured(&state, &account, mode)
         .await?
         .is_some();
-    Ok(Html(pages::login_page(&account, mode, &next, error, google)).into_response())
+    Ok(page(pages::login_page(
+        &account, mode, &next, error, google,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -273,7 +284,7 @@ async fn login(
                     .is_some();
                 Ok((
                     StatusCode::UNAUTHORIZED,
-                    Html(pages::login_page(&account, mode, &next, Some(code), google)),
+                    page(pages::login_page(&account, mode, &next, Some(code), google)),
                 )
                     .into_response())
             }

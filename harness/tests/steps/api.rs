@@ -155,3 +155,29 @@ async fn answer_lacks(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[then(expr = "the answer has the header {string} equal to {string}")]
+async fn header_equal(w: &mut DsWorld, name: String, value: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    let actual = reply
+        .headers
+        .get(name.as_str())
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("<absent>");
+    anyhow::ensure!(
+        actual == value,
+        "{name}: expected {value:?}, got {actual:?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "the answer has no header {string}")]
+async fn header_absent(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    anyhow::ensure!(
+        !reply.headers.contains_key(name.as_str()),
+        "{name} is present: {:?}",
+        reply.headers.get(name.as_str())
+    );
+    Ok(())
+}

@@ -1,0 +1,33 @@
+@security @r-acc-3
+Feature: Every answer carries the security headers a browser needs
+  The SP's own pages may run no script and never be framed; uploaded HTML may not be framed
+  either; nothing is sniffed, no Referer leaks, and nothing tied to a session is cached, so Back
+  after logout shows no signed-in page.
+
+  Background:
+    Given the customer account "112501524864919680"
+    And the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
+
+  Scenario: The standard login page is locked down
+    When the browser opens "/live/{account}/login?P_mode=LIVE"
+    Then the answer is 200
+    And the answer has the header "content-security-policy" equal to "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    And the answer has the header "x-content-type-options" equal to "nosniff"
+    And the answer has the header "referrer-policy" equal to "no-referrer"
+    And the answer has no header "strict-transport-security"
+
+  Scenario: A signed-in page and the login answer are never cached
+    When "B.Simon@contoso.com" logs in to LIVE with password "BSimon-Pass-2026"
+    Then the answer has the header "cache-control" equal to "no-store"
+    When the browser opens "/live/{account}?P_mode=LIVE"
+    Then the answer is 200
+    And the answer has the header "cache-control" equal to "no-store"
+    And the answer has the header "content-security-policy" equal to "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+  @r-pw-6
+  Scenario: An uploaded HTML page may not be framed, and keeps its own scripts
+    Given the administrator uploads a public HTML file "upload/login.html" with a login form for TEST
+    When the browser opens "/live/{account}/upload/login.html"
+    Then the answer is 200
+    And the answer has the header "content-security-policy" equal to "frame-ancestors 'none'"
+    And the answer has the header "x-content-type-options" equal to "nosniff"
