@@ -86,14 +86,10 @@ async fn main() -> anyhow::Result<()> {
             email,
         } => {
             let db = data_dir.join(harness::STORE_FILE);
-            let user = reference_sp::store::unlock_offline(&db, &account, &email)
+            let done = reference_sp::store::unlock_offline(&db, &account, &email)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
-            println!(
-                "unlocked {} <{}> in account {account}",
-                user.name,
-                user.email.as_str()
-            );
+                .map_err(anyhow::Error::msg)?;
+            println!("{done}");
             Ok(())
         }
         Command::Up {

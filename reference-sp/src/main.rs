@@ -56,14 +56,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     if let Some(Command::Unlock { account, email }) = &args.command {
-        let user = reference_sp::store::unlock_offline(&args.database, account, email)
+        let done = reference_sp::store::unlock_offline(&args.database, account, email)
             .await
-            .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
-        println!(
-            "unlocked {} <{}> in account {account}",
-            user.name,
-            user.email.as_str()
-        );
+            .map_err(anyhow::Error::msg)?;
+        println!("{done}");
         return Ok(());
     }
     let store = Store::open(&args.database)

@@ -586,18 +586,29 @@ pub fn unlock_user(conn: &Connection, account: &AccountId, id: i64) -> Result<Us
 
 /// Unlocks a user by email, offline (R-PW-4's way out when the locked user is the last
 /// administrator): the operator's `reference-sp unlock` / `harness unlock` commands.
-pub async fn unlock_offline(path: &Path, account: &str, email: &str) -> Result<User, ApiError> {
-    let account: AccountId = account.parse()?;
-    let email = Email::parse(email)?;
-    let store = Store::open(path)?;
-    store
-        .call(move |c| {
-            let Some((user, _)) = user_by_email(c, &account, &email)? else {
-                return Err(ApiError::UserNotFound);
-            };
-            unlock_user(c, &account, user.id)
-        })
-        .await
+/// Returns the line the commands print; the error carries its stable code.
+pub async fn unlock_offline(path: &Path, account: &str, email: &str) -> Result<String, String> {
+    let run = async {
+        let account_id: AccountId = account.parse()?;
+        let email = Email::parse(email)?;
+        let store = Store::open(path)?;
+        store
+            .call(move |c| {
+                let Some((user, _)) = user_by_email(c, &account_id, &email)? else {
+                    return Err(ApiError::UserNotFound);
+                };
+                unlock_user(c, &account_id, user.id)
+            })
+            .await
+    };
+    match run.await {
+        Ok(user) => Ok(format!(
+            "unlocked {} <{}> in account {account}",
+            user.name,
+            user.email.as_str()
+        )),
+        Err(e) => Err(format!("{}: {e}", e.code())),
+    }
 }
 
 /// Counts one failed attempt for an active user, locking them when the count reaches `max`.

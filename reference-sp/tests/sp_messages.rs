@@ -140,13 +140,27 @@ async fn single_logout_sends_this_logout_request() {
 
 /// Opens a SAML session for B.Simon and posts logout.
 async fn logout_with_saml_session(state: AppState) -> axum::response::Response {
-    let account: AccountId = ACCOUNT.parse().unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     let token = "ds-test-session";
     let hash: String = Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    saml_session(&state, &hash);
+    app(state)
+        .oneshot(
+            Request::post(format!("/live/{ACCOUNT}/logout?P_mode=LIVE"))
+                .header(header::COOKIE, format!("DS_SESSION_{ACCOUNT}_LIVE={token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+/// B.Simon with a LIVE SAML session (NameID, SessionIndex `_0001`) under `token_hash`.
+fn saml_session(state: &AppState, token_hash: &str) {
+    let account: AccountId = ACCOUNT.parse().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     state
         .store()
         .call_blocking(|c| {
@@ -165,7 +179,7 @@ async fn logout_with_saml_session(state: AppState) -> axum::response::Response {
                 session_index: Some("_0001".into()),
             };
             let session = NewSession {
-                token_hash: &hash,
+                token_hash,
                 account: &account,
                 mode: ExecutionMode::Live,
                 user_id: user.id,
@@ -174,15 +188,6 @@ async fn logout_with_saml_session(state: AppState) -> axum::response::Response {
             store::insert_session(c, &session, now, now + chrono::Duration::hours(8))
         })
         .unwrap();
-    app(state)
-        .oneshot(
-            Request::post(format!("/live/{ACCOUNT}/logout?P_mode=LIVE"))
-                .header(header::COOKIE, format!("DS_SESSION_{ACCOUNT}_LIVE={token}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -224,7 +229,7 @@ fn idp_logout_query() -> String {
 
 async fn idp_initiated_logout(state: AppState) -> axum::response::Response {
     // The session to end, then the IdP's LogoutRequest.
-    logout_session_only(&state);
+    saml_session(&state, "h-idp");
     app(state)
         .oneshot(
             Request::get(format!(
@@ -235,40 +240,6 @@ async fn idp_initiated_logout(state: AppState) -> axum::response::Response {
             .unwrap(),
         )
         .await
-        .unwrap()
-}
-
-/// B.Simon with a LIVE SAML session (NameID, SessionIndex `_0001`).
-fn logout_session_only(state: &AppState) -> usize {
-    let account: AccountId = ACCOUNT.parse().unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    state
-        .store()
-        .call_blocking(|c| {
-            let user = NewUser {
-                name: "B.Simon".into(),
-                email: Email::parse("B.Simon@contoso.com")?,
-                profile: Profile::User,
-                ide_language: "en".into(),
-                language: "en".into(),
-                password_hash: None,
-            };
-            let user = store::create_user(c, &account, &user, now)?;
-            let saml = reference_sp::auth::SamlSession {
-                name_id: "B.Simon@contoso.com".into(),
-                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
-                session_index: Some("_0001".into()),
-            };
-            let session = NewSession {
-                token_hash: "h-idp",
-                account: &account,
-                mode: ExecutionMode::Live,
-                user_id: user.id,
-                saml: Some(&saml),
-            };
-            store::insert_session(c, &session, now, now + chrono::Duration::hours(8))?;
-            Ok(1)
-        })
         .unwrap()
 }
 
