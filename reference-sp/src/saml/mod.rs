@@ -989,12 +989,12 @@ async fn idp_logout(
     let now = state.clock().now();
     let account_c = account.clone();
     let until = now + REQUEST_LIFETIME + acs::SKEW;
+    let key = format!("logout-request:{request_id}");
     let ended = state
         .store()
         .call(move |c| {
             let tx = c.transaction()?;
             // The request ID joins the assertion replay cache: a LogoutRequest works once.
-            let key = format!("logout-request:{request_id}");
             if !remember_assertion(&tx, &account_c, &key, until, now)? {
                 return Ok(Err(AcsError::Replayed));
             }
@@ -1008,7 +1008,6 @@ async fn idp_logout(
         Err(e) => return refuse(e),
     };
     tracing::info!(account = %account, mode = %mode, ended, "IdP-initiated logout");
-    let in_response_to = root.attribute("ID").unwrap_or_default().to_owned();
     let clear = auth::clear_cookie(account, mode);
     let Some(logout_url) = config.logout_url.clone() else {
         let body = Json(serde_json::json!({"logged_out": ended}));
@@ -1018,7 +1017,7 @@ async fn idp_logout(
         id: state.ids().new_id("_"),
         issue_instant: now,
         destination: Some(logout_url.clone()),
-        in_response_to,
+        in_response_to: request_id,
         issuer: Issuer::new(config.sp_entity_id.clone()),
         status: Status::success(),
     }
