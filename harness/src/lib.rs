@@ -5,6 +5,8 @@
 //! scenarios run concurrently without sharing state. The listener is bound before the server
 //! task starts, so the URL answers as soon as `start` returns: no waiting, no sleeps.
 
+pub mod load;
+
 use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};
 use protocol::{Clock, FixedClock, SequentialIds};
@@ -35,6 +37,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A stack whose SP settings `tweak` adjusts (for example a saturated hashing pool).
+    pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating the stack's temp dir")?;
         let store = Store::open(&dir.path().join(STORE_FILE))
             .map_err(|e| anyhow::anyhow!("opening the SP store: {e}"))?;
@@ -44,6 +51,10 @@ impl Stack {
         let mut settings = Settings::new(format!("http://{sp_addr}"));
         // Long enough for a loopback call, short enough that a "slow API" scenario stays quick.
         settings.composite_timeout = std::time::Duration::from_millis(500);
+        // Room for the largest burst a scenario sends (50 logins), so counting stays exact;
+        // overload has its own scenario with a pool that never drains.
+        settings.hash_pool.queue = 256;
+        tweak(&mut settings);
         let state = AppState::new(
             store,
             clock.clone(),

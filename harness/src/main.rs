@@ -64,6 +64,19 @@ enum Command {
         #[arg(long, env = "HARNESS_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Drive concurrent password logins against a reference SP in its own process and report
+    /// its peak memory and the latency of a protected page meanwhile.
+    Load {
+        /// Correct password logins to send.
+        #[arg(long, default_value_t = 200)]
+        logins: usize,
+        /// Logins in flight at once.
+        #[arg(long, default_value_t = 200)]
+        concurrency: usize,
+        /// The `reference-sp` binary to measure; default: the one beside this binary.
+        #[arg(long)]
+        sp_binary: Option<PathBuf>,
+    },
     /// Unlock a user of the stack's store offline (e.g. the only administrator).
     Unlock {
         /// Folder of the SP's SQLite store (as given to `up`).
@@ -80,6 +93,32 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
     match Cli::parse().command {
+        Command::Load {
+            logins,
+            concurrency,
+            sp_binary,
+        } => {
+            let sp_binary = match sp_binary {
+                Some(path) => path,
+                None => std::env::current_exe()?.with_file_name("reference-sp"),
+            };
+            let report = harness::load::run(&harness::load::LoadOptions {
+                sp_binary,
+                logins,
+                concurrency,
+            })
+            .await?;
+            print!("{}", report.render());
+            for failure in report.failures.iter().take(10) {
+                println!("failed: {failure}");
+            }
+            anyhow::ensure!(
+                report.failures.is_empty(),
+                "{} requests failed",
+                report.failures.len()
+            );
+            Ok(())
+        }
         Command::Unlock {
             data_dir,
             account,

@@ -119,7 +119,7 @@ async fn create_user(
     let password_hash = match body.password {
         Some(password) => {
             check_new_password(&password)?;
-            Some(auth::hash_password_async(password).await?)
+            Some(state.hashing().hash(password).await?)
         }
         None => None,
     };
@@ -189,7 +189,7 @@ async fn update_user(
     };
     if let Some(password) = body.password {
         check_new_password(&password)?;
-        patch.password_hash = Some(auth::hash_password_async(password).await?);
+        patch.password_hash = Some(state.hashing().hash(password).await?);
     }
     Ok(Json(
         state

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::store::{self, SessionRow, User};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::Response;
@@ -26,21 +26,6 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
-}
-
-/// Async wrapper: hashing is CPU work, kept off the async workers.
-pub async fn hash_password_async(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash_password(&password)).await?
-}
-
-fn verify(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when there is no real hash to check, so every
@@ -89,10 +74,9 @@ pub async fn check_password(
         password.to_owned()
     };
     let real_hash = hash.is_some();
-    let matches = tokio::task::spawn_blocking(move || {
-        verify(hash.as_deref().unwrap_or_else(|| decoy_hash()), &candidate)
-    })
-    .await?;
+    // A full hashing queue ends here with `overloaded`, before anything is counted.
+    let against = hash.unwrap_or_else(|| decoy_hash().to_owned());
+    let matches = state.hashing().verify(against, candidate).await?;
     let Some((user, _)) = user else {
         return Err(ApiError::InvalidCredentials);
     };
@@ -306,6 +290,9 @@ mod tests {
     fn hashes_are_argon2id_and_verify() {
         let hash = hash_password("Correct-Horse-1").unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
+        let verify = |hash: &str, pw: &str| {
+            crate::hashing::verify_with(&mut Vec::new(), hash, pw.as_bytes())
+        };
         assert!(verify(&hash, "Correct-Horse-1"));
         assert!(!verify(&hash, "correct-horse-1"));
         assert!(!verify("not a hash", "x"));

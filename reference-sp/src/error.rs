@@ -45,6 +45,9 @@ pub enum ApiError {
     /// A request that cannot be read at all; `code` names what is wrong (`feed_malformed`, ...).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A request refused for where it came from (`csrf_origin`, `csrf_login_token`).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("no request-signing key for this operation and mode")]
     CertificateNotFound,
     #[error("{message}")]
@@ -78,6 +81,9 @@ pub enum ApiError {
     RouteNotFound,
     #[error("method not allowed on this endpoint")]
     MethodNotAllowed,
+    /// The password-hashing queue is full (R-PW-1): retry later; nothing was counted.
+    #[error("too many sign-ins in progress; retry in a moment")]
+    Overloaded,
     #[error("internal error")]
     Internal(String),
 }
@@ -85,6 +91,13 @@ pub enum ApiError {
 impl ApiError {
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Forbidden {
             code,
             message: message.into(),
         }
@@ -111,7 +124,9 @@ impl ApiError {
             Self::ApplicationAccessDenied => "application_access_denied",
             Self::DuplicateEmail => "duplicate_email",
             Self::MethodNotConfigured { .. } => "method_not_configured",
-            Self::Invalid { code, .. } | Self::BadRequest { code, .. } => code,
+            Self::Invalid { code, .. }
+            | Self::BadRequest { code, .. }
+            | Self::Forbidden { code, .. } => code,
             Self::CertificateNotFound => "certificate_not_found",
             Self::MalformedJson { .. } => "malformed_json",
             Self::MalformedForm { .. } => "malformed_form",
@@ -127,6 +142,7 @@ impl ApiError {
             Self::MethodInUse => "method_in_use",
             Self::RouteNotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::Overloaded => "overloaded",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -155,11 +171,14 @@ impl ApiError {
             Self::InvalidCredentials
             | Self::AuthenticationRequired
             | Self::SessionScopeMismatch => StatusCode::UNAUTHORIZED,
-            Self::AdminRequired | Self::ApplicationAccessDenied => StatusCode::FORBIDDEN,
+            Self::AdminRequired | Self::ApplicationAccessDenied | Self::Forbidden { .. } => {
+                StatusCode::FORBIDDEN
+            }
             Self::DuplicateEmail | Self::MethodNotConfigured { .. } => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -193,6 +212,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Basic realm=\"DigitalSuite\""),
             );
+        }
+        if matches!(self, Self::Overloaded) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         }
         response
     }

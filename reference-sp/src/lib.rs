@@ -20,10 +20,12 @@ pub mod apple;
 pub mod auth;
 pub mod certificates;
 pub mod composite;
+pub mod csrf;
 pub mod domain;
 pub mod error;
 pub mod fuzzing;
 pub mod google;
+pub mod hashing;
 pub mod pages;
 pub mod saml;
 pub mod seed;
@@ -56,6 +58,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Longest wait for a composite API (R-CA-3).
     pub composite_timeout: std::time::Duration,
+    /// Password-hashing threads and queue length (R-PW-1): beyond the queue, `overloaded`.
+    pub hash_pool: hashing::PoolSize,
 }
 
 impl Settings {
@@ -65,6 +69,7 @@ impl Settings {
             session_ttl: Duration::hours(8),
             secure_cookies: false,
             composite_timeout: std::time::Duration::from_secs(5),
+            hash_pool: hashing::PoolSize::default(),
         }
     }
 }
@@ -84,6 +89,7 @@ struct Inner {
     http: reqwest::Client,
     composite_done: tokio::sync::Notify,
     oidc_cache: OidcCache,
+    hashing: hashing::HashPool,
 }
 
 /// Discovery documents and JWKS of OpenID providers, kept in memory: they are the provider's,
@@ -137,8 +143,10 @@ impl AppState {
         ids: Arc<dyn IdGenerator>,
         settings: Settings,
     ) -> Self {
+        let hashing = hashing::HashPool::new(settings.hash_pool);
         Self {
             inner: Arc::new(Inner {
+                hashing,
                 store,
                 clock,
                 ids,
@@ -175,6 +183,11 @@ impl AppState {
         &self.inner.http
     }
 
+    /// The argon2id pool every password check and hash goes through.
+    pub fn hashing(&self) -> &hashing::HashPool {
+        &self.inner.hashing
+    }
+
     pub fn oidc_cache(&self) -> &OidcCache {
         &self.inner.oidc_cache
     }
@@ -198,6 +211,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::origin_guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security_headers,

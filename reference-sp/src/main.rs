@@ -72,16 +72,17 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(?outcome, "seed");
         }
     }
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
+    // Bound first, so that with port 0 the default public URL names the port actually used.
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let public_url = match args.public_url.clone() {
+        Some(url) => url,
+        None => format!("http://{}", listener.local_addr()?),
+    };
     let settings = Settings {
         secure_cookies: args.secure_cookies,
         ..Settings::new(public_url)
     };
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(
         "reference SP listening on http://{}",
         listener.local_addr()?

@@ -36,6 +36,7 @@ pub fn login_page(
     next: &str,
     error: Option<&str>,
     google: bool,
+    login_token: &str,
 ) -> String {
     let error_html = match error {
         Some(code) => format!(
@@ -51,8 +52,10 @@ pub fn login_page(
          <label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label>\n\
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\n\
          <input type=\"hidden\" name=\"next\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"login_token\" value=\"{}\">\n\
          <button type=\"submit\">Sign in</button>\n</form>\n{google}",
         escape(next),
+        escape(login_token),
         google = if google {
             let mut q = url::form_urlencoded::Serializer::new(String::new());
             q.append_pair("P_mode", mode.as_str())
@@ -101,8 +104,10 @@ mod tests {
             "/live/42/x\"><script>",
             None,
             false,
+            "lt_1",
         );
         assert!(html.contains("action=\"/live/42/login?P_mode=TEST\""));
+        assert!(html.contains("name=\"login_token\" value=\"lt_1\""));
         assert!(html.contains("value=\"/live/42/x&quot;&gt;&lt;script&gt;\""));
         assert!(!html.contains("class=\"error\""));
     }

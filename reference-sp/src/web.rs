@@ -13,11 +13,11 @@ use crate::auth::{self, NoSession, with_cookie};
 use crate::domain::{AccountId, ExecutionMode, Visibility, parse_resource_path};
 use crate::error::{ApiError, FormBody, QueryParams};
 use crate::store::{self, ModeConfig};
-use crate::{AppState, pages};
+use crate::{AppState, csrf, pages};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -205,13 +205,17 @@ async fn login_form(
     State(state): State<AppState>,
     Path(account): Path<String>,
     QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let config = config(&state, &account, mode).await?;
     let next = safe_next(&account, mode, q.next.as_deref());
+    // The pre-session cookie a login post must come back with (CSRF rule 2).
+    let (token, cookie) = csrf::login_token(&state, &headers, &account, mode);
     if config.login_page.is_some() {
         let error = q.error.as_deref().filter(|e| *e == "invalid_credentials");
-        return Ok(Redirect::to(&login_url(&account, &config, Some(&next), error)).into_response());
+        let to = Redirect::to(&login_url(&account, &config, Some(&next), error));
+        return with_cookie(to.into_response(), &cookie);
     }
     let error = q
         .error
@@ -220,9 +224,12 @@ async fn login_form(
     let google = crate::google::configured(&state, &account, mode)
         .await?
         .is_some();
-    Ok(page(pages::login_page(
-        &account, mode, &next, error, google,
-    )))
+    with_cookie(
+        page(pages::login_page(
+            &account, mode, &next, error, google, &token,
+        )),
+        &cookie,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +240,8 @@ struct LoginForm {
     /// `google`: sign in with Google instead (an authentication policy of a login page, R-GO-2).
     policy: Option<String>,
     domain: Option<String>,
+    /// The standard page's copy of the pre-session cookie (CSRF rule 2).
+    login_token: Option<String>,
 }
 
 async fn login(
@@ -243,6 +252,15 @@ async fn login(
     FormBody(form): FormBody<LoginForm>,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let config = config(&state, &account, mode).await?;
+    // Before anything is looked up or counted: a forged post changes nothing.
+    csrf::check_login_token(
+        &headers,
+        &account,
+        mode,
+        form.login_token.as_deref(),
+        config.login_page.is_some(),
+    )?;
     let next = safe_next(&account, mode, form.next.as_deref());
     match form.policy.as_deref() {
         Some("google") => {
@@ -270,24 +288,13 @@ async fn login(
             with_cookie(Redirect::to(&next).into_response(), &cookie)
         }
         Err(ApiError::InvalidCredentials) => {
+            // Post/redirect/get: back to the mode's login page (standard or custom, R-PW-6)
+            // with the code, so reload and Back never send the password again.
             let code = ApiError::InvalidCredentials.code();
-            let config = config(&state, &account, mode).await?;
-            if config.login_page.is_some() {
-                // Back to the custom page, which shows the failure as it likes (R-PW-6).
-                Ok(
-                    Redirect::to(&login_url(&account, &config, Some(&next), Some(code)))
-                        .into_response(),
-                )
-            } else {
-                let google = crate::google::configured(&state, &account, mode)
-                    .await?
-                    .is_some();
-                Ok((
-                    StatusCode::UNAUTHORIZED,
-                    page(pages::login_page(&account, mode, &next, Some(code), google)),
-                )
-                    .into_response())
-            }
+            Ok(
+                Redirect::to(&login_url(&account, &config, Some(&next), Some(code)))
+                    .into_response(),
+            )
         }
         Err(other) => Err(other),
     }
@@ -363,6 +370,11 @@ async fn resource(
         .as_ref()
         .filter(|r| r.visibility == Visibility::Public)
     {
+        // The mode's custom login page gets the pre-session cookie its post needs (CSRF rule 2).
+        if config(&state, &account, mode).await?.login_page.as_deref() == Some(res.path.as_str()) {
+            let (_, cookie) = csrf::login_token(&state, &headers, &account, mode);
+            return with_cookie(serve(res, false), &cookie);
+        }
         return Ok(serve(res, true));
     }
     // Without a session, a missing resource looks like a protected one: existence is not leaked.

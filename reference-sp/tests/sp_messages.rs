@@ -150,6 +150,8 @@ async fn logout_with_saml_session(state: AppState) -> axum::response::Response {
         .oneshot(
             Request::post(format!("/live/{ACCOUNT}/logout?P_mode=LIVE"))
                 .header(header::COOKIE, format!("DS_SESSION_{ACCOUNT}_LIVE={token}"))
+                // The sign-out button of the SP's own page (CSRF rule 1).
+                .header(header::ORIGIN, "https://live.runmyprocess.com")
                 .body(Body::empty())
                 .unwrap(),
         )

@@ -304,8 +304,7 @@ async fn follow_link(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
 
 #[when(expr = "the browser posts the login form of {word} with the Google policy")]
 async fn policy_post(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
-    let path = format!("/live/{{account}}/login?P_mode={mode}");
-    w.post_form("default", &path, &[("policy", "google")])
+    w.post_login("default", &mode, &[("policy", "google")])
         .await?;
     Ok(())
 }
@@ -314,10 +313,9 @@ async fn policy_post(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
     expr = "the browser posts the login form of {word} with the Google policy and the domain {string}"
 )]
 async fn policy_post_domain(w: &mut DsWorld, mode: String, domain: String) -> anyhow::Result<()> {
-    let path = format!("/live/{{account}}/login?P_mode={mode}");
-    w.post_form(
+    w.post_login(
         "default",
-        &path,
+        &mode,
         &[("policy", "google"), ("domain", &domain)],
     )
     .await?;

@@ -92,6 +92,15 @@ impl Reply {
     }
 }
 
+/// The `value` of the hidden input named `name` on an SP page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let rest = &html[at..];
+    let v = rest.find("value=\"")? + "value=\"".len();
+    let end = rest[v..].find('"')?;
+    Some(rest[v..v + end].replace("&amp;", "&"))
+}
+
 #[derive(Debug, World)]
 #[world(init = Self::new)]
 pub struct DsWorld {
@@ -154,11 +163,13 @@ impl DsWorld {
     }
 
     /// Replaces `{account}` in a step's string.
+    /// `{account}`: the current account; `{sp}`: the SP's origin (`http://127.0.0.1:port`).
     pub fn expand(&self, s: &str) -> anyhow::Result<String> {
+        let s = s.replace("{sp}", &self.stack.sp_url(""));
         if s.contains("{account}") {
             Ok(s.replace("{account}", self.account()?))
         } else {
-            Ok(s.to_owned())
+            Ok(s)
         }
     }
 
@@ -183,7 +194,8 @@ impl DsWorld {
         Ok(self.last.insert(reply))
     }
 
-    /// POST a form to `path` with the named browser.
+    /// POST a form to `path` with the named browser, from a page of the SP (a browser sends the
+    /// posting page's `Origin`).
     pub async fn post_form(
         &mut self,
         browser: &str,
@@ -191,9 +203,34 @@ impl DsWorld {
         form: &[(&str, &str)],
     ) -> anyhow::Result<&Reply> {
         let url = self.stack.sp_url(&self.expand(path)?);
+        let origin = self.stack.sp_url("");
         let b = self.browser(browser)?;
-        let reply = Reply::read(b.client.post(url).form(form).send().await?).await?;
+        let request = b.client.post(url).header("Origin", origin).form(form);
+        let reply = Reply::read(request.send().await?).await?;
         Ok(self.last.insert(reply))
+    }
+
+    /// Signs in as a person does: opens the mode's standard login page (which sets the
+    /// pre-session cookie and carries its token), then posts `fields` with that token.
+    pub async fn post_login(
+        &mut self,
+        browser: &str,
+        mode: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<&Reply> {
+        let path = format!("/live/{{account}}/login?P_mode={mode}");
+        let page = self.get(browser, &path).await?;
+        let mut form = fields.to_vec();
+        // A mode with a custom page redirects there: the cookie is set, the page has no token.
+        let token = match page.status {
+            200 => Some(hidden_value(&page.body, "login_token").context("no login_token")?),
+            303 => None,
+            other => bail!("login page: {other} {}", page.body),
+        };
+        if let Some(token) = &token {
+            form.push(("login_token", token));
+        }
+        self.post_form(browser, &path, &form).await
     }
 
     /// Calls the admin API as the account's administrator (HTTP Basic).

@@ -2,7 +2,7 @@
 
 use super::{Browser, DsWorld, Reply};
 use anyhow::{Context, bail, ensure};
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 
 async fn login(
     w: &mut DsWorld,
@@ -11,8 +11,7 @@ async fn login(
     mode: &str,
     password: &str,
 ) -> anyhow::Result<()> {
-    let path = format!("/live/{{account}}/login?P_mode={mode}");
-    w.post_form(browser, &path, &[("email", email), ("password", password)])
+    w.post_login(browser, mode, &[("email", email), ("password", password)])
         .await?;
     Ok(())
 }
@@ -50,10 +49,9 @@ async fn logs_in_next(
     next: String,
 ) -> anyhow::Result<()> {
     let next = w.expand(&next)?;
-    let path = format!("/live/{{account}}/login?P_mode={mode}");
-    w.post_form(
+    w.post_login(
         "default",
-        &path,
+        &mode,
         &[("email", &email), ("password", &password), ("next", &next)],
     )
     .await?;
@@ -71,16 +69,24 @@ async fn concurrent_wrong(
     let url = w
         .stack
         .sp_url(&w.expand(&format!("/live/{{account}}/login?P_mode={mode}"))?);
+    let origin = w.stack.sp_url("");
     let attempts = (0..n).map(|i| {
-        let url = url.clone();
-        let email = email.clone();
+        let (url, origin, email) = (url.clone(), origin.clone(), email.clone());
         async move {
             let browser = Browser::new()?;
+            let page = Reply::read(browser.client.get(&url).send().await?).await?;
+            let token = super::hidden_value(&page.body, "login_token").context("no token")?;
             let password = format!("wrong-password-{i}");
+            let form = [
+                ("email", email.as_str()),
+                ("password", password.as_str()),
+                ("login_token", token.as_str()),
+            ];
             let response = browser
                 .client
-                .post(url)
-                .form(&[("email", email.as_str()), ("password", password.as_str())])
+                .post(&url)
+                .header("Origin", origin)
+                .form(&form)
                 .send()
                 .await?;
             Reply::read(response).await
@@ -94,11 +100,16 @@ async fn concurrent_wrong(
 async fn burst_refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
     ensure!(!w.burst.is_empty(), "no burst was sent");
     for reply in &w.burst {
-        ensure!(reply.status == 401, "status {}", reply.status);
         ensure!(
-            reply.body.contains(&format!("data-code=\"{code}\"")),
-            "body without {code}: {}",
+            reply.status == 303,
+            "status {}: {}",
+            reply.status,
             reply.body
+        );
+        let location = reply.location()?;
+        ensure!(
+            location.contains(&format!("&error={code}")),
+            "sent to {location}, not back to the form with {code}"
         );
     }
     Ok(())
@@ -123,18 +134,26 @@ async fn login_ok(w: &mut DsWorld, target: String) -> anyhow::Result<()> {
 
 #[then(expr = "the login is refused with {string}")]
 async fn login_refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
-    let reply = w.expect_status(401)?;
-    ensure!(
-        reply.body.contains(&format!("data-code=\"{code}\"")),
-        "body without {code}: {}",
-        reply.body
-    );
+    // Post/redirect/get: the refusal is a redirect back to the form, which shows the code.
+    let reply = w.expect_status(303)?.clone();
     ensure!(
         !reply
             .set_cookies()
             .iter()
             .any(|c| c.starts_with("DS_SESSION_")),
         "a refused login set a session cookie"
+    );
+    let location = reply.location()?.to_owned();
+    ensure!(
+        location.contains(&format!("&error={code}")),
+        "sent to {location}, not back to the form with {code}"
+    );
+    let page = w.get("default", &location).await?;
+    ensure!(
+        page.status == 200 && page.body.contains(&format!("data-code=\"{code}\"")),
+        "the form after the redirect does not show {code}: {} {}",
+        page.status,
+        page.body
     );
     Ok(())
 }
@@ -218,6 +237,49 @@ async fn user_state(
         user["failed_attempts"] == attempts,
         "failed attempts: {user}"
     );
+    Ok(())
+}
+
+/// Read from the store, not the admin API: that API's Basic check would hash a password too.
+#[then(expr = "the store holds {string} as {word} with {int} failed attempts")]
+async fn stored_user_state(
+    w: &mut DsWorld,
+    email: String,
+    status: String,
+    attempts: u32,
+) -> anyhow::Result<()> {
+    let account: reference_sp::domain::AccountId = w.account()?.parse()?;
+    let email = reference_sp::domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (user, _) = w
+        .stack
+        .store()
+        .call(move |c| reference_sp::store::user_by_email(c, &account, &email))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .context("no such user in the store")?;
+    let actual = serde_json::to_value(user.status)?;
+    ensure!(actual == status.as_str(), "status {actual}");
+    ensure!(
+        user.failed_attempts == attempts,
+        "failed attempts {}",
+        user.failed_attempts
+    );
+    Ok(())
+}
+
+#[given("an SP whose password-hashing pool never drains")]
+async fn saturated_sp(w: &mut DsWorld) -> anyhow::Result<()> {
+    ensure!(
+        w.account.is_none(),
+        "this step must come before the account is created"
+    );
+    w.stack = harness::Stack::start_with(|s| {
+        s.hash_pool = reference_sp::hashing::PoolSize {
+            workers: 0,
+            queue: 0,
+        };
+    })
+    .await?;
     Ok(())
 }
 
@@ -310,7 +372,85 @@ async fn login_missing_password(
     mode: String,
     email: String,
 ) -> anyhow::Result<()> {
+    w.post_login("default", &mode, &[("email", &email)]).await?;
+    Ok(())
+}
+
+/// A post as another site (or a tool) would send it: `form` is URL-encoded fields in which
+/// `{login_token}` is the token of the login page the browser last opened; `headers` is
+/// `Name: value` pairs separated by ` | ` (nothing is added, not even `Origin`).
+#[when(
+    expr = "the browser {string} posts {string} with the form {string} and the headers {string}"
+)]
+async fn crafted_post(
+    w: &mut DsWorld,
+    browser: String,
+    path: String,
+    form: String,
+    headers: String,
+) -> anyhow::Result<()> {
+    let token = w
+        .remembered
+        .get(&format!("login page of {browser}"))
+        .and_then(|page| super::hidden_value(&page.body, "login_token"))
+        .unwrap_or_default();
+    let form = w.expand(&form)?.replace("{login_token}", &token);
+    let path = with_user_ids(w, &path).await?;
+    let url = w.stack.sp_url(&path);
+    let b = w.browser(&browser)?;
+    let mut request = b
+        .client
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form);
+    for pair in w.expand(&headers)?.split(" | ").filter(|p| !p.is_empty()) {
+        let (name, value) = pair
+            .split_once(": ")
+            .context("header is not `Name: value`")?;
+        request = request.header(name, value);
+    }
+    w.last = Some(Reply::read(request.send().await?).await?);
+    Ok(())
+}
+
+/// `path` expanded, with `{user:EMAIL}` replaced by that user's ID.
+async fn with_user_ids(w: &mut DsWorld, path: &str) -> anyhow::Result<String> {
+    let mut path = w.expand(path)?;
+    while let Some(start) = path.find("{user:") {
+        let end = path[start..].find('}').context("unterminated {user:")? + start;
+        let id = w.user_id(&path[start + 6..end]).await?;
+        path.replace_range(start..=end, &id.to_string());
+    }
+    Ok(path)
+}
+
+/// An API client (HTTP Basic, no cookie jar) that happens to send a foreign `Origin`.
+#[when(expr = "{string} with password {string} sends POST {string} from the origin {string}")]
+async fn basic_post_from(
+    w: &mut DsWorld,
+    email: String,
+    password: String,
+    path: String,
+    origin: String,
+) -> anyhow::Result<()> {
+    let path = with_user_ids(w, &path).await?;
+    let url = w.stack.sp_url(&path);
+    let reply = reqwest::Client::new()
+        .post(url)
+        .basic_auth(email, Some(password))
+        .header("Origin", origin)
+        .send()
+        .await?;
+    w.last = Some(Reply::read(reply).await?);
+    Ok(())
+}
+
+#[when(expr = "the browser {string} opens the login page of {word}")]
+async fn opens_login_page(w: &mut DsWorld, browser: String, mode: String) -> anyhow::Result<()> {
     let path = format!("/live/{{account}}/login?P_mode={mode}");
-    w.post_form("default", &path, &[("email", &email)]).await?;
+    let page = w.get(&browser, &path).await?.clone();
+    ensure!(page.status == 200, "login page: {}", page.status);
+    w.remembered
+        .insert(format!("login page of {browser}"), page);
     Ok(())
 }
