@@ -81,3 +81,20 @@ Feature: Bad input gets a stable error code and changes nothing
     When the administrator sends POST "/api/{account}/users" with JSON '{"name":"B.\u0000Simon","email":"b@contoso.com"}'
     Then the answer is 422 with error code "invalid_field"
     And the account has exactly the users "admin@contoso.com"
+
+  @r-acc-1 @reliability
+  Scenario Outline: What the HTTP layer refuses is answered with a code too
+    When a raw client sends "<request>" to the SP
+    Then the answer is <status> with error code "<code>"
+    And the answer has the header "content-type" equal to "application/json"
+
+    Examples:
+      | request                                                                               | status | code              |
+      | GET /live/{account}/{repeat:20000:a} HTTP/1.1{crlf}Host: sp{crlf}Connection: close{crlf}{crlf} | 414    | uri_too_long      |
+      | GET /live/{account}/{repeat:100000:a} HTTP/1.1{crlf}Host: sp{crlf}{crlf}                     | 414    | uri_too_long      |
+      | GET /live/{account}/{repeat:2000000:a} HTTP/1.1{crlf}Host: sp{crlf}{crlf}                    | 431    | headers_too_large |
+      | GET /live/{account}/login HTTP/1.1{crlf}Host: sp{crlf}Connection: close{crlf}{headers:150}{crlf} | 431    | headers_too_large |
+      | GET /live/{account}/login HTTP/1.1{crlf}Host: sp{crlf}{headers:1100}{crlf}                   | 431    | headers_too_large |
+      | GET /live/%ff/login HTTP/1.1{crlf}Host: sp{crlf}Connection: close{crlf}{crlf}                  | 400    | invalid_path      |
+      | GET /live/{account}/%C0%AF HTTP/1.1{crlf}Host: sp{crlf}Connection: close{crlf}{crlf}           | 400    | invalid_path      |
+      | GARBAGE{crlf}{crlf}                                                                       | 400    | malformed_request |

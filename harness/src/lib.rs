@@ -149,5 +149,6 @@ pub fn spawn(
     listener: tokio::net::TcpListener,
     state: AppState,
 ) -> anyhow::Result<mock_kit::Server> {
-    mock_kit::Server::spawn(listener, reference_sp::app(state), "reference SP")
+    let limits = state.settings().http;
+    mock_kit::Server::spawn_with(listener, reference_sp::app(state), "reference SP", limits)
 }

@@ -3,6 +3,8 @@
 //! for servers), stopping it when its handle is dropped, the binaries' logging, and the control
 //! API's error body.
 
+pub mod http;
+
 use anyhow::Context;
 use axum::Json;
 use axum::Router;
@@ -27,11 +29,22 @@ impl Server {
             .with_context(|| format!("binding {addr}"))
     }
 
-    /// Serves `router` on `listener` until the handle is dropped. `name` labels errors.
+    /// Serves `router` on `listener` with the default [`http::Limits`] until the handle is
+    /// dropped. `name` labels the log.
     pub fn spawn(
         listener: TcpListener,
         router: Router,
         name: &'static str,
+    ) -> anyhow::Result<Self> {
+        Self::spawn_with(listener, router, name, http::Limits::default())
+    }
+
+    /// As [`Server::spawn`], with `limits`.
+    pub fn spawn_with(
+        listener: TcpListener,
+        router: Router,
+        name: &'static str,
+        limits: http::Limits,
     ) -> anyhow::Result<Self> {
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
@@ -39,12 +52,8 @@ impl Server {
             let stop = async {
                 let _ = rx.await;
             };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(%e, server = name, "server stopped");
-            }
+            http::serve(listener, http::guard(router, limits), limits, stop).await;
+            tracing::debug!(server = name, "server stopped");
         });
         Ok(Self {
             addr,

@@ -60,6 +60,8 @@ pub struct Settings {
     pub composite_timeout: std::time::Duration,
     /// Password-hashing threads and queue length (R-PW-1): beyond the queue, `overloaded`.
     pub hash_pool: hashing::PoolSize,
+    /// Connection, timeout and request-size limits of the HTTP server.
+    pub http: mock_kit::http::Limits,
 }
 
 impl Settings {
@@ -70,6 +72,7 @@ impl Settings {
             secure_cookies: false,
             composite_timeout: std::time::Duration::from_secs(5),
             hash_pool: hashing::PoolSize::default(),
+            http: mock_kit::http::Limits::default(),
         }
     }
 }

@@ -87,10 +87,11 @@ async fn main() -> anyhow::Result<()> {
         "reference SP listening on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let limits = state.settings().http;
+    let router = mock_kit::http::guard(app(state), limits);
+    mock_kit::http::serve(listener, router, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }

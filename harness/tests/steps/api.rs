@@ -181,3 +181,60 @@ async fn header_absent(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Bytes as a client that is not a browser may send them, answered by the SP's HTTP layer.
+/// `{crlf}` is CRLF; `{repeat:N:T}` is T N times; `{headers:N}` is N headers `xI: 1`.
+#[when(expr = "a raw client sends {string} to the SP")]
+async fn raw_request(w: &mut DsWorld, template: String) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut text = w.expand(&template)?.replace("{crlf}", "\r\n");
+    while let Some(start) = text.find("{repeat:") {
+        let end = text[start..].find('}').context("unterminated {repeat:")? + start;
+        let (n, piece) = text[start + 8..end]
+            .split_once(':')
+            .context("{repeat:N:T}")?;
+        let piece = piece.repeat(n.parse()?);
+        text.replace_range(start..=end, &piece);
+    }
+    while let Some(start) = text.find("{headers:") {
+        let end = text[start..].find('}').context("unterminated {headers:")? + start;
+        let n: usize = text[start + 9..end].parse()?;
+        let lines: String = (0..n).map(|i| format!("x{i}: 1\r\n")).collect();
+        text.replace_range(start..=end, &lines);
+    }
+    let addr = w.stack.sp_url("").trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    // The server may answer and close before it has read everything: that is the point.
+    let _ = stream.write_all(text.as_bytes()).await;
+    let mut raw = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut raw),
+    )
+    .await
+    .context("the SP neither answered nor closed")??;
+    let raw = String::from_utf8(raw)?;
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .context("no HTTP head in the answer")?;
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .context("no status line")?
+        .parse()?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    for line in lines {
+        let (k, v) = line.split_once(": ").context("bad header line")?;
+        headers.append(
+            reqwest::header::HeaderName::from_bytes(k.as_bytes())?,
+            v.parse()?,
+        );
+    }
+    w.last = Some(Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    });
+    Ok(())
+}
