@@ -31,3 +31,15 @@ Feature: Every answer carries the security headers a browser needs
     Then the answer is 200
     And the answer has the header "content-security-policy" equal to "frame-ancestors 'none'"
     And the answer has the header "x-content-type-options" equal to "nosniff"
+
+  @r-sa-3
+  Scenario: The identity provider's pages run no script but the hashed auto-post, which posts only to the SP
+    Given a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    When the browser opens "/live/{account}" and the identity provider shows its login page
+    Then the answer has the header "content-security-policy" equal to "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    And the answer has the header "x-content-type-options" equal to "nosniff"
+    And the answer has the header "referrer-policy" equal to "no-referrer"
+    When "B.Simon@contoso.com" signs in at the identity provider from "/live/{account}" and the browser stops at its form
+    Then the answer has the header "content-security-policy" equal to "default-src 'none'; script-src 'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='; form-action {sp}; frame-ancestors 'none'; base-uri 'none'"
+    And the answer does not contain "onload"

@@ -8,10 +8,8 @@
 //! login, and latency percentiles of both. This is a measurement, not a test: it fails only when
 //! a request fails in a way other than the SP's documented `overloaded` answer.
 
-use anyhow::{Context, bail};
-use std::io::BufRead;
+use anyhow::bail;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -91,21 +89,10 @@ impl std::fmt::Display for Percentiles {
     }
 }
 
-/// The SP child process (`base` is its `http://host:port`); killed when dropped.
-struct Sp {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Sp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sp(binary: &PathBuf) -> anyhow::Result<Sp> {
+/// The SP in its own process on a temporary store seeded with the one load user.
+fn start_sp(
+    binary: &std::path::Path,
+) -> anyhow::Result<(reference_sp::process::Running, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let seed = dir.path().join("seed.toml");
     std::fs::write(
@@ -115,38 +102,10 @@ fn start_sp(binary: &PathBuf) -> anyhow::Result<Sp> {
              name = \"Load User\"\nemail = \"{EMAIL}\"\npassword = \"{PASSWORD}\"\n"
         ),
     )?;
-    let mut child = Command::new(binary)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--database")
-        .arg(dir.path().join("sp.sqlite3"))
-        .arg("--seed")
-        .arg(&seed)
-        .env("RUST_LOG", "warn,reference_sp=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    // The SP logs its bound address once it listens: read until then, then drain in the background.
-    let stdout = child.stdout.take().context("no stdout")?;
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let base = loop {
-        let Some(line) = lines.next() else {
-            bail!("the SP exited before listening");
-        };
-        let line = line?;
-        if let Some(at) = line.find("listening on http://") {
-            let addr = line[at + "listening on ".len()..].split_whitespace().next();
-            break addr.context("no address in the SP's log")?.to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Ok(Sp {
-        child,
-        base,
-        _dir: dir,
-    })
+    let sp =
+        reference_sp::process::Running::start(binary, &dir.path().join("sp.sqlite3"), Some(&seed))
+            .map_err(anyhow::Error::msg)?;
+    Ok((sp, dir))
 }
 
 fn status_kib(pid: u32, field: &str) -> u64 {
@@ -225,9 +184,9 @@ fn hidden_value(html: &str, name: &str) -> Option<String> {
 }
 
 pub async fn run(options: &LoadOptions) -> anyhow::Result<LoadReport> {
-    let sp = start_sp(&options.sp_binary)?;
-    let pid = sp.child.id();
-    let base = sp.base.clone();
+    let (sp, _dir) = start_sp(&options.sp_binary)?;
+    let pid = sp.pid();
+    let base = sp.base_url().to_owned();
     // A signed-in browser for the protected page, before the load starts.
     let (first, cookie) = login(&base).await?;
     let cookie = match (first, cookie) {

@@ -436,11 +436,18 @@ fn complete(
                 )
             })
             .collect();
-        Html(format!(
-            "<!DOCTYPE html>\n<html><body onload=\"document.forms[0].submit()\">\n<form method=\"post\" action=\"{}\">\n{inputs}</form>\n</body></html>\n",
-            protocol::saml::xml::attr(redirect_uri)
+        let mut page = Html(format!(
+            "<!DOCTYPE html>\n<html><body>\n<form method=\"post\" action=\"{}\">\n{inputs}</form>\n<script>{}</script>\n</body></html>\n",
+            protocol::saml::xml::attr(redirect_uri),
+            protocol::saml::post::AUTO_SUBMIT,
         ))
-        .into_response()
+        .into_response();
+        if let Ok(csp) = HeaderValue::from_str(&protocol::saml::post::auto_submit_csp(redirect_uri))
+        {
+            page.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        page
     } else {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in &fields {
@@ -638,5 +645,5 @@ async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Respon
 }
 
 async fn control_messages(State(shared): St) -> Response {
-    Json(json!({ "requests": shared.runtime().log.clone() })).into_response()
+    Json(json!({ "requests": shared.runtime().log.to_vec() })).into_response()
 }

@@ -10,11 +10,12 @@
 
 mod handlers;
 
+use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -172,10 +173,10 @@ pub(crate) struct CodeGrant {
 pub(crate) struct Runtime {
     pub next_logins: VecDeque<(String, bool)>,
     pub faults: VecDeque<Fault>,
-    pub codes: HashMap<String, CodeGrant>,
+    pub codes: BoundedMap<String, CodeGrant>,
     /// (user sub, client ID) pairs already authorized: the name and email go out only once.
     pub authorized: HashSet<(String, String)>,
-    pub log: Vec<LoggedRequest>,
+    pub log: BoundedLog<LoggedRequest>,
 }
 
 #[derive(Debug)]
@@ -302,6 +303,6 @@ impl MockApple {
     }
 
     pub fn received(&self) -> Vec<LoggedRequest> {
-        self.shared.runtime().log.clone()
+        self.shared.runtime().log.to_vec()
     }
 }

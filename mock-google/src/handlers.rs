@@ -762,7 +762,7 @@ async fn control_rotate(State(shared): St) -> Response {
 }
 
 async fn control_messages(State(shared): St) -> Response {
-    Json(json!({ "requests": shared.runtime().log.clone() })).into_response()
+    Json(json!({ "requests": shared.runtime().log.to_vec() })).into_response()
 }
 
 async fn control_user(State(shared): St, Json(user): Json<GoogleUser>) -> Response {

@@ -11,11 +11,12 @@
 
 mod handlers;
 
+use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -189,11 +190,11 @@ pub(crate) struct PendingAuth {
 pub(crate) struct Runtime {
     pub next_logins: VecDeque<(String, Consent)>,
     pub faults: VecDeque<Fault>,
-    pub sessions: HashMap<String, String>,
-    pub pending: HashMap<String, PendingAuth>,
-    pub codes: HashMap<String, CodeGrant>,
-    pub access_tokens: HashMap<String, String>,
-    pub log: Vec<LoggedRequest>,
+    pub sessions: BoundedMap<String, String>,
+    pub pending: BoundedMap<String, PendingAuth>,
+    pub codes: BoundedMap<String, CodeGrant>,
+    pub access_tokens: BoundedMap<String, String>,
+    pub log: BoundedLog<LoggedRequest>,
     /// Index of the signing key in [`Shared::keys`]; rotation moves it on.
     pub current_key: usize,
 }
@@ -342,7 +343,7 @@ impl MockGoogle {
 
     /// Every request received so far, secrets redacted.
     pub fn received(&self) -> Vec<LoggedRequest> {
-        self.shared.runtime().log.clone()
+        self.shared.runtime().log.to_vec()
     }
 
     pub fn clear_sessions(&self) {

@@ -929,13 +929,18 @@ fn send_post(shared: &Shared, to: &str, text: &str, relay_state: Option<String>)
         destination: Some(to.to_owned()),
         sig_alg: None,
     });
-    Html(saml_post::form(
+    let mut page = Html(saml_post::form(
         to,
         MessageKind::Response,
         text,
         relay_state.as_deref(),
     ))
-    .into_response()
+    .into_response();
+    if let Ok(csp) = HeaderValue::from_str(&saml_post::auto_submit_csp(to)) {
+        page.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    page
 }
 
 // ---------------------------------------------------------------- single logout
@@ -1316,7 +1321,7 @@ async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Respon
 }
 
 async fn control_messages(State(shared): St) -> Response {
-    Json(json!({ "messages": shared.runtime().log.clone() })).into_response()
+    Json(json!({ "messages": shared.runtime().log.to_vec() })).into_response()
 }
 
 async fn control_user(State(shared): St, Json(user): Json<IdpUser>) -> Response {

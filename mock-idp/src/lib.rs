@@ -18,10 +18,11 @@ pub use config::{IdpConfig, IdpUser, RegisteredApp};
 pub use faults::Fault;
 pub use profile::VendorProfile;
 
+use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::keys::{Certificate, SigningKey};
 use protocol::{Clock, IdGenerator};
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -62,12 +63,12 @@ pub(crate) struct Runtime {
     pub next_logins: VecDeque<String>,
     pub faults: VecDeque<Fault>,
     /// IdP session token -> username.
-    pub sessions: HashMap<String, String>,
-    pub pending: HashMap<String, Pending>,
-    pub log: Vec<LoggedMessage>,
+    pub sessions: BoundedMap<String, String>,
+    pub pending: BoundedMap<String, Pending>,
+    pub log: BoundedLog<LoggedMessage>,
     /// Username -> (app identifier, SessionIndex) of the user's last sign-in, for IdP-initiated
     /// logout.
-    pub last_sign_in: HashMap<String, (String, String)>,
+    pub last_sign_in: BoundedMap<String, (String, String)>,
 }
 
 #[derive(Debug)]
@@ -244,7 +245,7 @@ impl MockIdp {
 
     /// Every message received and sent so far, in order.
     pub fn received(&self) -> Vec<LoggedMessage> {
-        self.shared.runtime().log.clone()
+        self.shared.runtime().log.to_vec()
     }
 
     /// Forgets every IdP session, as if each user had signed out at the IdP.

@@ -132,7 +132,7 @@ async fn limit(limits: Limits, req: Request, next: Next) -> Response {
         );
     }
     match tokio::time::timeout(limits.request_timeout, next.run(req)).await {
-        Ok(response) => jsonify(response).await,
+        Ok(response) => with_page_headers(jsonify(response).await),
         Err(_) => json_error(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
@@ -157,6 +157,30 @@ fn percent_decode(path: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// `nosniff` and `no-referrer` on every answer; HTML that sets no policy of its own gets one
+/// that allows no script, forms to its own origin only, and no framing. A page with an inline
+/// script (the auto-posting forms) sets its own, allowing that script by hash.
+fn with_page_headers(mut response: Response) -> Response {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let h = response.headers_mut();
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    if html {
+        h.entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(
+                "default-src 'none'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+            ));
+    }
+    response
 }
 
 /// A refusal in plain text (axum's extractor rejections) rewritten as the JSON error body.

@@ -3,6 +3,7 @@
 //! for servers), stopping it when its handle is dropped, the binaries' logging, and the control
 //! API's error body.
 
+pub mod bounded;
 pub mod http;
 
 use anyhow::Context;

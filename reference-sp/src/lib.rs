@@ -27,6 +27,7 @@ pub mod fuzzing;
 pub mod google;
 pub mod hashing;
 pub mod pages;
+pub mod process;
 pub mod saml;
 pub mod seed;
 pub mod store;

@@ -158,6 +158,7 @@ async fn answer_lacks(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
 
 #[then(expr = "the answer has the header {string} equal to {string}")]
 async fn header_equal(w: &mut DsWorld, name: String, value: String) -> anyhow::Result<()> {
+    let value = w.expand(&value)?;
     let reply = w.last()?;
     let actual = reply
         .headers

@@ -324,6 +324,19 @@ async fn full_sign_in(w: &mut DsWorld, username: String, path: String) -> anyhow
     post_form(w).await
 }
 
+/// As far as the IdP's auto-posting form, which is the last answer.
+#[when(
+    expr = "{string} signs in at the identity provider from {string} and the browser stops at its form"
+)]
+async fn stop_at_idp_form(w: &mut DsWorld, username: String, path: String) -> anyhow::Result<()> {
+    w.idp()?.enqueue_login(&username);
+    w.get("default", &path).await?;
+    sent_to_idp(w).await?;
+    follow_to_idp(w).await?;
+    w.expect_status(200)?;
+    Ok(())
+}
+
 #[when(expr = "the browser opens {string} and the identity provider answers by itself")]
 async fn sign_in_with_idp_session(w: &mut DsWorld, path: String) -> anyhow::Result<()> {
     w.get("default", &path).await?;

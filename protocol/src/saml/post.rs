@@ -21,14 +21,33 @@ pub fn form(action: &str, kind: MessageKind, xml: &str, relay_state: Option<&str
         .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Signing in</title></head>\n\
-         <body onload=\"document.forms[0].submit()\">\n\
+         <body>\n\
          <form method=\"post\" action=\"{}\">\n\
          <input type=\"hidden\" name=\"{}\" value=\"{}\"/>\n{relay}\
          <noscript><button type=\"submit\">Continue</button></noscript>\n\
-         </form>\n</body></html>\n",
+         </form>\n<script>{AUTO_SUBMIT}</script>\n</body></html>\n",
         attr(action),
         kind.param(),
         STANDARD.encode(xml.as_bytes()),
+    )
+}
+
+/// The one inline script an auto-posting page runs; [`auto_submit_csp`] allows exactly it.
+pub const AUTO_SUBMIT: &str = "document.forms[0].submit()";
+
+/// The Content-Security-Policy of a page that auto-posts a form to `action`: no script but
+/// [`AUTO_SUBMIT`] (by its SHA-256), the form may go only to `action`'s origin, never framed.
+pub fn auto_submit_csp(action: &str) -> String {
+    let digest = openssl::sha::sha256(AUTO_SUBMIT.as_bytes());
+    let target = url::Url::parse(action)
+        .ok()
+        .map(|u| u.origin())
+        .filter(url::Origin::is_tuple)
+        .map_or_else(|| "'self'".to_owned(), |o| o.ascii_serialization());
+    format!(
+        "default-src 'none'; script-src 'sha256-{}'; form-action {target}; \
+         frame-ancestors 'none'; base-uri 'none'",
+        STANDARD.encode(digest)
     )
 }
 
