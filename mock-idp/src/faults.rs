@@ -93,10 +93,42 @@ pub enum Fault {
     LogoutUnsigned,
     /// The next logout message is signed, then its signature is corrupted.
     LogoutBadSignature,
+    /// Only the Response's Issuer is another IdP (the Assertion's is right).
+    ResponseIssuerWrong,
+    /// Only the Assertion's Issuer is another IdP.
+    AssertionIssuerWrong,
+    /// Only the Conditions ended an hour ago (SubjectConfirmationData is valid).
+    ConditionsExpired,
+    /// Only the bearer SubjectConfirmationData's NotOnOrAfter is an hour past.
+    ConfirmationExpired,
+    /// Only the Response's InResponseTo names a request the SP never sent.
+    ResponseInResponseToWrong,
+    /// Only the SubjectConfirmationData's InResponseTo names a request the SP never sent.
+    ConfirmationInResponseToWrong,
+    /// The assertion has no AuthnStatement (signed that way).
+    NoAuthnStatement,
+    /// The signed assertion is moved, unchanged, into the Response's `<Extensions>`.
+    AssertionInExtensions,
+    /// Conditions NotBefore 121 s ahead: one second past the SP's 120 s skew.
+    NotYetValidPastSkew,
+    /// Not a fault: Conditions NotBefore 119 s ahead, inside the skew.
+    NotYetValidWithinSkew,
+    /// Conditions NotOnOrAfter 120 s ago: the skew's edge, already past (the end is exclusive).
+    ConditionsExpiredPastSkew,
+    /// Not a fault: Conditions NotOnOrAfter 119 s ago, inside the skew.
+    ConditionsExpiredWithinSkew,
+    /// SubjectConfirmationData NotOnOrAfter 120 s ago: past the skew.
+    ConfirmationExpiredPastSkew,
+    /// Not a fault: SubjectConfirmationData NotOnOrAfter 119 s ago, inside the skew.
+    ConfirmationExpiredWithinSkew,
+    /// The next LogoutResponse's Issuer is another IdP.
+    LogoutIssuerWrong,
+    /// The next LogoutResponse says Requester instead of Success.
+    LogoutStatusError,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 43] = [
+    pub const ALL: [Fault; 59] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -140,6 +172,22 @@ impl Fault {
         Self::EncodingUtf8Declared,
         Self::LogoutUnsigned,
         Self::LogoutBadSignature,
+        Self::ResponseIssuerWrong,
+        Self::AssertionIssuerWrong,
+        Self::ConditionsExpired,
+        Self::ConfirmationExpired,
+        Self::ResponseInResponseToWrong,
+        Self::ConfirmationInResponseToWrong,
+        Self::NoAuthnStatement,
+        Self::AssertionInExtensions,
+        Self::NotYetValidPastSkew,
+        Self::NotYetValidWithinSkew,
+        Self::ConditionsExpiredPastSkew,
+        Self::ConditionsExpiredWithinSkew,
+        Self::ConfirmationExpiredPastSkew,
+        Self::ConfirmationExpiredWithinSkew,
+        Self::LogoutIssuerWrong,
+        Self::LogoutStatusError,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -686,11 +686,63 @@ fn apply_fault(
             }
         }
         Fault::WrongIssuer => {
-            let other =
-                Issuer::new("https://sts.windows.net/00000000-0000-0000-0000-000000000000/");
-            r.issuer = other.clone();
+            r.issuer = other_idp();
             if let Some(a) = r.assertion.as_mut() {
-                a.issuer = other;
+                a.issuer = other_idp();
+            }
+        }
+        Fault::ResponseIssuerWrong => r.issuer = other_idp(),
+        Fault::AssertionIssuerWrong => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.issuer = other_idp();
+            }
+        }
+        Fault::ConditionsExpired => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.conditions.not_before = Some(now - Duration::hours(2));
+                a.conditions.not_on_or_after = Some(now - Duration::hours(1));
+            }
+        }
+        Fault::ConfirmationExpired => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.confirmation.not_on_or_after = Some(now - Duration::hours(1));
+            }
+        }
+        Fault::ResponseInResponseToWrong => r.in_response_to = Some("id-never-sent".into()),
+        Fault::ConfirmationInResponseToWrong => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.confirmation.in_response_to = Some("id-never-sent".into());
+            }
+        }
+        Fault::NotYetValidPastSkew | Fault::NotYetValidWithinSkew => {
+            if let Some(a) = r.assertion.as_mut() {
+                let ahead = if fault == Fault::NotYetValidPastSkew {
+                    121
+                } else {
+                    119
+                };
+                a.conditions.not_before = Some(now + Duration::seconds(ahead));
+            }
+        }
+        Fault::ConditionsExpiredPastSkew | Fault::ConditionsExpiredWithinSkew => {
+            if let Some(a) = r.assertion.as_mut() {
+                let ago = if fault == Fault::ConditionsExpiredPastSkew {
+                    120
+                } else {
+                    119
+                };
+                a.conditions.not_before = Some(now - Duration::minutes(10));
+                a.conditions.not_on_or_after = Some(now - Duration::seconds(ago));
+            }
+        }
+        Fault::ConfirmationExpiredPastSkew | Fault::ConfirmationExpiredWithinSkew => {
+            if let Some(a) = r.assertion.as_mut() {
+                let ago = if fault == Fault::ConfirmationExpiredPastSkew {
+                    120
+                } else {
+                    119
+                };
+                a.confirmation.not_on_or_after = Some(now - Duration::seconds(ago));
             }
         }
         Fault::WrongDestination => r.destination = Some(elsewhere),
@@ -781,8 +833,38 @@ fn apply_fault(
         | Fault::EncodingUtf16
         | Fault::EncodingLatin1
         | Fault::EncodingUtf8Declared
+        | Fault::NoAuthnStatement
+        | Fault::AssertionInExtensions
         | Fault::LogoutUnsigned
-        | Fault::LogoutBadSignature => {}
+        | Fault::LogoutBadSignature
+        | Fault::LogoutIssuerWrong
+        | Fault::LogoutStatusError => {}
+    }
+}
+
+/// An Entra tenant that is not the one the SP trusts.
+fn other_idp() -> Issuer {
+    Issuer::new("https://sts.windows.net/00000000-0000-0000-0000-000000000000/")
+}
+
+/// The span of the first element named `local` (any prefix): start of its start tag, end of
+/// its end tag, and its prefix (with the colon, or empty).
+fn element_span(xml: &str, local: &str) -> Option<(usize, usize, String)> {
+    let mut from = 0;
+    loop {
+        let lt = from + xml[from..].find('<')?;
+        let name_end = lt + 1 + xml[lt + 1..].find([' ', '>', '/'])?;
+        let name = &xml[lt + 1..name_end];
+        let (prefix, tag) = match name.split_once(':') {
+            Some((p, t)) => (format!("{p}:"), t),
+            None => (String::new(), name),
+        };
+        if tag == local {
+            let close = format!("</{prefix}{local}>");
+            let end = lt + xml[lt..].find(&close)? + close.len();
+            return Some((lt, end, prefix));
+        }
+        from = name_end;
     }
 }
 
@@ -885,6 +967,31 @@ fn xml_edit(fault: Fault, idp: &str, sp: &str) -> Edit {
             xml::attr(idp),
             xml::attr(sp)
         )),
+        Fault::NoAuthnStatement => {
+            Edit::BeforeSigning(Box::new(|xml: String| {
+                match element_span(&xml, "AuthnStatement") {
+                    Some((a, b, _)) => format!("{}{}", &xml[..a], &xml[b..]),
+                    None => xml,
+                }
+            }))
+        }
+        // The classic wrapping move: the signed assertion, byte for byte, where a lax SP that
+        // searches the document for "an Assertion" still finds it.
+        Fault::AssertionInExtensions => Edit::AfterSigning(Box::new(|xml: String| {
+            let (Some((a, b, _)), Some((st, _, rp))) = (
+                element_span(&xml, "Assertion"),
+                element_span(&xml, "Status"),
+            ) else {
+                return xml;
+            };
+            let assertion = &xml[a..b];
+            let without = format!("{}{}", &xml[..a], &xml[b..]);
+            format!(
+                "{}<{rp}Extensions>{assertion}</{rp}Extensions>{}",
+                &without[..st],
+                &without[st..]
+            )
+        })),
         Fault::EncodingUtf7 => declaration("UTF-7"),
         Fault::EncodingUtf16 => declaration("UTF-16"),
         Fault::EncodingLatin1 => declaration("ISO-8859-1"),
@@ -1039,16 +1146,28 @@ fn handle_logout(
     if let Some(token) = session_token(shared, headers) {
         shared.runtime().sessions.remove(&token);
     }
+    let fault = shared.runtime().faults.pop_front();
     let response = LogoutResponse {
         id: shared.ids.new_id("_"),
         issue_instant: shared.clock.now(),
         destination: Some(logout_url.clone()),
         in_response_to: id.to_owned(),
-        issuer: Issuer::new(shared.profile.logout_issuer(&shared.tenant)),
-        status: Status::success(),
+        issuer: if fault == Some(Fault::LogoutIssuerWrong) {
+            other_idp()
+        } else {
+            Issuer::new(shared.profile.logout_issuer(&shared.tenant))
+        },
+        status: if fault == Some(Fault::LogoutStatusError) {
+            Status {
+                code: s::STATUS_REQUESTER.into(),
+                sub_code: None,
+                message: None,
+            }
+        } else {
+            Status::success()
+        },
     };
     let text = response.to_xml(&shared.profile.style());
-    let fault = shared.runtime().faults.pop_front();
     let sign = app.sign_logout.unwrap_or(shared.profile.signs_logout())
         && fault != Some(Fault::LogoutUnsigned);
     let corrupt = fault == Some(Fault::LogoutBadSignature);
