@@ -30,6 +30,7 @@ Feature: The SP validates Google's ID token as Google prescribes
       | token_invalid_grant | google_token_refused    |
       | aud_array_no_azp    | google_missing_azp      |
       | aud_array_other_azp | google_wrong_azp        |
+      | azp_other           | google_wrong_azp        |
       | iat_future          | google_iat_future       |
       | nbf_future          | google_not_yet_valid    |
       | missing_iat         | google_missing_iat      |

@@ -148,6 +148,9 @@ fn identity_token(
         }
         Some(Fault::WrongIss) => claims["iss"] = json!("https://appleid.apple.com.evil.example"),
         Some(Fault::NonceMismatch) => claims["nonce"] = json!(jwt::sha256_hex("another nonce")),
+        // Applied where the nonce is chosen (`native`).
+        Some(Fault::NonceUnhashed) => {}
+        Some(Fault::EmailUnverified) => claims["email_verified"] = flag(false),
         Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
         Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
         Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {
@@ -210,7 +213,12 @@ pub(crate) fn native(
         .team_of(bundle_id)
         .ok_or_else(|| format!("no team has the client {bundle_id}"))?;
     let user = find_user(shared, username).ok_or_else(|| format!("no Apple ID {username}"))?;
-    let nonce = jwt::sha256_hex(raw_nonce);
+    let unhashed = shared.runtime().faults.front() == Some(&Fault::NonceUnhashed);
+    let nonce = if unhashed {
+        raw_nonce.to_owned()
+    } else {
+        jwt::sha256_hex(raw_nonce)
+    };
     let code = new_code(shared, bundle_id, None, &user, Some(nonce.clone()));
     let token = identity_token(
         shared,

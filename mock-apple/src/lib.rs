@@ -122,6 +122,11 @@ pub enum Fault {
     MissingSub,
     /// The JOSE header carries `"crit":["exp"]`.
     CritHeader,
+    /// The identity token carries the app's raw nonce instead of its SHA-256 (an app that
+    /// forgot to hash, or a token minted for a nonce the attacker chose to show in the clear).
+    NonceUnhashed,
+    /// `email_verified` is false.
+    EmailUnverified,
 }
 
 impl Fault {

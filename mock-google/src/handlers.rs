@@ -652,6 +652,9 @@ fn id_token(
                 _ => claims["azp"] = json!(grant.client_id),
             }
         }
+        Some(Fault::AzpOther) => {
+            claims["azp"] = json!("1111111111-other.apps.googleusercontent.com");
+        }
         Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
         Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
         Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {

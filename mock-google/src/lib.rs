@@ -131,6 +131,8 @@ pub enum Fault {
     AudArrayOtherAzp,
     /// Not a fault: `aud` is `[our client, another client]` with `azp` our client.
     AudArrayWithAzp,
+    /// `aud` is our client alone, but `azp` names another client.
+    AzpOther,
     /// `iat` an hour ahead.
     IatFuture,
     /// `nbf` an hour ahead.
