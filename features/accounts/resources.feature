@@ -57,7 +57,7 @@ Feature: Public resources and applications
   @r-acc-5
   Scenario: Granting an application to a user of another account is refused
     Given another customer account "998877665544332211"
-    When the administrator sends PUT "/api/{account}/resources/apps/payroll" with JSON '{"kind":"web_interface","visibility":"named","body":"x","users":[999]}'
+    When the administrator grants "apps/payroll" to the user "admin@contoso.com" of account "998877665544332211"
     Then the answer is 404 with error code "user_not_found"
     When the administrator sends GET "/api/{account}/resources"
     Then the answer has field "/resources" equal to "[]"

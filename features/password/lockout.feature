@@ -92,3 +92,22 @@ Feature: Password policy and lockout
     Then the answer is 200
     When "b.simon@contoso.com" logs in to LIVE with password "wrong-password" 4 times
     Then the user "b.simon@contoso.com" is active with 4 failed attempts
+
+  @r-pw-5
+  Scenario: Every attempt costs exactly one password verification, whatever its cause of failure
+    Given the administrator provisions "A.Jones" with email "a.jones@contoso.com" and password "AJones-Pass-2026"
+    And the administrator provisions "C.Nopass" with email "c.nopass@contoso.com" and no password
+    When the SP's password verifications are counted from here
+    And "nobody@contoso.com" logs in to LIVE with password "Whatever-2026"
+    Then the SP has run 1 password verification since
+    When "not an email" logs in to LIVE with password "Whatever-2026"
+    Then the SP has run 1 password verification since
+    When "c.nopass@contoso.com" logs in to LIVE with password "Whatever-2026"
+    Then the SP has run 1 password verification since
+    When "b.simon@contoso.com" logs in to LIVE with password "Whatever-2026"
+    Then the SP has run 1 password verification since
+    When "a.jones@contoso.com" logs in to LIVE with password "wrong-password" 3 times
+    Then the SP has run 3 password verifications since
+    When "a.jones@contoso.com" logs in to LIVE with password "AJones-Pass-2026"
+    Then the SP has run 1 password verification since
+    And the login is refused with "invalid_credentials"

@@ -32,6 +32,7 @@ const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    steps::logcheck::install();
     // A plain thread, so it fires even if every runtime worker were stuck.
     std::thread::spawn(|| {
         std::thread::sleep(WATCHDOG);
@@ -117,8 +118,19 @@ async fn main() -> ExitCode {
         // A parse error or a failed hook outside any scenario: never report it as green.
         failed = 1;
     }
+    let leaks = steps::logcheck::leaks();
+    if !leaks.is_empty() {
+        println!(
+            "features: secrets were written to the log ({} lines, first shown):",
+            leaks.len()
+        );
+        for line in &leaks {
+            println!("  {line}");
+        }
+        failed += 1;
+    }
     println!("features: {passed} passed, {failed} failed, {skipped} skipped");
-    if has_failed || failed > 0 || skipped > 0 {
+    if has_failed || failed > 0 || skipped > 0 || !leaks.is_empty() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -56,6 +56,8 @@ enum Job {
 #[derive(Debug, Clone)]
 pub struct HashPool {
     jobs: SyncSender<Job>,
+    /// Verifications submitted so far: the seam that proves every attempt costs one (R-PW-5).
+    verifications: Arc<std::sync::atomic::AtomicU64>,
     /// Held so that a pool without workers still reads as full, not as stopped.
     _queue: Arc<Mutex<Receiver<Job>>>,
 }
@@ -77,7 +79,11 @@ impl HashPool {
                 tracing::error!(%e, "password-hashing thread not started");
             }
         }
-        Self { jobs, _queue: rx }
+        Self {
+            jobs,
+            verifications: Arc::default(),
+            _queue: rx,
+        }
     }
 
     /// Whether `password` matches the stored argon2id `hash`. A malformed hash never matches.
@@ -88,7 +94,14 @@ impl HashPool {
             password,
             reply,
         })?;
+        self.verifications
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         answer.await.map_err(|_| lost())
+    }
+
+    /// How many verifications were accepted into the queue since the pool started.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A new argon2id hash of `password` with a random salt.
@@ -266,6 +279,7 @@ mod tests {
         let (jobs, rx) = sync_channel::<Job>(1);
         let pool = HashPool {
             jobs,
+            verifications: Arc::default(),
             _queue: Arc::new(Mutex::new(rx)),
         };
         let (reply, _answer) = oneshot::channel();

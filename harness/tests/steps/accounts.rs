@@ -353,3 +353,31 @@ async fn clock_moves_minutes(w: &mut DsWorld, minutes: i64) {
 async fn clock_moves(w: &mut DsWorld, hours: i64) {
     w.stack.clock().advance(chrono::Duration::hours(hours));
 }
+
+/// A grant naming a user who exists, but in another account (looked up in the store).
+#[when(expr = "the administrator grants {string} to the user {string} of account {string}")]
+async fn grant_to_foreign_user(
+    w: &mut DsWorld,
+    path: String,
+    email: String,
+    other: String,
+) -> anyhow::Result<()> {
+    let account: reference_sp::domain::AccountId = other.parse()?;
+    let email_p = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (user, _) = w
+        .stack
+        .store()
+        .call(move |c| store::user_by_email(c, &account, &email_p))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("no {email} in account {other}"))?;
+    let body =
+        json!({"kind": "web_interface", "visibility": "named", "body": "x", "users": [user.id]});
+    w.admin_call(
+        "PUT",
+        &format!("/api/{{account}}/resources/{path}"),
+        Some(body),
+    )
+    .await?;
+    Ok(())
+}

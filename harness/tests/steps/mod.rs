@@ -9,6 +9,7 @@ mod accounts;
 mod api;
 mod apple;
 mod google;
+pub mod logcheck;
 mod password;
 mod resources;
 mod saml;
@@ -132,6 +133,8 @@ pub struct DsWorld {
     pub apple_credential: Option<(mock_apple::NativeCredential, String)>,
     /// The URL of the last IdP-initiated LogoutRequest, for replays.
     pub saml_logout_url: Option<String>,
+    /// The SP's password-verification count when last noted.
+    pub verifications_mark: u64,
 }
 
 impl DsWorld {
@@ -153,6 +156,7 @@ impl DsWorld {
             bundle_id: None,
             apple_credential: None,
             saml_logout_url: None,
+            verifications_mark: 0,
         })
     }
 

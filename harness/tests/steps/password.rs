@@ -454,3 +454,18 @@ async fn opens_login_page(w: &mut DsWorld, browser: String, mode: String) -> any
         .insert(format!("login page of {browser}"), page);
     Ok(())
 }
+
+#[when("the SP's password verifications are counted from here")]
+async fn mark_verifications(w: &mut DsWorld) {
+    w.verifications_mark = w.stack.sp_state().hashing().verifications();
+}
+
+/// The timing rule (R-PW-5) observed without timing: the count of argon2 verifications.
+#[then(expr = "the SP has run {int} password verification(s) since")]
+async fn verifications_since(w: &mut DsWorld, n: u64) -> anyhow::Result<()> {
+    let now = w.stack.sp_state().hashing().verifications();
+    let ran = now - w.verifications_mark;
+    ensure!(ran == n, "{ran} verifications, expected {n}");
+    w.verifications_mark = now;
+    Ok(())
+}
