@@ -64,6 +64,6 @@ Feature: Composite APIs triggered by SAML events
 
     Examples:
       | api                                                                  | error        |
-      | a composite API bound to "user_authentication" that answers 500      | HTTP 500     |
+      | a composite API bound to "user_authentication" that answers 500      | HTTP 500 Internal Server Error |
       | a composite API bound to "user_authentication" that takes 3 seconds to answer | timed out |
-      | a composite API bound to "user_authentication" that cannot be reached | unreachable |
+      | a composite API bound to "user_authentication" that cannot be reached | unreachable: * |

@@ -81,10 +81,12 @@ pub fn fire(
 ) {
     let body = payload(account, mode, event, assertion, user);
     let (state, account) = (state.clone(), account.clone());
+    state.composite_task(false);
     tokio::spawn(async move {
         if let Err(e) = call(&state, &account, event, body).await {
             tracing::error!(%e, "recording a composite-API call");
         }
+        state.composite_task(true);
         state.composite_done().notify_waiters();
     });
 }

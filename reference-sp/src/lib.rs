@@ -92,6 +92,10 @@ struct Inner {
     settings: Settings,
     http: reqwest::Client,
     composite_done: tokio::sync::Notify,
+    /// Composite-API tasks started and finished (whether or not a trigger was bound), so a test
+    /// can tell that the background work of a sign-in is over without waiting blindly.
+    composite_started: std::sync::atomic::AtomicU64,
+    composite_finished: std::sync::atomic::AtomicU64,
     oidc_cache: OidcCache,
     hashing: hashing::HashPool,
 }
@@ -162,6 +166,8 @@ impl AppState {
                     .build()
                     .unwrap_or_default(),
                 composite_done: tokio::sync::Notify::new(),
+                composite_started: Default::default(),
+                composite_finished: Default::default(),
                 oidc_cache: OidcCache::default(),
             }),
         }
@@ -199,6 +205,21 @@ impl AppState {
     /// Notified each time a composite-API call has been recorded (tests wait on it).
     pub fn composite_done(&self) -> &tokio::sync::Notify {
         &self.inner.composite_done
+    }
+
+    pub(crate) fn composite_task(&self, finished: bool) {
+        let counter = if finished {
+            &self.inner.composite_finished
+        } else {
+            &self.inner.composite_started
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether every composite-API task started so far has finished.
+    pub fn composite_idle(&self) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.inner.composite_finished.load(SeqCst) == self.inner.composite_started.load(SeqCst)
     }
 }
 

@@ -135,6 +135,15 @@ pub struct DsWorld {
     pub saml_logout_url: Option<String>,
     /// The SP's password-verification count when last noted.
     pub verifications_mark: u64,
+    /// A composite API that answers only when released: its server, the release, the calls seen.
+    pub held_composite: Option<HeldApi>,
+}
+
+#[derive(Debug)]
+pub struct HeldApi {
+    pub _server: mock_kit::Server,
+    pub release: Arc<tokio::sync::Semaphore>,
+    pub received: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 impl DsWorld {
@@ -157,6 +166,7 @@ impl DsWorld {
             apple_credential: None,
             saml_logout_url: None,
             verifications_mark: 0,
+            held_composite: None,
         })
     }
 
