@@ -74,6 +74,14 @@ Feature: The SP validates Google's ID token as Google prescribes
     When the browser replays Google's redirect back to the SP
     Then the SP refuses the Google sign-in with "google_state_used"
 
+  Scenario: A code used once is refused by Google when a new sign-in brings it back
+    When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+    When the browser logs out of LIVE
+    And the browser starts a new Google sign-in and comes back with the previous code
+    Then the SP refuses the Google sign-in with "google_token_refused"
+    And the browser has no session in LIVE, answered "authentication_required"
+
   Scenario: A callback with a state the SP never issued is refused
     When the browser opens "/live/{account}/google/callback?state=forged&code=4/forged"
     Then the SP refuses the Google sign-in with "google_unknown_state"

@@ -250,6 +250,8 @@ async fn back_from_google(w: &mut DsWorld) -> anyhow::Result<()> {
         location.starts_with(&callback),
         "Google redirected to {location}, not {callback}"
     );
+    // Kept for replays: the real code and state the browser carried.
+    w.google_callback = Some(location);
     follow_any(w).await
 }
 
@@ -358,21 +360,41 @@ async fn other_browser_back(w: &mut DsWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Replays the callback the browser followed last time (its code and state).
+/// Replays, exactly, the callback the browser followed last time (its real code and state).
 #[when("the browser replays Google's redirect back to the SP")]
 async fn replay_back(w: &mut DsWorld) -> anyhow::Result<()> {
     let callback = w
-        .google()?
-        .received()
-        .iter()
-        .rev()
-        .find(|r| r.endpoint == "authorize")
-        .context("no authorization request")?
-        .params
-        .get("state")
-        .cloned()
-        .context("no state")?;
-    let path = format!("/live/{{account}}/google/callback?state={callback}&code=4/replayed");
+        .google_callback
+        .clone()
+        .context("no callback followed yet")?;
+    w.get_url("default", &callback).await?;
+    Ok(())
+}
+
+/// Code reuse: a fresh sign-in (new state) that comes back with the previous sign-in's code,
+/// which Google has already redeemed once.
+#[when("the browser starts a new Google sign-in and comes back with the previous code")]
+async fn reuse_code(w: &mut DsWorld) -> anyhow::Result<()> {
+    let previous = w
+        .google_callback
+        .clone()
+        .context("no callback followed yet")?;
+    let code = url::Url::parse(&previous)?
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .context("no code in the callback")?;
+    w.get("default", "/live/{account}/google/login?P_mode=LIVE")
+        .await?;
+    let to_google = w.expect_status(302)?.location()?.to_owned();
+    let state = url::Url::parse(&to_google)?
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .context("no state in the authorization request")?;
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("state", &state).append_pair("code", &code);
+    let path = format!("/live/{{account}}/google/callback?{}", q.finish());
     w.get("default", &path).await?;
     Ok(())
 }

@@ -137,6 +137,8 @@ pub struct DsWorld {
     pub verifications_mark: u64,
     /// A composite API that answers only when released: its server, the release, the calls seen.
     pub held_composite: Option<HeldApi>,
+    /// The last Google callback URL the browser followed (real code and state), for replays.
+    pub google_callback: Option<String>,
 }
 
 #[derive(Debug)]
@@ -167,6 +169,7 @@ impl DsWorld {
             saml_logout_url: None,
             verifications_mark: 0,
             held_composite: None,
+            google_callback: None,
         })
     }
 
