@@ -159,15 +159,20 @@ fn percent_decode(path: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Whether `response` is an HTML page (the answers that need a page policy).
+pub fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 /// `nosniff` and `no-referrer` on every answer; HTML that sets no policy of its own gets one
 /// that allows no script, forms to its own origin only, and no framing. A page with an inline
 /// script (the auto-posting forms) sets its own, allowing that script by hash.
 fn with_page_headers(mut response: Response) -> Response {
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let html = is_html(&response);
     let h = response.headers_mut();
     h.entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));

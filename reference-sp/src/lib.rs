@@ -270,11 +270,7 @@ async fn security_headers(
         .any(|v| v.contains("DS_SESSION_"));
     let mut response = next.run(request).await;
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let html = mock_kit::http::is_html(&response);
     let h = response.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -55,6 +55,22 @@ async fn admin_session(base: &str) -> reqwest::Client {
     c
 }
 
+/// `GET /api/<account>/<what>` as the administrator.
+async fn list(admin: &reqwest::Client, base: &str, what: &str) -> serde_json::Value {
+    let url = format!("{base}/api/{ACCOUNT}/{what}");
+    admin.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// `listed[key][*][name]` as strings.
+fn field(listed: &serde_json::Value, key: &str, name: &str) -> Vec<String> {
+    listed[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x[name].as_str().map(str::to_owned))
+        .collect()
+}
+
 fn start(dir: &Path) -> Running {
     let seed = dir.join("seed.toml");
     Running::start(
@@ -160,25 +176,10 @@ async fn acknowledged_writes_survive_sigkill() {
     let sp = start(dir.path());
     let base = sp.base_url().to_owned();
     let admin = admin_session(&base).await;
-    let listed: serde_json::Value = admin
-        .get(format!("{base}/api/{ACCOUNT}/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stored: Vec<&str> = listed["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|u| u["email"].as_str())
-        .collect();
+    let listed = list(&admin, &base, "users").await;
+    let stored = field(&listed, "users", "email");
     for email in &users {
-        assert!(
-            stored.contains(&email.as_str()),
-            "acknowledged user {email} lost"
-        );
+        assert!(stored.contains(email), "acknowledged user {email} lost");
     }
     let target = listed["users"]
         .as_array()
@@ -191,25 +192,9 @@ async fn acknowledged_writes_survive_sigkill() {
         counted >= refusals,
         "{refusals} refusals acknowledged, {counted} failed attempts stored"
     );
-    let listed: serde_json::Value = admin
-        .get(format!("{base}/api/{ACCOUNT}/resources"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stored: Vec<&str> = listed["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|r| r["path"].as_str())
-        .collect();
+    let stored = field(&list(&admin, &base, "resources").await, "resources", "path");
     for path in &resources {
-        assert!(
-            stored.contains(&path.as_str()),
-            "acknowledged resource {path} lost"
-        );
+        assert!(stored.contains(path), "acknowledged resource {path} lost");
     }
     assert!(users.len() >= 20 && resources.len() >= 20 && refusals >= 5);
 }
