@@ -29,6 +29,8 @@ Feature: One fault, one rule: each check of the ACS and of single logout is prov
       | not_yet_valid_past_skew        | saml_not_yet_valid      |
       | conditions_expired_past_skew   | saml_expired            |
       | confirmation_expired_past_skew | saml_confirmation_expired |
+      | response_issued_past_skew      | saml_issue_instant_future |
+      | response_issued_stale          | saml_issue_instant_stale  |
 
     @r-sa-6 @r-sa-2
     Examples: InResponseTo, each on its own
@@ -53,6 +55,8 @@ Feature: One fault, one rule: each check of the ACS and of single logout is prov
       | not_yet_valid_within_skew        |
       | conditions_expired_within_skew   |
       | confirmation_expired_within_skew |
+      | response_issued_within_skew      |
+      | response_issued_almost_stale     |
 
   @r-sa-5 @r-sa-10
   Scenario Outline: A LogoutResponse with one thing wrong is refused and lands nowhere

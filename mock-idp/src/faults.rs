@@ -125,10 +125,18 @@ pub enum Fault {
     LogoutIssuerWrong,
     /// The next LogoutResponse says Requester instead of Success.
     LogoutStatusError,
+    /// The Response's IssueInstant is 121 s ahead: one second past the skew.
+    ResponseIssuedPastSkew,
+    /// Not a fault: the Response's IssueInstant is 119 s ahead.
+    ResponseIssuedWithinSkew,
+    /// The Response was issued 12 min 1 s ago: past the request lifetime (10 min) and the skew.
+    ResponseIssuedStale,
+    /// Not a fault: the Response was issued 11 min 59 s ago.
+    ResponseIssuedAlmostStale,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 59] = [
+    pub const ALL: [Fault; 63] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -188,6 +196,10 @@ impl Fault {
         Self::ConfirmationExpiredWithinSkew,
         Self::LogoutIssuerWrong,
         Self::LogoutStatusError,
+        Self::ResponseIssuedPastSkew,
+        Self::ResponseIssuedWithinSkew,
+        Self::ResponseIssuedStale,
+        Self::ResponseIssuedAlmostStale,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -799,6 +799,12 @@ fn apply_fault(
             }
         }
         Fault::ResponseIssuedADayAgo => r.issue_instant = now - Duration::hours(24),
+        Fault::ResponseIssuedPastSkew => r.issue_instant = now + Duration::seconds(121),
+        Fault::ResponseIssuedWithinSkew => r.issue_instant = now + Duration::seconds(119),
+        Fault::ResponseIssuedStale => r.issue_instant = now - Duration::seconds(12 * 60 + 1),
+        Fault::ResponseIssuedAlmostStale => {
+            r.issue_instant = now - Duration::seconds(12 * 60 - 1);
+        }
         Fault::ResponseIssuedADayAhead => r.issue_instant = now + Duration::hours(24),
         Fault::AssertionIssuedADayAgo | Fault::AssertionIssuedADayAhead => {
             if let Some(a) = r.assertion.as_mut() {
