@@ -57,20 +57,28 @@ Feature: Apple ID from RunMyApp on iOS
     And the browser has no session in LIVE, answered "authentication_required"
 
     Examples:
-      | fault            | code                   |
-      | expired          | apple_token_expired    |
-      | wrong_aud        | apple_wrong_audience   |
-      | wrong_iss        | apple_wrong_issuer     |
-      | unknown_kid      | apple_unknown_kid      |
-      | bad_signature    | apple_bad_signature    |
-      | nonce_mismatch   | apple_nonce_mismatch   |
-      | iat_future       | apple_iat_future       |
-      | nbf_future       | apple_not_yet_valid    |
-      | missing_iat      | apple_missing_iat      |
-      | missing_sub      | apple_missing_sub      |
-      | crit_header      | apple_crit_header      |
-      | nonce_unhashed   | apple_nonce_mismatch   |
-      | email_unverified | apple_email_unverified |
+      | fault             | code                   |
+      | expired           | apple_token_expired    |
+      | wrong_aud         | apple_wrong_audience   |
+      | wrong_iss         | apple_wrong_issuer     |
+      | unknown_kid       | apple_unknown_kid      |
+      | bad_signature     | apple_bad_signature    |
+      | nonce_mismatch    | apple_nonce_mismatch   |
+      | iat_future        | apple_iat_future       |
+      | nbf_future        | apple_not_yet_valid    |
+      | missing_iat       | apple_missing_iat      |
+      | missing_sub       | apple_missing_sub      |
+      | crit_header       | apple_crit_header      |
+      | nonce_unhashed    | apple_nonce_mismatch   |
+      | email_unverified  | apple_email_unverified |
+      | expired_past_skew | apple_token_expired    |
+
+  @r-apple-3
+  Scenario: A token that expired 59 seconds ago is inside the skew and accepted
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    When Apple's next identity token has the fault "expired_within_skew"
+    And the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the app gets a session for LIVE as "b.simon@contoso.com"
 
   @r-apple-3
   Scenario: A nonce that is not the one the app hashed is refused

@@ -31,6 +31,8 @@ Feature: The SP validates Google's ID token as Google prescribes
       | aud_array_no_azp    | google_missing_azp      |
       | aud_array_other_azp | google_wrong_azp        |
       | azp_other           | google_wrong_azp        |
+      | expired_past_skew   | google_token_expired    |
+      | iat_past_skew       | google_iat_future       |
       | iat_future          | google_iat_future       |
       | nbf_future          | google_not_yet_valid    |
       | missing_iat         | google_missing_iat      |
@@ -67,6 +69,16 @@ Feature: The SP validates Google's ID token as Google prescribes
     And the browser follows the redirect to Google
     And another browser follows Google's redirect back to the SP
     Then the SP refuses the Google sign-in with "google_state_other_browser"
+
+  Scenario Outline: A token one second inside the 60-second skew is accepted
+    When Google's next tokens have the fault "<option>"
+    And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+
+    Examples:
+      | option              |
+      | expired_within_skew |
+      | iat_within_skew     |
 
   Scenario: A callback replayed after the sign-in is refused
     When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"

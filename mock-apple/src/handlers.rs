@@ -151,6 +151,10 @@ fn identity_token(
         // Applied where the nonce is chosen (`native`).
         Some(Fault::NonceUnhashed) => {}
         Some(Fault::EmailUnverified) => claims["email_verified"] = flag(false),
+        Some(f @ (Fault::ExpiredPastSkew | Fault::ExpiredWithinSkew)) => {
+            claims["iat"] = json!(now - 3600);
+            claims["exp"] = json!(now - if f == Fault::ExpiredPastSkew { 60 } else { 59 });
+        }
         Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
         Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
         Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {

@@ -127,6 +127,10 @@ pub enum Fault {
     NonceUnhashed,
     /// `email_verified` is false.
     EmailUnverified,
+    /// `exp` 60 s ago: the SP's 60 s skew is used up.
+    ExpiredPastSkew,
+    /// Not a fault: `exp` 59 s ago.
+    ExpiredWithinSkew,
 }
 
 impl Fault {

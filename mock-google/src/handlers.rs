@@ -652,6 +652,13 @@ fn id_token(
                 _ => claims["azp"] = json!(grant.client_id),
             }
         }
+        Some(f @ (Fault::ExpiredPastSkew | Fault::ExpiredWithinSkew)) => {
+            claims["iat"] = json!(now - 3600);
+            claims["exp"] = json!(now - if f == Fault::ExpiredPastSkew { 60 } else { 59 });
+        }
+        Some(f @ (Fault::IatPastSkew | Fault::IatWithinSkew)) => {
+            claims["iat"] = json!(now + if f == Fault::IatPastSkew { 61 } else { 59 });
+        }
         Some(Fault::AzpOther) => {
             claims["azp"] = json!("1111111111-other.apps.googleusercontent.com");
         }

@@ -133,6 +133,14 @@ pub enum Fault {
     AudArrayWithAzp,
     /// `aud` is our client alone, but `azp` names another client.
     AzpOther,
+    /// `exp` 60 s ago: the SP's 60 s skew is used up (the end is exclusive).
+    ExpiredPastSkew,
+    /// Not a fault: `exp` 59 s ago, inside the skew.
+    ExpiredWithinSkew,
+    /// `iat` 61 s ahead: one second past the skew.
+    IatPastSkew,
+    /// Not a fault: `iat` 59 s ahead.
+    IatWithinSkew,
     /// `iat` an hour ahead.
     IatFuture,
     /// `nbf` an hour ahead.
