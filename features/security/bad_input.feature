@@ -87,6 +87,7 @@ Feature: Bad input gets a stable error code and changes nothing
     When a raw client sends "<request>" to the SP
     Then the answer is <status> with error code "<code>"
     And the answer has the header "content-type" equal to "application/json"
+    And the answer has the header "x-content-type-options" equal to "nosniff"
 
     Examples:
       | request                                                                               | status | code              |

@@ -94,6 +94,10 @@ pub fn guard(router: Router, limits: Limits) -> Router {
 }
 
 async fn limit(limits: Limits, req: Request, next: Next) -> Response {
+    with_page_headers(checked(limits, req, next).await)
+}
+
+async fn checked(limits: Limits, req: Request, next: Next) -> Response {
     let uri_len = req
         .uri()
         .path_and_query()
@@ -132,7 +136,7 @@ async fn limit(limits: Limits, req: Request, next: Next) -> Response {
         );
     }
     match tokio::time::timeout(limits.request_timeout, next.run(req)).await {
-        Ok(response) => with_page_headers(jsonify(response).await),
+        Ok(response) => jsonify(response).await,
         Err(_) => json_error(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
@@ -322,7 +326,7 @@ fn rewrite_automatic(head: &[u8]) -> Option<Vec<u8>> {
     Some(
         format!(
             "HTTP/1.1 {code} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-             connection: close\r\ndate: {}\r\n\r\n{body}",
+             x-content-type-options: nosniff\r\nconnection: close\r\ndate: {}\r\n\r\n{body}",
             status.canonical_reason().unwrap_or(""),
             body.len(),
             date.to_str().unwrap_or_default(),
