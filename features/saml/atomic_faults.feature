@@ -9,6 +9,7 @@ Feature: One fault, one rule: each check of the ACS and of single logout is prov
     And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
     And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
 
+  @r-sa-6
   Scenario Outline: A Response with one thing wrong is refused with that thing's code
     When the identity provider's next Response has the fault "<fault>"
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"

@@ -142,7 +142,7 @@ async fn login(base: &str) -> anyhow::Result<(Outcome, Option<String>)> {
         .await?
         .text()
         .await?;
-    let token = hidden_value(&page, "login_token");
+    let token = reference_sp::pages::login_token_of(&page);
     let mut form = vec![("email", EMAIL), ("password", PASSWORD)];
     if let Some(token) = token.as_deref() {
         form.push(("login_token", token));
@@ -172,15 +172,6 @@ async fn login(base: &str) -> anyhow::Result<(Outcome, Option<String>)> {
         )),
     };
     Ok((outcome, session))
-}
-
-/// The `value` of `<input ... name="NAME" value="...">` in the SP's own login page.
-fn hidden_value(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let rest = &html[at..];
-    let v = rest.find("value=\"")? + "value=\"".len();
-    let end = rest[v..].find('"')?;
-    Some(rest[v..v + end].to_owned())
 }
 
 pub async fn run(options: &LoadOptions) -> anyhow::Result<LoadReport> {
@@ -266,13 +257,6 @@ pub async fn run(options: &LoadOptions) -> anyhow::Result<LoadReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_login_token_of_the_standard_page() {
-        let html = r#"<input type="hidden" name="login_token" value="lt_abc">"#;
-        assert_eq!(hidden_value(html, "login_token").as_deref(), Some("lt_abc"));
-        assert_eq!(hidden_value("<form></form>", "login_token"), None);
-    }
 
     #[test]
     fn percentiles_pick_nearest_ranks() {

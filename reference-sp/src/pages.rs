@@ -71,6 +71,14 @@ pub fn login_page(
     layout("DigitalSuite sign in", &body)
 }
 
+/// The `login_token` a standard login page carries (what a browser posts back; the load
+/// command and the tests read it the same way).
+pub fn login_token_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"login_token\" value=\"")? + "name=\"login_token\" value=\"".len();
+    let end = html[at..].find('"')?;
+    Some(html[at..at + end].to_owned())
+}
+
 /// The account's home page, shown to a signed-in user.
 pub fn home_page(account: &AccountId, mode: ExecutionMode, user: &User) -> String {
     let body = format!(
@@ -108,6 +116,8 @@ mod tests {
         );
         assert!(html.contains("action=\"/live/42/login?P_mode=TEST\""));
         assert!(html.contains("name=\"login_token\" value=\"lt_1\""));
+        assert_eq!(login_token_of(&html).as_deref(), Some("lt_1"));
+        assert_eq!(login_token_of("<form></form>"), None);
         assert!(html.contains("value=\"/live/42/x&quot;&gt;&lt;script&gt;\""));
         assert!(!html.contains("class=\"error\""));
     }

@@ -21,11 +21,6 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn token_of(page: &str) -> String {
-    let at = page.find("name=\"login_token\" value=\"").unwrap() + 26;
-    page[at..at + page[at..].find('"').unwrap()].to_owned()
-}
-
 /// One browser's login; the answer's status.
 async fn login(
     c: &reqwest::Client,
@@ -35,7 +30,7 @@ async fn login(
 ) -> reqwest::Result<u16> {
     let url = format!("{base}/live/{ACCOUNT}/login?P_mode=LIVE");
     let page = c.get(&url).send().await?.text().await?;
-    let token = token_of(&page);
+    let token = reference_sp::pages::login_token_of(&page).unwrap();
     let answer = c
         .post(&url)
         .header("Origin", base)

@@ -93,15 +93,6 @@ impl Reply {
     }
 }
 
-/// The `value` of the hidden input named `name` on an SP page.
-pub fn hidden_value(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let rest = &html[at..];
-    let v = rest.find("value=\"")? + "value=\"".len();
-    let end = rest[v..].find('"')?;
-    Some(rest[v..v + end].replace("&amp;", "&"))
-}
-
 #[derive(Debug, World)]
 #[world(init = Self::new)]
 pub struct DsWorld {
@@ -240,7 +231,7 @@ impl DsWorld {
         let mut form = fields.to_vec();
         // A mode with a custom page redirects there: the cookie is set, the page has no token.
         let token = match page.status {
-            200 => Some(hidden_value(&page.body, "login_token").context("no login_token")?),
+            200 => Some(reference_sp::pages::login_token_of(&page.body).context("no login_token")?),
             303 => None,
             other => bail!("login page: {other} {}", page.body),
         };

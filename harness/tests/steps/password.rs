@@ -75,7 +75,7 @@ async fn concurrent_wrong(
         async move {
             let browser = Browser::new()?;
             let page = Reply::read(browser.client.get(&url).send().await?).await?;
-            let token = super::hidden_value(&page.body, "login_token").context("no token")?;
+            let token = reference_sp::pages::login_token_of(&page.body).context("no token")?;
             let password = format!("wrong-password-{i}");
             let form = [
                 ("email", email.as_str()),
@@ -392,7 +392,7 @@ async fn crafted_post(
     let token = w
         .remembered
         .get(&format!("login page of {browser}"))
-        .and_then(|page| super::hidden_value(&page.body, "login_token"))
+        .and_then(|page| reference_sp::pages::login_token_of(&page.body))
         .unwrap_or_default();
     let form = w.expand(&form)?.replace("{login_token}", &token);
     let path = with_user_ids(w, &path).await?;
