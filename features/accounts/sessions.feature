@@ -45,3 +45,8 @@ Feature: A session is bound to one account and one execution mode
     When "b.simon@contoso.com" logs in to LIVE with password "BSimon-Pass-2026"
     And the SP clock moves 8 hours on
     Then the browser has no session in LIVE, answered "authentication_required"
+
+  Scenario: A session one second short of its eight hours is still valid
+    When "b.simon@contoso.com" logs in to LIVE with password "BSimon-Pass-2026"
+    And the clock moves 28799 seconds on
+    Then the browser is signed in to LIVE as "b.simon@contoso.com"

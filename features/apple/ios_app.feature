@@ -72,13 +72,19 @@ Feature: Apple ID from RunMyApp on iOS
       | nonce_unhashed    | apple_nonce_mismatch   |
       | email_unverified  | apple_email_unverified |
       | expired_past_skew | apple_token_expired    |
+      | iat_past_skew     | apple_iat_future       |
 
   @r-apple-3
-  Scenario: A token that expired 59 seconds ago is inside the skew and accepted
+  Scenario Outline: A token one second inside the 60-second skew is accepted
     Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
-    When Apple's next identity token has the fault "expired_within_skew"
+    When Apple's next identity token has the fault "<option>"
     And the app signs "b.simon@contoso.com" in with Apple to LIVE
     Then the app gets a session for LIVE as "b.simon@contoso.com"
+
+    Examples:
+      | option              |
+      | expired_within_skew |
+      | iat_within_skew     |
 
   @r-apple-3
   Scenario: A nonce that is not the one the app hashed is refused

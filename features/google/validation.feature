@@ -63,6 +63,23 @@ Feature: The SP validates Google's ID token as Google prescribes
     Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
     And Google's JWKS was fetched 2 times
 
+  Scenario: A callback ten minutes after the sign-in started is refused as expired
+    Given Google will sign in "jsmith@contoso.com"
+    When the browser opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser follows the redirect to Google
+    And the clock moves 600 seconds on
+    And the browser follows Google's redirect back to the SP
+    Then the SP refuses the Google sign-in with "google_state_expired"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  Scenario: A callback one second short of ten minutes is still accepted
+    Given Google will sign in "jsmith@contoso.com"
+    When the browser opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser follows the redirect to Google
+    And the clock moves 599 seconds on
+    And the browser follows Google's redirect back to the SP
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+
   Scenario: A callback from another browser is refused
     Given Google will sign in "jsmith@contoso.com"
     When the browser opens "/live/{account}/google/login?P_mode=LIVE"

@@ -48,12 +48,18 @@ Feature: An Apple identity token signs in once, for the Apple user it names
     Then the SP refuses the Apple sign-in with "apple_unknown_nonce"
     And the browser has no session in LIVE, answered "authentication_required"
 
-  Scenario: A nonce older than five minutes is refused
+  Scenario: A nonce five minutes old is refused
     When Apple signs "b.simon@contoso.com" in for the app with a nonce the SP issued for LIVE
-    And the clock moves 6 minutes on
+    And the clock moves 300 seconds on
     And the app posts that credential to LIVE
     Then the SP refuses the Apple sign-in with "apple_nonce_expired"
     And the browser has no session in LIVE, answered "authentication_required"
+
+  Scenario: A nonce one second short of five minutes old is still accepted
+    When Apple signs "b.simon@contoso.com" in for the app with a nonce the SP issued for LIVE
+    And the clock moves 299 seconds on
+    And the app posts that credential to LIVE
+    Then the app gets a session for LIVE as "b.simon@contoso.com"
 
   @r-apple-2
   Scenario: An Apple email with surrounding whitespace is refused, never trimmed onto a user

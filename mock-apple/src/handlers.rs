@@ -156,6 +156,9 @@ fn identity_token(
             claims["exp"] = json!(now - if f == Fault::ExpiredPastSkew { 60 } else { 59 });
         }
         Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
+        Some(f @ (Fault::IatPastSkew | Fault::IatWithinSkew)) => {
+            claims["iat"] = json!(now + if f == Fault::IatPastSkew { 61 } else { 59 });
+        }
         Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
         Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {
             if let Some(map) = claims.as_object_mut() {

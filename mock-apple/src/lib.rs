@@ -131,6 +131,10 @@ pub enum Fault {
     ExpiredPastSkew,
     /// Not a fault: `exp` 59 s ago.
     ExpiredWithinSkew,
+    /// `iat` 61 s ahead: past the SP's 60 s skew.
+    IatPastSkew,
+    /// Not a fault: `iat` 59 s ahead.
+    IatWithinSkew,
 }
 
 impl Fault {

@@ -349,6 +349,11 @@ async fn clock_moves_minutes(w: &mut DsWorld, minutes: i64) {
     w.stack.clock().advance(chrono::Duration::minutes(minutes));
 }
 
+#[when(expr = "the clock moves {int} seconds on")]
+async fn clock_moves_seconds(w: &mut DsWorld, seconds: i64) {
+    w.stack.clock().advance(chrono::Duration::seconds(seconds));
+}
+
 #[when(expr = "the SP clock moves {int} hours on")]
 async fn clock_moves(w: &mut DsWorld, hours: i64) {
     w.stack.clock().advance(chrono::Duration::hours(hours));
