@@ -115,8 +115,12 @@ Feature: The SP validates Google's ID token as Google prescribes
     When the browser opens "/live/{account}/google/callback?state=forged&code=4/forged"
     Then the SP refuses the Google sign-in with "google_unknown_state"
 
-  Scenario: A redirect URI the client does not have is shown on Google's page
+  # Google's own page for an unknown client is tested in mock-google's crate; here: the SP sends
+  # exactly the client ID it was given, and nobody is signed in.
+  Scenario: A client ID Google does not know is sent as configured and stops at Google's page
     When the administrator sends the Google configuration for LIVE with "client_id" set to "unknown-client.apps.googleusercontent.com"
     And the browser opens "/live/{account}/google/login?P_mode=LIVE"
-    And the browser follows the redirect to Google
+    Then the request to Google names the client "unknown-client.apps.googleusercontent.com"
+    When the browser follows the redirect to Google
     Then Google shows the error "invalid_client"
+    And the browser has no session in LIVE, answered "authentication_required"

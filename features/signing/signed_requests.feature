@@ -32,6 +32,8 @@ Feature: AuthnRequest and LogoutRequest signed with the customer's own key
     And the browser opens "/live/{account}"
     And the browser follows the redirect to the identity provider
     Then the identity provider shows the error "AADSTS76021"
+    And the last AuthnRequest the identity provider received was unsigned
+    And the SP metadata for LIVE says AuthnRequestsSigned "false"
 
   Scenario: A replaced key signs from then on; the identity provider must know the new certificate
     Given the administrator has uploaded the SAML_AUTH key of "sp-contoso" for LIVE

@@ -42,6 +42,8 @@ Feature: The Entra ID gallery tutorial works as written
     When the browser opens "/live/998877665544332211"
     And the browser follows the redirect to the identity provider
     Then the identity provider shows the error "AADSTS700016"
+    And the last AuthnRequest the identity provider received was issued for account "998877665544332211"
+    And the browser has no session in LIVE, answered "authentication_required"
 
   @r-en-2
   Scenario: The identifier is one instance: a second account cannot take the same SP entity ID

@@ -1,9 +1,12 @@
 //! The mock Apple's web authorization (protocols.md §2.2-2.3) over real HTTP: form_post is
 //! required with scopes, the `user` JSON comes only on the first authorization, Cancel answers
-//! user_cancelled_authorize, and the JWKS publishes the signing key.
+//! user_cancelled_authorize, the JWKS publishes the signing key, and the token endpoint answers
+//! `invalid_client` to every `client_secret` it cannot trust (§2.4).
 
 use chrono::{TimeZone, Utc};
 use mock_apple::{AppleClient, AppleConfig, AppleTeam, AppleUser, MockApple};
+use protocol::fixtures::JwtFixture;
+use protocol::jwt::{self, Es256Key};
 use protocol::{FixedClock, SequentialIds};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -102,4 +105,105 @@ async fn the_jwks_publishes_one_rs256_key_with_a_ten_character_kid() {
     let key = &jwks["keys"][0];
     assert_eq!(key["alg"], "RS256");
     assert_eq!(key["kid"].as_str().unwrap().len(), 10);
+}
+
+/// One team with the web client and the native app, whose developer key is the fixture's.
+async fn apple_with_developer_key() -> (MockApple, Es256Key) {
+    let key = Es256Key::from_pem(JwtFixture::AppleDeveloper.key_pem(), KEY_ID).unwrap();
+    let config = AppleConfig {
+        teams: vec![AppleTeam {
+            team_id: TEAM.into(),
+            keys: BTreeMap::from([(KEY_ID.to_owned(), key.public_pem().to_owned())]),
+            clients: vec![
+                AppleClient {
+                    client_id: APP.into(),
+                    redirect_uris: Vec::new(),
+                },
+                AppleClient {
+                    client_id: WEB.into(),
+                    redirect_uris: Vec::new(),
+                },
+            ],
+        }],
+        users: vec![AppleUser::new("eitan@example.com", "Eitan", "Behar")],
+        booleans_as_strings: false,
+    };
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ));
+    let apple = MockApple::start(config, clock, Arc::new(SequentialIds::new()))
+        .await
+        .unwrap();
+    (apple, key)
+}
+
+const TEAM: &str = "TEAM123ABC";
+const KEY_ID: &str = "DEVKEY1234";
+const APP: &str = "com.runmyprocess.runmyapp";
+
+#[tokio::test]
+async fn the_token_endpoint_answers_invalid_client_to_any_client_secret_it_cannot_trust() {
+    let (apple, registered) = apple_with_developer_key().await;
+    let other = Es256Key::from_pem(JwtFixture::AppleDeveloperOther.key_pem(), KEY_ID).unwrap();
+    let now = Utc
+        .with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+        .unwrap()
+        .timestamp();
+    let cases: [(&str, &Es256Key, &str, &str, i64, i64, u16); 7] = [
+        ("valid", &registered, TEAM, APP, now, 300, 200),
+        ("expired", &registered, TEAM, APP, now - 600, 300, 400),
+        ("for another client", &registered, TEAM, WEB, now, 300, 400),
+        ("signed by another key", &other, TEAM, APP, now, 300, 400),
+        // Six months is 15,777,000 s (§2.4); one second more is refused.
+        (
+            "exactly six months",
+            &registered,
+            TEAM,
+            APP,
+            now,
+            15_777_000,
+            200,
+        ),
+        (
+            "longer than six months",
+            &registered,
+            TEAM,
+            APP,
+            now,
+            15_777_001,
+            400,
+        ),
+        (
+            "from another team",
+            &registered,
+            "OTHERTEAM1",
+            APP,
+            now,
+            300,
+            400,
+        ),
+    ];
+    for (what, key, team, client, iat, lifetime, status) in cases {
+        // Each secret gets a fresh code, so only the secret decides the answer.
+        let credential = apple.native_sign_in(APP, "eitan@example.com", "n").unwrap();
+        let secret = jwt::apple_client_secret(key, team, client, iat, lifetime).unwrap();
+        let r = reqwest::Client::new()
+            .post(format!("{}/auth/token", apple.base_url()))
+            .form(&[
+                ("client_id", APP),
+                ("client_secret", secret.as_str()),
+                ("code", credential.authorization_code.as_str()),
+                ("grant_type", "authorization_code"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{what}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        if status == 200 {
+            assert!(body["id_token"].is_string(), "{what}: {body}");
+        } else {
+            assert_eq!(body["error"], "invalid_client", "{what}: {body}");
+        }
+    }
 }

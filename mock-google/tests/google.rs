@@ -78,6 +78,21 @@ async fn a_redirect_uri_mismatch_is_shown_on_googles_page_never_redirected() {
 }
 
 #[tokio::test]
+async fn an_unknown_client_is_shown_on_googles_page_never_redirected() {
+    let g = google().await;
+    let url = auth_url(&g, "").replace(CLIENT, "unknown-client.apps.googleusercontent.com");
+    let r = browser().get(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.headers().get("location").is_none());
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("data-code=\"invalid_client\"")
+    );
+}
+
+#[tokio::test]
 async fn codes_are_single_use_and_bound_to_client_redirect_uri_and_pkce() {
     let g = google().await;
     g.enqueue_login("ann@gmail.com", Consent::Allow);

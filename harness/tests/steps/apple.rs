@@ -77,14 +77,24 @@ async fn strings(w: &mut DsWorld) -> anyhow::Result<()> {
 }
 
 async fn configure(w: &mut DsWorld, key: &str, with_key: bool) -> anyhow::Result<()> {
+    configure_as(w, key, with_key, TEAM_ID, KEY_ID).await
+}
+
+async fn configure_as(
+    w: &mut DsWorld,
+    key: &str,
+    with_key: bool,
+    team_id: &str,
+    key_id: &str,
+) -> anyhow::Result<()> {
     let pem = match key {
         "registered" => JwtFixture::AppleDeveloper.key_pem(),
         _ => JwtFixture::AppleDeveloperOther.key_pem(),
     };
     let mut body = json!({
         "bundle_id": w.bundle_id.clone().context("no bundle ID")?,
-        "team_id": TEAM_ID,
-        "key_id": KEY_ID,
+        "team_id": team_id,
+        "key_id": key_id,
         "apple_base_url": w.apple()?.base_url(),
     });
     if with_key {
@@ -120,6 +130,21 @@ async fn configure_no_key(w: &mut DsWorld) -> anyhow::Result<()> {
 )]
 async fn configure_other_key(w: &mut DsWorld) -> anyhow::Result<()> {
     configure(w, "unregistered", true).await
+}
+
+/// The registered developer key, filed under a team or key ID Apple has not registered for it.
+#[given(
+    expr = "the administrator configures Sign in with Apple for the app with the team ID {string}"
+)]
+async fn configure_other_team(w: &mut DsWorld, team: String) -> anyhow::Result<()> {
+    configure_as(w, "registered", true, &team, KEY_ID).await
+}
+
+#[given(
+    expr = "the administrator configures Sign in with Apple for the app with the key ID {string}"
+)]
+async fn configure_other_kid(w: &mut DsWorld, kid: String) -> anyhow::Result<()> {
+    configure_as(w, "registered", true, TEAM_ID, &kid).await
 }
 
 #[when(expr = "Apple's next identity token has the fault {string}")]
@@ -316,58 +341,6 @@ async fn refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
 }
 
 /// Redeems a fresh native code at the mock's token endpoint with a hand-made client_secret.
-#[when(expr = "a client_secret that is {word} is sent to Apple's token endpoint")]
-async fn direct_secret(w: &mut DsWorld, variant: String) -> anyhow::Result<()> {
-    let bundle = w.bundle_id.clone().context("no bundle ID")?;
-    let user = "b.simon@contoso.com";
-    let credential = w.apple()?.native_sign_in(&bundle, user, "n")?;
-    let now = protocol::Clock::now(w.stack.clock()).timestamp();
-    let registered = developer_key("registered")?;
-    let secret = match variant.as_str() {
-        "valid" => jwt::apple_client_secret(&registered, TEAM_ID, &bundle, now, 300),
-        "expired" => jwt::apple_client_secret(&registered, TEAM_ID, &bundle, now - 600, 300),
-        "for-another-client" => {
-            jwt::apple_client_secret(&registered, TEAM_ID, WEB_SERVICES_ID, now, 300)
-        }
-        "signed-by-another-key" => {
-            jwt::apple_client_secret(&developer_key("unregistered")?, TEAM_ID, &bundle, now, 300)
-        }
-        "longer-than-six-months" => {
-            jwt::apple_client_secret(&registered, TEAM_ID, &bundle, now, 15_777_001)
-        }
-        "from-another-team" => {
-            jwt::apple_client_secret(&registered, "OTHERTEAM1", &bundle, now, 300)
-        }
-        other => bail!("unknown client_secret variant {other}"),
-    }
-    .map_err(|e| anyhow!(e))?;
-    let url = format!("{}/auth/token", w.apple()?.base_url());
-    let response = reqwest::Client::new()
-        .post(url)
-        .form(&[
-            ("client_id", bundle.as_str()),
-            ("client_secret", secret.as_str()),
-            ("code", credential.authorization_code.as_str()),
-            ("grant_type", "authorization_code"),
-        ])
-        .send()
-        .await?;
-    w.last = Some(Reply::read(response).await?);
-    Ok(())
-}
-
-#[then(expr = "Apple answers {int} with {string}")]
-async fn apple_answers(w: &mut DsWorld, status: u16, error: String) -> anyhow::Result<()> {
-    let reply = w.expect_status(status)?;
-    let json = reply.json()?;
-    if error.is_empty() {
-        ensure!(json["id_token"].is_string(), "no id_token: {json}");
-    } else {
-        ensure!(json["error"] == error.as_str(), "expected {error}: {json}");
-    }
-    Ok(())
-}
-
 /// The relay address the mock Apple gives `email` for this scenario's team.
 fn relay_address(email: &str) -> String {
     let mut u = AppleUser::new(email, "Bea", "Simon");

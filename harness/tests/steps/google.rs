@@ -221,6 +221,18 @@ async fn asks_domain(w: &mut DsWorld, domain: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[then(expr = "the request to Google names the client {string}")]
+async fn names_client(w: &mut DsWorld, client: String) -> anyhow::Result<()> {
+    let location = url::Url::parse(w.last()?.location()?)?;
+    let sent: Vec<_> = location
+        .query_pairs()
+        .filter(|(k, _)| k == "client_id")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    ensure!(sent == [client.as_str()], "client_id = {sent:?}");
+    Ok(())
+}
+
 #[when("the browser follows the redirect to Google")]
 async fn to_google(w: &mut DsWorld) -> anyhow::Result<()> {
     follow_any(w).await

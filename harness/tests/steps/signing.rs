@@ -366,6 +366,29 @@ async fn last_request_signed(w: &mut DsWorld, kind: String, signed: String) -> a
     Ok(())
 }
 
+/// The Issuer of the last AuthnRequest is the SP entity ID of `account` (R-EN-2: one per account).
+#[then(
+    expr = "the last AuthnRequest the identity provider received was issued for account {string}"
+)]
+async fn last_request_issuer(w: &mut DsWorld, account: String) -> anyhow::Result<()> {
+    let log = w.idp()?.received();
+    let last = log
+        .iter()
+        .rev()
+        .find(|m| m.kind == "AuthnRequest")
+        .context("the IdP received no AuthnRequest")?;
+    let doc = roxmltree::Document::parse(&last.xml)?;
+    let issuer = doc
+        .root_element()
+        .children()
+        .find(|n| n.has_tag_name((protocol::saml::NS_ASSERTION, "Issuer")))
+        .and_then(|n| n.text())
+        .context("no Issuer")?;
+    let expected = w.stack.sp_url(&format!("/live/{account}"));
+    ensure!(issuer == expected, "Issuer {issuer}, expected {expected}");
+    Ok(())
+}
+
 #[then(expr = "the SP metadata for {word} says AuthnRequestsSigned {string}")]
 async fn metadata_signed(w: &mut DsWorld, mode: String, value: String) -> anyhow::Result<()> {
     let reply = w
