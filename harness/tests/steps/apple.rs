@@ -5,7 +5,7 @@ use anyhow::{Context, anyhow, bail, ensure};
 use cucumber::{given, then, when};
 use mock_apple::{AppleClient, AppleConfig, AppleTeam, AppleUser, Fault, NativeCredential};
 use protocol::fixtures::JwtFixture;
-use protocol::jwt::{self, Es256Key};
+use protocol::jwt::Es256Key;
 use serde_json::json;
 use std::collections::BTreeMap;
 
