@@ -7,11 +7,15 @@
 //! - `test`: deps, `cargo fmt --check`, `cargo clippy --all-targets -D warnings`,
 //!   `cargo test --workspace`, then one closing line `N passed, N failed` that totals every
 //!   libtest test and every cucumber scenario.
+//! - `mutants [--budget-minutes N] [--full] [FILE...]`: cargo-mutants over the rule-relevant
+//!   files with the feature suite as the test command (`mutants.rs`); not part of `test`.
 //!
 //! Std only, so this builds on a machine that has none of the system packages yet.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
+
+mod mutants;
 
 /// Debian packages the workspace needs: samael's xmlsec bindings are generated with bindgen
 /// (libclang) and link libxmlsec1, libxml2 and OpenSSL found through pkg-config; the SP's HTTPS
@@ -33,9 +37,10 @@ fn main() -> ExitCode {
         "deps" => deps(),
         "up" => deps().and_then(|()| up(&rest)),
         "test" => deps().and_then(|()| test()),
+        "mutants" => deps().and_then(|()| mutants::run(&rest)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <deps|up|test>\n  deps  install missing system packages\n  up    start the stack (SP with demo account)\n  test  fmt, clippy and every test and scenario"
+                "usage: cargo xtask <deps|up|test|mutants>\n  deps     install missing system packages\n  up       start the stack (SP with demo account)\n  test     fmt, clippy and every test and scenario\n  mutants  [--budget-minutes N] [--full] [FILE...]: mutation testing (hours; not in CI)"
             );
             Err(format!("unknown command {command:?}"))
         }
