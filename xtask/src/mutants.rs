@@ -196,8 +196,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// Runs `cmd` in its own process group; at the deadline the whole group is stopped.
-/// Returns whether it finished by itself (its exit status is cargo-mutants' verdict, read from
-/// the output directory instead).
+/// Returns whether it finished by itself. Exit codes 0, 2 and 3 are verdicts (all caught, some
+/// missed, some timed out), read from the output directory; any other is an error.
 fn run_until(cmd: &mut Command, deadline: Instant) -> Result<bool, String> {
     use std::os::unix::process::CommandExt as _;
     let mut child = cmd
@@ -205,8 +205,12 @@ fn run_until(cmd: &mut Command, deadline: Instant) -> Result<bool, String> {
         .spawn()
         .map_err(|e| format!("cannot start cargo mutants: {e}"))?;
     loop {
-        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
-            return Ok(true);
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return match status.code() {
+                Some(0 | 2 | 3) => Ok(true),
+                Some(4) => Err("the suite fails on the unmutated tree".into()),
+                _ => Err(format!("cargo mutants failed: {status}")),
+            };
         }
         if Instant::now() >= deadline {
             eprintln!("xtask: time budget used up; stopping cargo mutants");
