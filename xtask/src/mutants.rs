@@ -111,14 +111,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let mut cmd = crate::cargo();
         cmd.current_dir(&tree)
             .env("CARGO_TARGET_DIR", work.join("target"))
-            .args([
-                "mutants",
-                "--in-place",
-                "--iterate",
-                "--no-shuffle",
-                "--jobs",
-                "1",
-            ])
+            // In place (in the worktree): one mutant at a time, on the warm build.
+            .args(["mutants", "--in-place", "--iterate", "--no-shuffle"])
             .args(["--file", file, "--output"])
             .arg(&out)
             .args(["--", "--test", "features"]);
