@@ -5,13 +5,15 @@
 //! system implementation and a fixed one for byte-exact tests.
 //!
 //! Also: keys and certificates ([`keys`], [`fixtures`]), the SAML 2.0 wire layer ([`saml`]) and
-//! JWT helpers for the OpenID Connect providers ([`jwt`]).
+//! JWT helpers for the OpenID Connect providers ([`jwt`]) and the ID-token verification
+//! Google and Apple sign-in share ([`oidc`]).
 
 pub mod clock;
 pub mod fixtures;
 pub mod ids;
 pub mod jwt;
 pub mod keys;
+pub mod oidc;
 pub mod saml;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -13,13 +13,12 @@
 //! account with that email. So a captured identity token cannot be replayed (R-APPLE-4). There is no
 //! auto-provisioning (R-APPLE-2). The answer carries the session for the app.
 
-use crate::AppState;
 use crate::auth;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
-use crate::google::{ClaimCheck, JwtCheck, common_claims, truthy, verify_rs256};
 use crate::store;
 use crate::web::{ModeQuery, scope};
+use crate::{AppState, oidc};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +26,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Duration;
 use protocol::jwt::{self, Es256Key};
+use protocol::oidc::{ClaimCheck, JwtCheck, common_claims, truthy};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -390,7 +390,7 @@ async fn check_identity_token(
     body: &SigninBody,
 ) -> Result<(Email, String), AppleError> {
     let jwks = format!("{}/auth/keys", config.apple_base_url);
-    let claims = verify_rs256(state, &jwks, &body.identity_token)
+    let claims = oidc::verify_rs256(state, &jwks, &body.identity_token)
         .await
         .map_err(|e| match e {
             JwtCheck::AlgorithmNotAllowed(a) => AppleError::AlgorithmNotAllowed(a),
@@ -477,7 +477,7 @@ async fn redeem(
         .as_str()
         .ok_or_else(|| AppleError::CodeRefused("no id_token in Apple's answer".into()))?;
     let jwks = format!("{}/auth/keys", config.apple_base_url);
-    let claims = verify_rs256(state, &jwks, id_token)
+    let claims = oidc::verify_rs256(state, &jwks, id_token)
         .await
         .map_err(|e| AppleError::CodeRefused(format!("the redeemed ID token: {e:?}")))?;
     if claims["iss"].as_str() != Some(APPLE_ISSUER)

@@ -83,7 +83,7 @@ pub fn jwt(data: &[u8]) {
     let Ok(token) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = crate::google::jwt_header(token);
+    let _ = protocol::oidc::jwt_header(token);
     if let Some(claims) = token.split('.').nth(1) {
         use base64::Engine;
         let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -92,7 +92,7 @@ pub fn jwt(data: &[u8]) {
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
         if let Some(claims) = claims {
             let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-            let _ = crate::google::common_claims(&claims, now, chrono::Duration::seconds(60));
+            let _ = protocol::oidc::common_claims(&claims, now, chrono::Duration::seconds(60));
         }
     }
     static KEY: OnceLock<Option<jsonwebtoken::DecodingKey>> = OnceLock::new();

@@ -9,20 +9,19 @@
 //! bound to the browser, a single-use nonce and PKCE; the callback is
 //! `GET /live/<id>/google/callback`.
 
-use crate::AppState;
 use crate::auth::{self, token_hash, with_cookie};
 use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::store::{self, NewUser, User};
 use crate::web::scope;
+use crate::{AppState, oidc};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use protocol::oidc::{ClaimCheck, JwtCheck, ProviderMetadata, common_claims, truthy};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -159,15 +158,6 @@ pub struct GoogleConfig {
     pub auto_provisioning: bool,
 }
 
-/// The parts of the discovery document the SP uses.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ProviderMetadata {
-    pub issuer: String,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub jwks_uri: String,
-}
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/live/{account}/google/login", get(direct_login))
@@ -251,157 +241,10 @@ struct Started {
 
 // ---------------------------------------------------------------- provider documents
 
-async fn fetch_json(state: &AppState, url: &str) -> Result<Value, GoogleError> {
-    let unavailable = |e: String| GoogleError::ProviderUnavailable(e);
-    let response = state
-        .http()
-        .get(url)
-        .timeout(std::time::Duration::from_secs(10))
-        .send()
-        .await
-        .map_err(|e| unavailable(e.without_url().to_string()))?;
-    if !response.status().is_success() {
-        return Err(unavailable(format!("{url} answered {}", response.status())));
-    }
-    response
-        .json()
-        .await
-        .map_err(|e| unavailable(e.to_string()))
-}
-
 async fn metadata(state: &AppState, discovery_url: &str) -> Result<ProviderMetadata, GoogleError> {
-    if let Some(m) = state.oidc_cache().metadata(discovery_url) {
-        return Ok(m);
-    }
-    let doc = fetch_json(state, discovery_url).await?;
-    let m: ProviderMetadata = serde_json::from_value(doc)
-        .map_err(|e| GoogleError::ProviderUnavailable(format!("discovery document: {e}")))?;
-    state.oidc_cache().put_metadata(discovery_url, m.clone());
-    Ok(m)
-}
-
-/// Why an RS256 JWT's signature could not be accepted (shared by Google and Apple sign-in).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JwtCheck {
-    AlgorithmNotAllowed(String),
-    Malformed(String),
-    UnknownKid,
-    BadSignature,
-    Unavailable(String),
-    /// A `crit` header parameter: RFC 7515 §4.1.11 says refuse what is not understood, and the
-    /// SP understands no extension.
-    CritHeader,
-}
-
-/// Claim rules Google's and Apple's ID tokens share (RFC 7519 §4.1, OIDC Core §2, §3.1.3.7),
-/// checked against the injected clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimCheck {
-    MissingSub,
-    MissingIat,
-    IatFuture,
-    NotYetValid,
-    Expired,
-}
-
-pub fn common_claims(claims: &Value, now: DateTime<Utc>, skew: Duration) -> Result<(), ClaimCheck> {
-    let (now, skew) = (now.timestamp(), skew.num_seconds());
-    if claims["sub"].as_str().is_none_or(str::is_empty) {
-        return Err(ClaimCheck::MissingSub);
-    }
-    let iat = claims["iat"].as_i64().ok_or(ClaimCheck::MissingIat)?;
-    if iat > now + skew {
-        return Err(ClaimCheck::IatFuture);
-    }
-    if let Some(nbf) = claims.get("nbf")
-        && nbf.as_i64().is_none_or(|nbf| nbf > now + skew)
-    {
-        return Err(ClaimCheck::NotYetValid);
-    }
-    let exp = claims["exp"].as_i64().ok_or(ClaimCheck::Expired)?;
-    if now >= exp + skew {
-        return Err(ClaimCheck::Expired);
-    }
-    Ok(())
-}
-
-/// The JWK with `kid`, from the cache or, when unknown, from a fresh JWKS (key rotation).
-async fn jwk(state: &AppState, jwks_uri: &str, kid: &str) -> Result<Value, JwtCheck> {
-    if let Some(k) = state.oidc_cache().jwk(jwks_uri, kid) {
-        return Ok(k);
-    }
-    let doc = fetch_json(state, jwks_uri)
+    oidc::metadata(state, discovery_url)
         .await
-        .map_err(|e| JwtCheck::Unavailable(e.to_string()))?;
-    let keys = doc["keys"].as_array().cloned().unwrap_or_default();
-    state.oidc_cache().put_jwks(jwks_uri, keys);
-    state
-        .oidc_cache()
-        .jwk(jwks_uri, kid)
-        .ok_or(JwtCheck::UnknownKid)
-}
-
-/// Reads a compact JWS's header before any key is fetched: three parts, a JSON object header,
-/// `alg` RS256, no `crit`, a `kid`. Returns the `kid`. Pure, so it is fuzzed (fuzz/).
-pub fn jwt_header(token: &str) -> Result<String, JwtCheck> {
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(JwtCheck::Malformed("token too long".into()));
-    }
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(_), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JwtCheck::Malformed(
-            "not a compact JWS of three parts".into(),
-        ));
-    };
-    let header: Value = URL_SAFE_NO_PAD
-        .decode(header_b64)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(Value::is_object)
-        .ok_or_else(|| JwtCheck::Malformed("unreadable header".into()))?;
-    let alg = header["alg"].as_str().unwrap_or_default();
-    if alg != "RS256" {
-        return Err(JwtCheck::AlgorithmNotAllowed(alg.to_owned()));
-    }
-    if header.get("crit").is_some() {
-        return Err(JwtCheck::CritHeader);
-    }
-    header["kid"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| JwtCheck::Malformed("no kid".into()))
-}
-
-/// Longest ID token accepted; real Google and Apple tokens are 1 to 2 KiB.
-pub const MAX_TOKEN_LEN: usize = 16 * 1024;
-
-/// Checks an RS256 JWT's signature with the JWKS key its `kid` names and returns its claims,
-/// unchecked: every claim is the caller's to check, against the injected clock.
-pub(crate) async fn verify_rs256(
-    state: &AppState,
-    jwks_uri: &str,
-    token: &str,
-) -> Result<Value, JwtCheck> {
-    let kid = jwt_header(token)?;
-    let jwk = jwk(state, jwks_uri, &kid).await?;
-    let key = jsonwebtoken::DecodingKey::from_rsa_components(
-        jwk["n"].as_str().unwrap_or_default(),
-        jwk["e"].as_str().unwrap_or_default(),
-    )
-    .map_err(|e| JwtCheck::Malformed(format!("JWK: {e}")))?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .map(|data| data.claims)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtCheck::BadSignature,
-            _ => JwtCheck::Malformed(e.to_string()),
-        })
+        .map_err(GoogleError::ProviderUnavailable)
 }
 
 // ---------------------------------------------------------------- starting a sign-in
@@ -739,11 +582,6 @@ async fn redeem_and_validate(
     validate_id_token(state, &provider, config, started, id_token, now).await
 }
 
-pub(crate) fn truthy(v: &Value) -> bool {
-    // Google documents a boolean but has shown the string "true" (§1.4).
-    v.as_bool() == Some(true) || v.as_str() == Some("true")
-}
-
 /// The ID token rules of protocols.md §1.7, with the injected clock.
 async fn validate_id_token(
     state: &AppState,
@@ -753,7 +591,7 @@ async fn validate_id_token(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Value, GoogleError> {
-    let claims = verify_rs256(state, &provider.jwks_uri, token)
+    let claims = oidc::verify_rs256(state, &provider.jwks_uri, token)
         .await
         .map_err(|e| match e {
             JwtCheck::AlgorithmNotAllowed(a) => GoogleError::AlgorithmNotAllowed(a),

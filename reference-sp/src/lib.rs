@@ -26,6 +26,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod google;
 pub mod hashing;
+pub mod oidc;
 pub mod pages;
 pub mod process;
 pub mod saml;
@@ -96,52 +97,8 @@ struct Inner {
     /// can tell that the background work of a sign-in is over without waiting blindly.
     composite_started: std::sync::atomic::AtomicU64,
     composite_finished: std::sync::atomic::AtomicU64,
-    oidc_cache: OidcCache,
+    oidc_cache: protocol::oidc::ProviderCache,
     hashing: hashing::HashPool,
-}
-
-/// Discovery documents and JWKS of OpenID providers, kept in memory: they are the provider's,
-/// fetched again on start or when a token names a key the cache does not hold.
-#[derive(Debug, Default)]
-pub struct OidcCache {
-    metadata: std::sync::Mutex<std::collections::HashMap<String, google::ProviderMetadata>>,
-    jwks: std::sync::Mutex<std::collections::HashMap<String, Vec<serde_json::Value>>>,
-}
-
-impl OidcCache {
-    pub fn metadata(&self, url: &str) -> Option<google::ProviderMetadata> {
-        self.metadata
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(url)
-            .cloned()
-    }
-
-    pub fn put_metadata(&self, url: &str, m: google::ProviderMetadata) {
-        self.metadata
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(url.to_owned(), m);
-    }
-
-    pub fn jwk(&self, jwks_uri: &str, kid: &str) -> Option<serde_json::Value> {
-        self.jwks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(jwks_uri)
-            .and_then(|keys| {
-                keys.iter()
-                    .find(|k| k["kid"].as_str() == Some(kid))
-                    .cloned()
-            })
-    }
-
-    pub fn put_jwks(&self, jwks_uri: &str, keys: Vec<serde_json::Value>) {
-        self.jwks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(jwks_uri.to_owned(), keys);
-    }
 }
 
 impl AppState {
@@ -168,7 +125,7 @@ impl AppState {
                 composite_done: tokio::sync::Notify::new(),
                 composite_started: Default::default(),
                 composite_finished: Default::default(),
-                oidc_cache: OidcCache::default(),
+                oidc_cache: protocol::oidc::ProviderCache::default(),
             }),
         }
     }
@@ -198,7 +155,7 @@ impl AppState {
         &self.inner.hashing
     }
 
-    pub fn oidc_cache(&self) -> &OidcCache {
+    pub fn oidc_cache(&self) -> &protocol::oidc::ProviderCache {
         &self.inner.oidc_cache
     }
 
