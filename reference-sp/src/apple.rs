@@ -202,10 +202,6 @@ pub fn save_config(
     Ok(())
 }
 
-fn ts(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
-
 /// `POST /live/<id>/apple/nonce?P_mode=`: a fresh nonce for one sign-in of this account and
 /// mode. Only its SHA-256 is kept; expired ones are forgotten here, so the table stays bounded
 /// by the issue rate times five minutes.
@@ -227,19 +223,7 @@ async fn issue_nonce(
             if load_config(c, &account_c)?.is_none() {
                 return Err(ApiError::Apple(AppleError::NotConfigured));
             }
-            c.execute("DELETE FROM apple_nonces WHERE expires_at <= ?1", [ts(now)])?;
-            c.execute(
-                "INSERT INTO apple_nonces (nonce_hash, account_id, mode, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    hash,
-                    account_c.as_str(),
-                    mode.as_str(),
-                    ts(now),
-                    ts(now + NONCE_LIFETIME)
-                ],
-            )?;
-            Ok(())
+            store::insert_apple_nonce(c, &hash, &account_c, mode, now, NONCE_LIFETIME)
         })
         .await?;
     Ok(Json(json!({"nonce": nonce, "expires_in": NONCE_LIFETIME.num_seconds()})).into_response())
@@ -260,34 +244,15 @@ async fn burn_nonce(
     state
         .store()
         .call(move |c| {
-            let row: Option<(String, String, String, bool)> = c
-                .query_row(
-                    "SELECT account_id, mode, expires_at, used FROM apple_nonces WHERE nonce_hash = ?1",
-                    [&hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((acc, m, expires_at, used)) = row else {
-                return Ok(Err(AppleError::UnknownNonce));
-            };
-            if acc != account.as_str() || m != mode.as_str() {
-                return Ok(Err(AppleError::UnknownNonce));
-            }
-            if used {
-                return Ok(Err(AppleError::NonceUsed));
-            }
-            if expires_at <= ts(now) {
-                return Ok(Err(AppleError::NonceExpired));
-            }
-            // Conditional update: of two concurrent sign-ins with one nonce, one wins.
-            if c.execute(
-                "UPDATE apple_nonces SET used = 1 WHERE nonce_hash = ?1 AND used = 0",
-                [&hash],
-            )? == 0
-            {
-                return Ok(Err(AppleError::NonceUsed));
-            }
-            Ok(Ok(()))
+            Ok(
+                store::burn_apple_nonce(c, &hash, &account, mode, now)?.map_err(|r| match r {
+                    store::Refused::Unknown | store::Refused::OtherBrowser => {
+                        AppleError::UnknownNonce
+                    }
+                    store::Refused::Expired => AppleError::NonceExpired,
+                    store::Refused::Used => AppleError::NonceUsed,
+                }),
+            )
         })
         .await
 }

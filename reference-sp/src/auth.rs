@@ -111,13 +111,7 @@ pub(crate) fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a SAML sign-in leaves on the session, for single logout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SamlSession {
-    pub name_id: String,
-    pub name_id_format: String,
-    pub session_index: Option<String>,
-}
+pub use crate::store::SamlSession;
 
 /// Creates a session for `user` in `account`/`mode` and returns the `Set-Cookie` value.
 /// A new token at every login; the one the browser held for this scope, if any, is revoked.

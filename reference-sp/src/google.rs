@@ -221,24 +221,6 @@ pub fn save_config(
     Ok(())
 }
 
-fn ts(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
-
-/// A started sign-in, as remembered until the callback.
-#[derive(Debug, Clone)]
-struct Started {
-    account: String,
-    mode: String,
-    browser_hash: String,
-    nonce: String,
-    verifier: String,
-    required_domain: Option<String>,
-    next: String,
-    expires_at: String,
-    used: bool,
-}
-
 // ---------------------------------------------------------------- provider documents
 
 async fn metadata(state: &AppState, discovery_url: &str) -> Result<ProviderMetadata, GoogleError> {
@@ -321,28 +303,17 @@ pub async fn start(
         .store()
         .call(move |c| {
             let (st, account, hash, nonce, verifier, required, next) = row;
-            c.execute(
-                "DELETE FROM oidc_requests WHERE expires_at <= ?1",
-                [ts(now)],
-            )?;
-            c.execute(
-                "INSERT INTO oidc_requests (state, account_id, mode, browser_hash, nonce, verifier,
-                     required_domain, next, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    st,
-                    account.as_str(),
-                    mode.as_str(),
-                    hash,
-                    nonce,
-                    verifier,
-                    required,
-                    next,
-                    ts(now),
-                    ts(now + STATE_LIFETIME)
-                ],
-            )?;
-            Ok(())
+            let request = store::NewGoogleRequest {
+                state: &st,
+                account: &account,
+                mode,
+                browser_hash: &hash,
+                nonce: &nonce,
+                verifier: &verifier,
+                required_domain: required.as_deref(),
+                next: &next,
+            };
+            store::insert_google_request(c, &request, now, STATE_LIFETIME)
         })
         .await?;
     let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -462,46 +433,15 @@ async fn complete(
     let started = state
         .store()
         .call(move |c| {
-            let row = c
-                .query_row(
-                    "SELECT account_id, mode, browser_hash, nonce, verifier, required_domain, next,
-                            expires_at, used
-                     FROM oidc_requests WHERE state = ?1",
-                    [&st],
-                    |r| {
-                        Ok(Started {
-                            account: r.get(0)?,
-                            mode: r.get(1)?,
-                            browser_hash: r.get(2)?,
-                            nonce: r.get(3)?,
-                            verifier: r.get(4)?,
-                            required_domain: r.get(5)?,
-                            next: r.get(6)?,
-                            expires_at: r.get(7)?,
-                            used: r.get(8)?,
-                        })
-                    },
-                )
-                .optional()?;
-            let Some(row) = row.filter(|r| r.account == account_c.as_str()) else {
-                return Ok(Err(GoogleError::UnknownState));
-            };
-            if browser.as_deref() != Some(row.browser_hash.as_str()) {
-                return Ok(Err(GoogleError::StateOtherBrowser));
-            }
-            if row.expires_at <= ts(now) {
-                return Ok(Err(GoogleError::StateExpired));
-            }
-            // Single use: the nonce and PKCE verifier go with it.
-            if row.used
-                || c.execute(
-                    "UPDATE oidc_requests SET used = 1 WHERE state = ?1 AND used = 0",
-                    [&st],
-                )? == 0
-            {
-                return Ok(Err(GoogleError::StateUsed));
-            }
-            Ok(Ok(row))
+            Ok(
+                store::consume_google_request(c, &st, &account_c, browser.as_deref(), now)?
+                    .map_err(|r| match r {
+                        store::Refused::Unknown => GoogleError::UnknownState,
+                        store::Refused::OtherBrowser => GoogleError::StateOtherBrowser,
+                        store::Refused::Expired => GoogleError::StateExpired,
+                        store::Refused::Used => GoogleError::StateUsed,
+                    }),
+            )
         })
         .await?;
     let started = match started {
@@ -545,7 +485,7 @@ async fn redeem_and_validate(
     state: &AppState,
     account: &AccountId,
     config: &GoogleConfig,
-    started: &Started,
+    started: &store::GoogleRequest,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<Value, GoogleError> {
@@ -587,7 +527,7 @@ async fn validate_id_token(
     state: &AppState,
     provider: &ProviderMetadata,
     config: &GoogleConfig,
-    started: &Started,
+    started: &store::GoogleRequest,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Value, GoogleError> {

@@ -175,77 +175,18 @@ fn ts(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// An outstanding AuthnRequest or LogoutRequest.
-#[derive(Debug, Clone)]
-struct PendingRequest {
-    account: String,
-    mode: String,
-    kind: String,
-    browser_hash: String,
-    next: String,
-    expires_at: String,
-    used: bool,
+/// The ACS's and SLO's codes for a request that does not match (R-SA-6).
+fn refused(r: store::Refused) -> AcsError {
+    match r {
+        store::Refused::Unknown => AcsError::UnknownRequest,
+        store::Refused::OtherBrowser => AcsError::RequestOtherBrowser,
+        store::Refused::Expired => AcsError::RequestExpired,
+        store::Refused::Used => AcsError::RequestUsed,
+    }
 }
 
-/// A request about to be sent, as remembered until its answer arrives.
-struct NewRequest<'a> {
-    id: &'a str,
-    kind: &'a str,
-    account: &'a AccountId,
-    mode: ExecutionMode,
-    browser_hash: &'a str,
-    next: &'a str,
-}
-
-fn insert_request(
-    conn: &Connection,
-    r: &NewRequest<'_>,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    conn.execute(
-        "DELETE FROM saml_requests WHERE expires_at <= ?1",
-        [ts(now)],
-    )?;
-    conn.execute(
-        "INSERT INTO saml_requests (id, kind, account_id, mode, browser_hash, next, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            r.id,
-            r.kind,
-            r.account.as_str(),
-            r.mode.as_str(),
-            r.browser_hash,
-            r.next,
-            ts(now),
-            ts(now + REQUEST_LIFETIME)
-        ],
-    )?;
-    Ok(())
-}
-
-fn find_request(conn: &Connection, id: &str) -> Result<Option<PendingRequest>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT account_id, mode, kind, browser_hash, next, expires_at, used
-             FROM saml_requests WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(PendingRequest {
-                    account: r.get(0)?,
-                    mode: r.get(1)?,
-                    kind: r.get(2)?,
-                    browser_hash: r.get(3)?,
-                    next: r.get(4)?,
-                    expires_at: r.get(5)?,
-                    used: r.get(6)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
-/// Checks that `id` is an outstanding request of `kind` for this scope and browser, and marks
-/// it answered; returns where the browser was going.
+/// Answers an outstanding request of `kind` for this scope and browser; returns where the
+/// browser was going.
 fn consume_request(
     conn: &Connection,
     id: &str,
@@ -255,27 +196,10 @@ fn consume_request(
     browser_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Result<String, AcsError>, ApiError> {
-    let Some(req) = find_request(conn, id)? else {
-        return Ok(Err(AcsError::UnknownRequest));
-    };
-    if req.kind != kind || req.account != account.as_str() || req.mode != mode.as_str() {
-        return Ok(Err(AcsError::UnknownRequest));
-    }
-    if browser_hash != Some(req.browser_hash.as_str()) {
-        return Ok(Err(AcsError::RequestOtherBrowser));
-    }
-    if req.expires_at <= ts(now) {
-        return Ok(Err(AcsError::RequestExpired));
-    }
-    if req.used
-        || conn.execute(
-            "UPDATE saml_requests SET used = 1 WHERE id = ?1 AND used = 0",
-            [id],
-        )? == 0
-    {
-        return Ok(Err(AcsError::RequestUsed));
-    }
-    Ok(Ok(req.next))
+    Ok(
+        store::consume_saml_request(conn, id, kind, account, mode, browser_hash, now)?
+            .map_err(refused),
+    )
 }
 
 /// Records an assertion ID until it expires; false if it was already there (a replay).
@@ -649,7 +573,7 @@ async fn send_request(
     state
         .store()
         .call(move |c| {
-            let request = NewRequest {
+            let request = store::NewSamlRequest {
                 id: &id,
                 kind: &kind,
                 account: &account_c,
@@ -657,7 +581,7 @@ async fn send_request(
                 browser_hash: &hash,
                 next: &next,
             };
-            insert_request(c, &request, now)
+            store::insert_saml_request(c, &request, now, REQUEST_LIFETIME)
         })
         .await?;
     // With the customer's key for this operation and mode, the request goes out signed (R-SG-3);
