@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// The cargo-mutants release this command is written against (`cargo install --locked`).
@@ -108,11 +108,38 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let slug = file.replace(['/', '.'], "_");
         let out = work.join("out").join(&slug);
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        // Our own baseline: cargo-mutants 27 runs its baseline on the mutated package's tests,
+        // not on `test_package`, so it is skipped there and run here (it also warms the build).
+        let mut baseline = crate::cargo();
+        baseline
+            .current_dir(&tree)
+            .env("CARGO_TARGET_DIR", work.join("target"))
+            .args(["test", "-q", "-p", "harness", "--test", "features"]);
+        if !o.full {
+            baseline.args(["--", "--tags", tags]);
+        }
+        eprintln!("xtask: baseline for {file}: the unmutated suite must pass");
+        match run_until(&mut baseline, deadline)? {
+            Some(status) if status.success() => {}
+            Some(_) => return Err("the suite fails on the unmutated tree".into()),
+            None => {
+                out_of_time = true;
+                break;
+            }
+        }
         let mut cmd = crate::cargo();
         cmd.current_dir(&tree)
             .env("CARGO_TARGET_DIR", work.join("target"))
             // In place (in the worktree): one mutant at a time, on the warm build.
-            .args(["mutants", "--in-place", "--iterate", "--no-shuffle"])
+            .args([
+                "mutants",
+                "--in-place",
+                "--iterate",
+                "--no-shuffle",
+                "--baseline",
+                "skip",
+            ])
+            .args(["--timeout", "600", "--build-timeout", "900"])
             .args(["--file", file, "--output"])
             .arg(&out)
             .args(["--", "--test", "features"]);
@@ -126,9 +153,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let finished = run_until(&mut cmd, deadline)?;
         ledger.absorb(&out.join("mutants.out"));
         ledger.save(&work.join("ledger.tsv"))?;
-        if !finished {
-            out_of_time = true;
-            break;
+        match finished {
+            // 0: all caught, 2: some missed, 3: some timed out (the outcomes are in the ledger);
+            // any other exit is an error (usage, internal).
+            Some(status) if matches!(status.code(), Some(0 | 2 | 3)) => {}
+            Some(status) => return Err(format!("cargo mutants failed: {status}")),
+            None => {
+                out_of_time = true;
+                break;
+            }
         }
     }
     report(&tree, &work, &ledger, out_of_time)
@@ -190,28 +223,23 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// Runs `cmd` in its own process group; at the deadline the whole group is stopped.
-/// Returns whether it finished by itself. Exit codes 0, 2 and 3 are verdicts (all caught, some
-/// missed, some timed out), read from the output directory; any other is an error.
-fn run_until(cmd: &mut Command, deadline: Instant) -> Result<bool, String> {
+/// `None`: stopped by the deadline; otherwise how it exited.
+fn run_until(cmd: &mut Command, deadline: Instant) -> Result<Option<ExitStatus>, String> {
     use std::os::unix::process::CommandExt as _;
     let mut child = cmd
         .process_group(0)
         .spawn()
-        .map_err(|e| format!("cannot start cargo mutants: {e}"))?;
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return match status.code() {
-                Some(0 | 2 | 3) => Ok(true),
-                Some(4) => Err("the suite fails on the unmutated tree".into()),
-                _ => Err(format!("cargo mutants failed: {status}")),
-            };
+            return Ok(Some(status));
         }
         if Instant::now() >= deadline {
-            eprintln!("xtask: time budget used up; stopping cargo mutants");
+            eprintln!("xtask: time budget used up; stopping");
             let group = format!("-{}", child.id());
             let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
             let _ = child.wait();
-            return Ok(false);
+            return Ok(None);
         }
         std::thread::sleep(Duration::from_millis(500));
     }
