@@ -225,7 +225,7 @@ async fn up(
             };
             store
                 .call_blocking(|c| {
-                    reference_sp::saml::save_config(c, id, ExecutionMode::Live, &saml)?;
+                    reference_sp::store::saml::save_config(c, id, ExecutionMode::Live, &saml)?;
                     reference_sp::store::set_method(c, id, ExecutionMode::Live, AuthMethod::Saml)
                 })
                 .map_err(|e| anyhow::anyhow!("wiring account {id} to the mock IdP: {e}"))?;
@@ -274,7 +274,7 @@ async fn up(
             store
                 .call_blocking(|c| {
                     for mode in ExecutionMode::ALL {
-                        reference_sp::google::save_config(c, id, mode, &config)?;
+                        reference_sp::store::google::save_config(c, id, mode, &config)?;
                     }
                     Ok(())
                 })
@@ -329,7 +329,7 @@ async fn up(
                 apple_base_url: apple.base_url().to_owned(),
             };
             store
-                .call_blocking(|c| reference_sp::apple::save_config(c, id, &config))
+                .call_blocking(|c| reference_sp::store::apple::save_config(c, id, &config))
                 .map_err(|e| anyhow::anyhow!("wiring account {id} to the mock Apple: {e}"))?;
         }
     }

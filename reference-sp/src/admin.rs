@@ -292,7 +292,7 @@ async fn set_method(
             let account = account.clone();
             state
                 .store()
-                .call(move |c| crate::saml::load_config(c, &account, mode))
+                .call(move |c| crate::store::saml::load_config(c, &account, mode))
                 .await?
                 .is_some()
         }
@@ -300,7 +300,7 @@ async fn set_method(
             let account = account.clone();
             state
                 .store()
-                .call(move |c| crate::google::load_config(c, &account, mode))
+                .call(move |c| crate::store::google::load_config(c, &account, mode))
                 .await?
                 .is_some()
         }

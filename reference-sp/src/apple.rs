@@ -17,6 +17,8 @@ use crate::auth;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::store;
+pub use crate::store::apple::AppleConfig;
+use crate::store::apple::{load_config, save_config};
 use crate::web::{ModeQuery, scope};
 use crate::{AppState, oidc};
 use axum::extract::{Path, State};
@@ -27,7 +29,6 @@ use axum::{Json, Router};
 use chrono::Duration;
 use protocol::jwt::{self, Es256Key};
 use protocol::oidc::{ClaimCheck, JwtCheck, common_claims, truthy};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -139,21 +140,6 @@ impl AppleError {
     }
 }
 
-/// An account's Sign in with Apple configuration. The private key is stored, never shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppleConfig {
-    /// The RunMyApp bundle ID: the identity token's audience and the client ID.
-    pub bundle_id: String,
-    pub team_id: String,
-    pub key_id: String,
-    /// The `.p8` key (PEM) that signs `client_secret`. Required: every sign-in redeems its code.
-    /// (Optional in the store only for rows written before that rule; such a configuration
-    /// refuses every sign-in until the key is given.)
-    pub private_key: Option<String>,
-    /// Where `/auth/keys` and `/auth/token` live.
-    pub apple_base_url: String,
-}
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/live/{account}/apple/nonce", post(issue_nonce))
@@ -162,44 +148,6 @@ pub fn routes() -> Router<AppState> {
             "/api/{account}/apple",
             get(get_config).put(put_config).delete(delete_config),
         )
-}
-
-pub fn load_config(
-    conn: &Connection,
-    account: &AccountId,
-) -> Result<Option<AppleConfig>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT bundle_id, team_id, key_id, private_key, apple_base_url
-             FROM apple_configs WHERE account_id = ?1",
-            [account.as_str()],
-            |r| {
-                Ok(AppleConfig {
-                    bundle_id: r.get(0)?,
-                    team_id: r.get(1)?,
-                    key_id: r.get(2)?,
-                    private_key: r.get(3)?,
-                    apple_base_url: r.get(4)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
-pub fn save_config(
-    conn: &Connection,
-    account: &AccountId,
-    c: &AppleConfig,
-) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO apple_configs (account_id, bundle_id, team_id, key_id, private_key, apple_base_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (account_id) DO UPDATE SET bundle_id = excluded.bundle_id,
-             team_id = excluded.team_id, key_id = excluded.key_id,
-             private_key = excluded.private_key, apple_base_url = excluded.apple_base_url",
-        params![account.as_str(), c.bundle_id, c.team_id, c.key_id, c.private_key, c.apple_base_url],
-    )?;
-    Ok(())
 }
 
 /// `POST /live/<id>/apple/nonce?P_mode=`: a fresh nonce for one sign-in of this account and
@@ -556,13 +504,7 @@ async fn delete_config(
     let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
     state
         .store()
-        .call(move |c| {
-            c.execute(
-                "DELETE FROM apple_configs WHERE account_id = ?1",
-                [account.as_str()],
-            )?;
-            Ok(())
-        })
+        .call(move |c| crate::store::apple::delete_config(c, &account))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

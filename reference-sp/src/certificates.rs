@@ -12,6 +12,7 @@
 use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::{ApiError, QueryParams};
+use crate::store;
 use crate::web::ModeQuery;
 use axum::Router;
 use axum::body::Bytes;
@@ -22,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, put};
 use protocol::keys::{KeyError, RequestSigningKey};
 use protocol::saml::xml;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
 
@@ -71,18 +72,12 @@ pub fn load_key(
     mode: ExecutionMode,
     operation: Operation,
 ) -> Result<Option<RequestSigningKey>, ApiError> {
-    let pem: Option<String> = conn
-        .query_row(
-            "SELECT key_pem FROM signing_keys WHERE account_id = ?1 AND mode = ?2 AND operation = ?3",
-            params![account.as_str(), mode.as_str(), operation.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    pem.map(|p| {
-        RequestSigningKey::from_pem(&p)
-            .map_err(|e| ApiError::Internal(format!("stored signing key unreadable: {e}")))
-    })
-    .transpose()
+    store::keys::load_pem(conn, account, mode, operation.as_str())?
+        .map(|p| {
+            RequestSigningKey::from_pem(&p)
+                .map_err(|e| ApiError::Internal(format!("stored signing key unreadable: {e}")))
+        })
+        .transpose()
 }
 
 /// What a valid feed asks for.
@@ -271,22 +266,15 @@ async fn put_key(
     let replaced = state
         .store()
         .call(move |c| {
-            let existed = c
-                .query_row(
-                    "SELECT 1 FROM signing_keys WHERE account_id = ?1 AND mode = ?2 AND operation = ?3",
-                    params![account_c.as_str(), mode.as_str(), op.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            c.execute(
-                "INSERT INTO signing_keys (account_id, mode, operation, key_pem, fingerprint, title, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (account_id, mode, operation) DO UPDATE SET key_pem = excluded.key_pem,
-                     fingerprint = excluded.fingerprint, title = excluded.title,
-                     updated_at = excluded.updated_at",
-                params![account_c.as_str(), mode.as_str(), op.as_str(), pem, fp, title, now.to_rfc3339()],
-            )?;
+            let key = store::keys::NewKey {
+                account: &account_c,
+                mode,
+                operation: op.as_str(),
+                pem: &pem,
+                fingerprint: &fp,
+                title: &title,
+            };
+            let existed = store::keys::put(c, &key, now)?;
             Ok(existed)
         })
         .await?;
@@ -316,12 +304,7 @@ async fn delete_key(
     let account_c = account.clone();
     let removed = state
         .store()
-        .call(move |c| {
-            Ok(c.execute(
-                "DELETE FROM signing_keys WHERE account_id = ?1 AND mode = ?2 AND operation = ?3",
-                params![account_c.as_str(), mode.as_str(), operation.as_str()],
-            )?)
-        })
+        .call(move |c| store::keys::delete(c, &account_c, mode, operation.as_str()))
         .await?;
     if removed == 0 {
         return Err(ApiError::CertificateNotFound);

@@ -10,12 +10,12 @@ use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::{ApiError, JsonBody};
 use crate::saml::acs::ValidatedAssertion;
+use crate::store;
 use crate::store::User;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -100,15 +100,7 @@ async fn call(
     let account_c = account.clone();
     let url: Option<String> = state
         .store()
-        .call(move |c| {
-            use rusqlite::OptionalExtension;
-            Ok(c.query_row(
-                "SELECT url FROM composite_triggers WHERE account_id = ?1 AND event = ?2",
-                params![account_c.as_str(), event.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })
+        .call(move |c| store::composite::trigger(c, &account_c, event.as_str()))
         .await?;
     let Some(url) = url else {
         return Ok(());
@@ -141,51 +133,20 @@ async fn call(
     state
         .store()
         .call(move |c| {
-            c.execute(
-                "INSERT INTO composite_calls (account_id, event, url, outcome, status, error, payload, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![account.as_str(), event.as_str(), url, outcome, status, error, body.to_string(), now.to_rfc3339()],
-            )?;
-            Ok(())
+            let call = store::composite::NewCall {
+                event: event.as_str(),
+                url: &url,
+                outcome,
+                status,
+                error: error.as_deref(),
+                payload: &body,
+            };
+            store::composite::record_call(c, &account, &call, now)
         })
         .await
 }
 
-/// A recorded call, as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CallRecord {
-    pub id: i64,
-    pub event: String,
-    pub url: String,
-    pub outcome: String,
-    pub status: Option<u16>,
-    pub error: Option<String>,
-    pub payload: Value,
-    pub at: String,
-}
-
-pub fn list(conn: &rusqlite::Connection, account: &AccountId) -> Result<Vec<CallRecord>, ApiError> {
-    let mut stmt = conn.prepare(
-        "SELECT id, event, url, outcome, status, error, payload, at FROM composite_calls
-         WHERE account_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([account.as_str()], |r| {
-            let payload: String = r.get(6)?;
-            Ok(CallRecord {
-                id: r.get(0)?,
-                event: r.get(1)?,
-                url: r.get(2)?,
-                outcome: r.get(3)?,
-                status: r.get(4)?,
-                error: r.get(5)?,
-                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                at: r.get(7)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
+pub use crate::store::composite::{CallRecord, list};
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -202,14 +163,7 @@ async fn get_triggers(
     let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
     let rows: Vec<(String, String)> = state
         .store()
-        .call(move |c| {
-            let mut stmt =
-                c.prepare("SELECT event, url FROM composite_triggers WHERE account_id = ?1")?;
-            let rows = stmt
-                .query_map([account.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        .call(move |c| store::composite::triggers(c, &account))
         .await?;
     let find = |e: Event| {
         rows.iter()
@@ -239,21 +193,11 @@ async fn put_triggers(
     state
         .store()
         .call(move |c| {
-            let tx = c.transaction()?;
-            for (event, url) in [(Event::UserAuthentication, auth), (Event::UserCreation, creation)] {
-                tx.execute(
-                    "DELETE FROM composite_triggers WHERE account_id = ?1 AND event = ?2",
-                    params![account.as_str(), event.as_str()],
-                )?;
-                if let Some(url) = url {
-                    tx.execute(
-                        "INSERT INTO composite_triggers (account_id, event, url) VALUES (?1, ?2, ?3)",
-                        params![account.as_str(), event.as_str(), url],
-                    )?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
+            let set = [
+                (Event::UserAuthentication.as_str(), auth.as_deref()),
+                (Event::UserCreation.as_str(), creation.as_deref()),
+            ];
+            store::composite::set_triggers(c, &account, &set)
         })
         .await?;
     Ok(Json(body))

@@ -12,6 +12,8 @@
 use crate::auth::{self, token_hash, with_cookie};
 use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
+pub use crate::store::google::GoogleConfig;
+use crate::store::google::{load_config, save_config};
 use crate::store::{self, NewUser, User};
 use crate::web::scope;
 use crate::{AppState, oidc};
@@ -22,8 +24,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use protocol::oidc::{ClaimCheck, JwtCheck, ProviderMetadata, common_claims, truthy};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// How long a started sign-in waits for Google's answer.
@@ -146,18 +147,6 @@ impl GoogleError {
     }
 }
 
-/// One mode's Google configuration. The client secret is stored but never shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GoogleConfig {
-    pub client_id: String,
-    #[serde(skip)]
-    pub client_secret: String,
-    pub discovery_url: String,
-    /// Authentication policy: only accounts of this Google Workspace domain (`hd`).
-    pub domain: Option<String>,
-    pub auto_provisioning: bool,
-}
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/live/{account}/google/login", get(direct_login))
@@ -167,58 +156,6 @@ pub fn routes() -> Router<AppState> {
             "/api/{account}/modes/{mode}/google",
             get(get_config).put(put_config).delete(delete_config),
         )
-}
-
-// ---------------------------------------------------------------- store
-
-pub fn load_config(
-    conn: &Connection,
-    account: &AccountId,
-    mode: ExecutionMode,
-) -> Result<Option<GoogleConfig>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT client_id, client_secret, discovery_url, domain, auto_provisioning
-             FROM google_configs WHERE account_id = ?1 AND mode = ?2",
-            params![account.as_str(), mode.as_str()],
-            |r| {
-                Ok(GoogleConfig {
-                    client_id: r.get(0)?,
-                    client_secret: r.get(1)?,
-                    discovery_url: r.get(2)?,
-                    domain: r.get(3)?,
-                    auto_provisioning: r.get(4)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
-/// Stores a mode's Google configuration (validated by the caller).
-pub fn save_config(
-    conn: &Connection,
-    account: &AccountId,
-    mode: ExecutionMode,
-    c: &GoogleConfig,
-) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO google_configs (account_id, mode, client_id, client_secret, discovery_url,
-             domain, auto_provisioning)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (account_id, mode) DO UPDATE SET client_id = excluded.client_id,
-             client_secret = excluded.client_secret, discovery_url = excluded.discovery_url,
-             domain = excluded.domain, auto_provisioning = excluded.auto_provisioning",
-        params![
-            account.as_str(),
-            mode.as_str(),
-            c.client_id,
-            c.client_secret,
-            c.discovery_url,
-            c.domain,
-            c.auto_provisioning
-        ],
-    )?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------- provider documents
@@ -736,11 +673,7 @@ async fn delete_config(
             if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Google {
                 return Err(ApiError::MethodInUse);
             }
-            c.execute(
-                "DELETE FROM google_configs WHERE account_id = ?1 AND mode = ?2",
-                params![account.as_str(), mode.as_str()],
-            )?;
-            Ok(())
+            crate::store::google::delete_config(c, &account, mode)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

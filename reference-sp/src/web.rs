@@ -314,7 +314,7 @@ async fn logout(
         let account_c = account.clone();
         let config = state
             .store()
-            .call(move |c| crate::saml::load_config(c, &account_c, mode))
+            .call(move |c| crate::store::saml::load_config(c, &account_c, mode))
             .await?;
         if let Some(config) = config
             && let Some(response) =

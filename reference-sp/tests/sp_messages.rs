@@ -10,7 +10,7 @@ use protocol::saml::redirect;
 use protocol::saml::xml::canonical;
 use protocol::{FixedClock, SequentialIds};
 use reference_sp::domain::{AccountId, AuthMethod, Email, ExecutionMode, Profile};
-use reference_sp::saml::{self, SamlConfig};
+use reference_sp::saml::SamlConfig;
 use reference_sp::store::{self, NewSession, NewUser};
 use reference_sp::{AppState, Settings, Store, app};
 use sha2::{Digest, Sha256};
@@ -38,7 +38,7 @@ fn state() -> AppState {
     store
         .call_blocking(|c| {
             store::create_account(c, &account, "Contoso", Some(5), now)?;
-            saml::save_config(c, &account, ExecutionMode::Live, &config)?;
+            reference_sp::store::saml::save_config(c, &account, ExecutionMode::Live, &config)?;
             store::set_method(c, &account, ExecutionMode::Live, AuthMethod::Saml)
         })
         .unwrap();

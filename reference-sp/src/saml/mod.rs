@@ -15,6 +15,9 @@
 
 pub mod acs;
 
+pub use crate::store::saml::SamlConfig;
+use crate::store::saml::{assertion_seen, load_config, remember_assertion, save_config};
+
 use crate::auth::{self, token_hash};
 use crate::certificates::{self, Operation};
 use crate::composite::{self, Event};
@@ -38,8 +41,8 @@ use protocol::saml::metadata::{PublishedKey, SpMetadata};
 use protocol::saml::redirect::{self, MessageKind, QuerySignatureError};
 use protocol::saml::sign;
 use protocol::saml::{self as s, post as saml_post, xml};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use rusqlite::Connection;
+use serde::Deserialize;
 
 /// How long an AuthnRequest or LogoutRequest waits for its answer.
 pub const REQUEST_LIFETIME: Duration = Duration::minutes(10);
@@ -58,29 +61,6 @@ const ROLE_ATTRIBUTES: &[&str] = &[
     "role",
     "Role",
 ];
-
-/// One mode's SAML configuration (R-SA-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SamlConfig {
-    /// "SSO redirect": the IdP's Login URL.
-    pub sso_url: String,
-    /// "Logout redirect": the IdP's Logout URL.
-    pub logout_url: Option<String>,
-    pub name_id_format: String,
-    /// The IdP's entity ID (Entra's "Azure AD Identifier"); the Issuer every Response must carry.
-    pub idp_entity_id: String,
-    /// The IdP's signing certificate, PEM.
-    pub idp_certificate: String,
-    /// This account's SP entity ID (the IdP's "Identifier"), unique to the account.
-    pub sp_entity_id: String,
-    pub account_management_url: Option<String>,
-    /// Create unknown users at sign-in (LIVE only, R-PROV-1).
-    pub auto_provisioning: bool,
-    /// Whether the IdP signs its LogoutRequests and LogoutResponses (R-SA-10). True by default:
-    /// an unsigned logout message is then refused. Set false only for an IdP known not to sign
-    /// them (Entra ID, whose logout signatures no source confirms; protocols.md §3.6).
-    pub idp_signs_logout_messages: bool,
-}
 
 impl SamlConfig {
     fn certificate(&self) -> Result<Certificate, ApiError> {
@@ -102,77 +82,6 @@ pub fn routes() -> Router<AppState> {
             "/api/{account}/modes/{mode}/saml",
             get(get_config).put(put_config).delete(delete_config),
         )
-}
-
-// ---------------------------------------------------------------- store
-
-pub fn load_config(
-    conn: &Connection,
-    account: &AccountId,
-    mode: ExecutionMode,
-) -> Result<Option<SamlConfig>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT sso_url, logout_url, name_id_format, idp_entity_id, idp_certificate,
-                    sp_entity_id, account_management_url, auto_provisioning,
-                    idp_signs_logout_messages
-             FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
-            params![account.as_str(), mode.as_str()],
-            |r| {
-                Ok(SamlConfig {
-                    sso_url: r.get(0)?,
-                    logout_url: r.get(1)?,
-                    name_id_format: r.get(2)?,
-                    idp_entity_id: r.get(3)?,
-                    idp_certificate: r.get(4)?,
-                    sp_entity_id: r.get(5)?,
-                    account_management_url: r.get(6)?,
-                    auto_provisioning: r.get(7)?,
-                    idp_signs_logout_messages: r.get(8)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
-/// Stores a mode's SAML configuration (validated by the caller).
-pub fn save_config(
-    conn: &Connection,
-    account: &AccountId,
-    mode: ExecutionMode,
-    c: &SamlConfig,
-) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO saml_configs (account_id, mode, sso_url, logout_url, name_id_format,
-             idp_entity_id, idp_certificate, sp_entity_id, account_management_url, auto_provisioning,
-             idp_signs_logout_messages)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (account_id, mode) DO UPDATE SET sso_url = excluded.sso_url,
-             logout_url = excluded.logout_url, name_id_format = excluded.name_id_format,
-             idp_entity_id = excluded.idp_entity_id, idp_certificate = excluded.idp_certificate,
-             sp_entity_id = excluded.sp_entity_id,
-             account_management_url = excluded.account_management_url,
-             auto_provisioning = excluded.auto_provisioning,
-             idp_signs_logout_messages = excluded.idp_signs_logout_messages",
-        params![
-            account.as_str(),
-            mode.as_str(),
-            c.sso_url,
-            c.logout_url,
-            c.name_id_format,
-            c.idp_entity_id,
-            c.idp_certificate,
-            c.sp_entity_id,
-            c.account_management_url,
-            c.auto_provisioning,
-            c.idp_signs_logout_messages
-        ],
-    )?;
-    Ok(())
-}
-
-fn ts(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// The ACS's and SLO's codes for a request that does not match (R-SA-6).
@@ -200,40 +109,6 @@ fn consume_request(
         store::consume_saml_request(conn, id, kind, account, mode, browser_hash, now)?
             .map_err(refused),
     )
-}
-
-/// Records an assertion ID until it expires; false if it was already there (a replay).
-fn remember_assertion(
-    conn: &Connection,
-    account: &AccountId,
-    id: &str,
-    until: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
-    conn.execute(
-        "DELETE FROM saml_assertions WHERE expires_at <= ?1",
-        [ts(now)],
-    )?;
-    Ok(conn.execute(
-        "INSERT OR IGNORE INTO saml_assertions (account_id, id, expires_at) VALUES (?1, ?2, ?3)",
-        params![account.as_str(), id, ts(until)],
-    )? == 1)
-}
-
-fn assertion_seen(
-    conn: &Connection,
-    account: &AccountId,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT 1 FROM saml_assertions WHERE account_id = ?1 AND id = ?2 AND expires_at > ?3",
-            params![account.as_str(), id, ts(now)],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
 }
 
 // ---------------------------------------------------------------- URLs
@@ -1176,14 +1051,7 @@ async fn put_config(
     state
         .store()
         .call(move |c| {
-            let taken: Option<String> = c
-                .query_row(
-                    "SELECT account_id FROM saml_configs WHERE sp_entity_id = ?1 AND account_id <> ?2",
-                    params![saved.sp_entity_id, account.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if taken.is_some() {
+            if crate::store::saml::entity_id_taken(c, &saved.sp_entity_id, &account)? {
                 return Err(ApiError::EntityIdTaken);
             }
             save_config(c, &account, mode, &saved)
@@ -1204,11 +1072,7 @@ async fn delete_config(
             if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Saml {
                 return Err(ApiError::MethodInUse);
             }
-            c.execute(
-                "DELETE FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
-                params![account.as_str(), mode.as_str()],
-            )?;
-            Ok(())
+            crate::store::saml::delete_config(c, &account, mode)
         })
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
