@@ -6,24 +6,29 @@
 //! counted by the LIVE password policy like any login) or with a LIVE session cookie. Every body
 //! is validated whole before anything is written, so a refused request changes nothing.
 
-use crate::auth;
+use crate::composite::Event;
 use crate::domain::{
     AccountId, AuthMethod, Email, ExecutionMode, Profile, ResourceKind, Visibility,
     check_new_password, parse_language, parse_name, parse_resource_path,
 };
 use crate::error::{ApiError, JsonBody};
+pub(crate) use crate::scope::admin;
 use crate::store::{self, NewResource, NewUser, User, UserPatch};
-use crate::web::scope;
 use crate::{AppState, MAX_RESOURCE_BYTES};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/{account}/composite-triggers",
+            get(get_triggers).put(put_triggers),
+        )
+        .route("/api/{account}/composite-calls", get(list_calls))
         .route("/api/{account}/users", get(list_users).post(create_user))
         .route(
             "/api/{account}/users/{id}",
@@ -48,29 +53,6 @@ pub fn routes() -> Router<AppState> {
                 .put(put_resource)
                 .layer(DefaultBodyLimit::max(MAX_RESOURCE_BYTES + 64 * 1024)),
         )
-}
-
-/// Authenticates the caller as an administrator of `account`.
-pub(crate) async fn admin(
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &str,
-) -> Result<(AccountId, User), ApiError> {
-    let (account, _) = scope(state, account, None).await?;
-    let user = if let Some((email, password)) = auth::basic_credentials(headers) {
-        auth::check_password(state, &account, ExecutionMode::Live, &email, &password).await?
-    } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
-        return Err(ApiError::AuthenticationRequired);
-    } else {
-        auth::current_session(state, headers, &account, ExecutionMode::Live)
-            .await?
-            .map_err(ApiError::from)?
-            .user
-    };
-    if user.profile != Profile::Admin {
-        return Err(ApiError::AdminRequired);
-    }
-    Ok((account, user))
 }
 
 fn parse_user_id(raw: &str) -> Result<i64, ApiError> {
@@ -483,4 +465,74 @@ async fn put_resource(
         .call(move |c| store::put_resource(c, &account, &new))
         .await?;
     Ok((StatusCode::OK, Json(resource)))
+}
+
+// ---------------------------------------------------------------- composite triggers (R-CA-1)
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Triggers {
+    user_authentication: Option<String>,
+    user_creation: Option<String>,
+}
+
+async fn get_triggers(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Triggers>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let rows: Vec<(String, String)> = state
+        .store()
+        .call(move |c| store::composite::triggers(c, &account))
+        .await?;
+    let find = |e: Event| {
+        rows.iter()
+            .find(|(ev, _)| ev == e.as_str())
+            .map(|(_, u)| u.clone())
+    };
+    Ok(Json(Triggers {
+        user_authentication: find(Event::UserAuthentication),
+        user_creation: find(Event::UserCreation),
+    }))
+}
+
+async fn put_triggers(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Triggers>,
+) -> Result<Json<Triggers>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    for url in [&body.user_authentication, &body.user_creation]
+        .into_iter()
+        .flatten()
+    {
+        crate::domain::parse_http_url("a composite API URL", url)?;
+    }
+    let (auth, creation) = (body.user_authentication.clone(), body.user_creation.clone());
+    state
+        .store()
+        .call(move |c| {
+            let set = [
+                (Event::UserAuthentication.as_str(), auth.as_deref()),
+                (Event::UserCreation.as_str(), creation.as_deref()),
+            ];
+            store::composite::set_triggers(c, &account, &set)
+        })
+        .await?;
+    Ok(Json(body))
+}
+
+async fn list_calls(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let (account, _) = admin(&state, &headers, &account).await?;
+    let calls = state
+        .store()
+        .call(move |c| store::composite::list(c, &account))
+        .await?;
+    Ok(Json(json!({ "calls": calls })))
 }

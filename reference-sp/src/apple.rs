@@ -16,10 +16,10 @@
 use crate::auth;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
+use crate::scope::{ModeQuery, scope};
 use crate::store;
 pub use crate::store::apple::AppleConfig;
 use crate::store::apple::{load_config, save_config};
-use crate::web::{ModeQuery, scope};
 use crate::{AppState, oidc};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -140,6 +140,16 @@ impl AppleError {
     }
 }
 
+impl From<AppleError> for ApiError {
+    fn from(e: AppleError) -> Self {
+        Self::SignInRefused {
+            code: e.code(),
+            status: e.status(),
+            message: e.to_string(),
+        }
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/live/{account}/apple/nonce", post(issue_nonce))
@@ -169,7 +179,7 @@ async fn issue_nonce(
         .store()
         .call(move |c| {
             if load_config(c, &account_c)?.is_none() {
-                return Err(ApiError::Apple(AppleError::NotConfigured));
+                return Err(ApiError::from(AppleError::NotConfigured));
             }
             store::insert_apple_nonce(c, &hash, &account_c, mode, now, NONCE_LIFETIME)
         })
@@ -233,13 +243,13 @@ async fn signin(
         .call(move |c| load_config(c, &account_c))
         .await?
     else {
-        return Err(ApiError::Apple(AppleError::NotConfigured));
+        return Err(ApiError::from(AppleError::NotConfigured));
     };
     let email = match validate(&state, &config, &account, mode, &body).await? {
         Ok(email) => email,
         Err(e) => {
             tracing::warn!(account = %account, code = e.code(), error = %e, "Apple sign-in refused");
-            return Err(ApiError::Apple(e));
+            return Err(ApiError::from(e));
         }
     };
     let account_c = account.clone();
@@ -247,7 +257,7 @@ async fn signin(
         .store()
         .call(move |c| Ok(store::user_by_email(c, &account_c, &email)?.map(|(u, _)| u)))
         .await?
-        .ok_or(ApiError::Apple(AppleError::UnknownUser))?;
+        .ok_or(ApiError::from(AppleError::UnknownUser))?;
     let cookie = auth::start_session(&state, &headers, &account, mode, &user, None, None).await?;
     let token = cookie
         .split(';')
@@ -433,13 +443,13 @@ async fn get_config(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
     state
         .store()
         .call(move |c| load_config(c, &account))
         .await?
         .map(|c| Json(shown(&c)))
-        .ok_or(ApiError::Apple(AppleError::NotConfigured))
+        .ok_or(ApiError::from(AppleError::NotConfigured))
 }
 
 async fn put_config(
@@ -448,7 +458,7 @@ async fn put_config(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ConfigBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
     for (field, value) in [
         ("bundle_id", &body.bundle_id),
         ("team_id", &body.team_id),
@@ -501,7 +511,7 @@ async fn delete_config(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
     state
         .store()
         .call(move |c| crate::store::apple::delete_config(c, &account))

@@ -10,10 +10,10 @@
 //! answers carry the public-key fingerprint and the certificate, if one was given.
 
 use crate::AppState;
-use crate::domain::{AccountId, ExecutionMode};
+use crate::domain::ExecutionMode;
 use crate::error::{ApiError, QueryParams};
+use crate::scope::ModeQuery;
 use crate::store;
-use crate::web::ModeQuery;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -23,38 +23,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, put};
 use protocol::keys::{KeyError, RequestSigningKey};
 use protocol::saml::xml;
-use rusqlite::Connection;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
 
-/// Which requests a key signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// AuthnRequest.
-    SamlAuth,
-    /// LogoutRequest.
-    SamlLogout,
-}
-
-impl Operation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SamlAuth => "SAML_AUTH",
-            Self::SamlLogout => "SAML_LOGOUT",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, ApiError> {
-        match s {
-            "SAML_AUTH" => Ok(Self::SamlAuth),
-            "SAML_LOGOUT" => Ok(Self::SamlLogout),
-            other => Err(ApiError::bad_request(
-                "unknown_operation",
-                format!("operation {other:?} is neither SAML_AUTH nor SAML_LOGOUT"),
-            )),
-        }
-    }
-}
+pub use crate::domain::Operation;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -63,21 +35,6 @@ pub fn routes() -> Router<AppState> {
             "/config/{account}/certificate/{operation}",
             delete(delete_key),
         )
-}
-
-/// The key that signs `operation` requests of `account`/`mode`, if one is configured.
-pub fn load_key(
-    conn: &Connection,
-    account: &AccountId,
-    mode: ExecutionMode,
-    operation: Operation,
-) -> Result<Option<RequestSigningKey>, ApiError> {
-    store::keys::load_pem(conn, account, mode, operation.as_str())?
-        .map(|p| {
-            RequestSigningKey::from_pem(&p)
-                .map_err(|e| ApiError::Internal(format!("stored signing key unreadable: {e}")))
-        })
-        .transpose()
 }
 
 /// What a valid feed asks for.
@@ -230,7 +187,7 @@ async fn put_key(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -298,7 +255,7 @@ async fn delete_key(
     QueryParams(q): QueryParams<ModeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
     let operation = Operation::parse(&operation)?;
     let mode: ExecutionMode = q.mode.as_deref().ok_or(ApiError::UnknownMode)?.parse()?;
     let account_c = account.clone();

@@ -8,15 +8,10 @@
 
 use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode};
-use crate::error::{ApiError, JsonBody};
-use crate::saml::acs::ValidatedAssertion;
+use crate::error::ApiError;
 use crate::store;
 use crate::store::User;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A SAML event that can trigger a composite API.
@@ -36,13 +31,13 @@ impl Event {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/{account}/composite-triggers",
-            get(get_triggers).put(put_triggers),
-        )
-        .route("/api/{account}/composite-calls", get(list_calls))
+/// What the composite API receives of a SAML sign-in: the assertion's subject and attributes.
+#[derive(Debug, Clone, Copy)]
+pub struct Signed<'a> {
+    pub name_id: &'a str,
+    pub name_id_format: &'a str,
+    pub session_index: Option<&'a str>,
+    pub attributes: &'a [(String, Vec<String>)],
 }
 
 /// The JSON the composite API receives.
@@ -50,7 +45,7 @@ pub fn payload(
     account: &AccountId,
     mode: ExecutionMode,
     event: Event,
-    assertion: &ValidatedAssertion,
+    assertion: &Signed<'_>,
     user: &User,
 ) -> Value {
     let attributes: serde_json::Map<String, Value> = assertion
@@ -76,7 +71,7 @@ pub fn fire(
     account: &AccountId,
     mode: ExecutionMode,
     event: Event,
-    assertion: &ValidatedAssertion,
+    assertion: &Signed<'_>,
     user: &User,
 ) {
     let body = payload(account, mode, event, assertion, user);
@@ -147,68 +142,3 @@ async fn call(
 }
 
 pub use crate::store::composite::{CallRecord, list};
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct Triggers {
-    user_authentication: Option<String>,
-    user_creation: Option<String>,
-}
-
-async fn get_triggers(
-    State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<Triggers>, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
-    let rows: Vec<(String, String)> = state
-        .store()
-        .call(move |c| store::composite::triggers(c, &account))
-        .await?;
-    let find = |e: Event| {
-        rows.iter()
-            .find(|(ev, _)| ev == e.as_str())
-            .map(|(_, u)| u.clone())
-    };
-    Ok(Json(Triggers {
-        user_authentication: find(Event::UserAuthentication),
-        user_creation: find(Event::UserCreation),
-    }))
-}
-
-async fn put_triggers(
-    State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<Triggers>,
-) -> Result<Json<Triggers>, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
-    for url in [&body.user_authentication, &body.user_creation]
-        .into_iter()
-        .flatten()
-    {
-        crate::domain::parse_http_url("a composite API URL", url)?;
-    }
-    let (auth, creation) = (body.user_authentication.clone(), body.user_creation.clone());
-    state
-        .store()
-        .call(move |c| {
-            let set = [
-                (Event::UserAuthentication.as_str(), auth.as_deref()),
-                (Event::UserCreation.as_str(), creation.as_deref()),
-            ];
-            store::composite::set_triggers(c, &account, &set)
-        })
-        .await?;
-    Ok(Json(body))
-}
-
-async fn list_calls(
-    State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let (account, _) = crate::admin::admin(&state, &headers, &account).await?;
-    let calls = state.store().call(move |c| list(c, &account)).await?;
-    Ok(Json(json!({ "calls": calls })))
-}

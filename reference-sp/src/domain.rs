@@ -455,6 +455,35 @@ pub fn parse_resource_path(raw: &str) -> Result<String, ApiError> {
     Ok(path.to_owned())
 }
 
+/// Which requests a key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// AuthnRequest.
+    SamlAuth,
+    /// LogoutRequest.
+    SamlLogout,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SamlAuth => "SAML_AUTH",
+            Self::SamlLogout => "SAML_LOGOUT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, ApiError> {
+        match s {
+            "SAML_AUTH" => Ok(Self::SamlAuth),
+            "SAML_LOGOUT" => Ok(Self::SamlLogout),
+            other => Err(ApiError::bad_request(
+                "unknown_operation",
+                format!("operation {other:?} is neither SAML_AUTH nor SAML_LOGOUT"),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

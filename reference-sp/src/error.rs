@@ -60,15 +60,15 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("{message}")]
     UnsupportedMediaType { message: String },
-    /// A SAML message refused by the ACS or the single-logout endpoint.
-    #[error(transparent)]
-    Saml(#[from] crate::saml::acs::AcsError),
-    /// A Google sign-in refused (R-GO-6).
-    #[error(transparent)]
-    Google(#[from] crate::google::GoogleError),
-    /// An Apple sign-in refused (R-APPLE-2, R-APPLE-3).
-    #[error(transparent)]
-    Apple(#[from] crate::apple::AppleError),
+    /// A sign-in message refused by its method's rules: a SAML message at the ACS or the
+    /// single-logout endpoint, a Google or Apple sign-in. Code, status and text are the
+    /// method's (each method's error type converts itself), so this module knows no method.
+    #[error("{message}")]
+    SignInRefused {
+        code: &'static str,
+        status: StatusCode,
+        message: String,
+    },
     #[error("SAML is not configured for this mode")]
     SamlNotConfigured,
     #[error("no account-management URL is configured for this mode")]
@@ -133,9 +133,7 @@ impl ApiError {
             Self::MalformedQuery { .. } => "malformed_query",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
-            Self::Saml(e) => e.code(),
-            Self::Google(e) => e.code(),
-            Self::Apple(e) => e.code(),
+            Self::SignInRefused { code, .. } => code,
             Self::SamlNotConfigured => "saml_not_configured",
             Self::AccountManagementNotConfigured => "account_management_not_configured",
             Self::EntityIdTaken => "entity_id_taken",
@@ -155,12 +153,7 @@ impl ApiError {
             | Self::RouteNotFound
             | Self::CertificateNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Saml(
-                crate::saml::acs::AcsError::Malformed(_) | crate::saml::acs::AcsError::Dtd,
-            ) => StatusCode::BAD_REQUEST,
-            Self::Saml(_) => StatusCode::FORBIDDEN,
-            Self::Google(e) => e.status(),
-            Self::Apple(e) => e.status(),
+            Self::SignInRefused { status, .. } => *status,
             Self::SamlNotConfigured | Self::AccountManagementNotConfigured => StatusCode::NOT_FOUND,
             Self::EntityIdTaken | Self::MethodInUse => StatusCode::CONFLICT,
             Self::UnknownMode

@@ -12,10 +12,10 @@
 use crate::auth::{self, token_hash, with_cookie};
 use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
+use crate::scope::scope;
 pub use crate::store::google::GoogleConfig;
 use crate::store::google::{load_config, save_config};
 use crate::store::{self, NewUser, User};
-use crate::web::scope;
 use crate::{AppState, oidc};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -147,6 +147,16 @@ impl GoogleError {
     }
 }
 
+impl From<GoogleError> for ApiError {
+    fn from(e: GoogleError) -> Self {
+        Self::SignInRefused {
+            code: e.code(),
+            status: e.status(),
+            message: e.to_string(),
+        }
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/live/{account}/google/login", get(direct_login))
@@ -202,16 +212,16 @@ pub async fn start(
     next: &str,
 ) -> Result<Response, ApiError> {
     let Some(config) = configured(state, account, mode).await? else {
-        return Err(ApiError::Google(GoogleError::NotConfigured));
+        return Err(ApiError::from(GoogleError::NotConfigured));
     };
     let provider = metadata(state, &config.discovery_url)
         .await
-        .map_err(ApiError::Google)?;
+        .map_err(ApiError::from)?;
     // The mode's policy cannot be widened from the URL: a request may only repeat the mode's
     // domain. Without a policy, a requested domain is still enforced on the `hd` claim.
     let required = match (domain.map(|d| d.to_ascii_lowercase()), &config.domain) {
         (Some(asked), Some(configured)) if !asked.eq_ignore_ascii_case(configured) => {
-            return Err(ApiError::Google(GoogleError::DomainMismatch {
+            return Err(ApiError::from(GoogleError::DomainMismatch {
                 asked,
                 configured: configured.clone(),
             }));
@@ -301,7 +311,7 @@ async fn direct_login(
     QueryParams(q): QueryParams<StartQuery>,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
-    let next = crate::web::safe_next(&account, mode, q.next.as_deref());
+    let next = crate::scope::safe_next(&account, mode, q.next.as_deref());
     start(
         &state,
         &account,
@@ -350,7 +360,7 @@ async fn callback(
         Ok(response) => Ok(response),
         Err(e) => {
             tracing::warn!(account = %account, code = e.code(), error = %e, "Google sign-in refused");
-            Err(ApiError::Google(e))
+            Err(ApiError::from(e))
         }
     }
 }
@@ -591,7 +601,7 @@ async fn admin_scope(
     account: &str,
     mode: &str,
 ) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = crate::admin::admin(state, headers, account).await?;
+    let (account, _) = crate::scope::admin(state, headers, account).await?;
     Ok((account, mode.parse()?))
 }
 
@@ -614,7 +624,7 @@ async fn get_config(
     configured(&state, &account, mode)
         .await?
         .map(|c| Json(shown(&c)))
-        .ok_or(ApiError::Google(GoogleError::NotConfigured))
+        .ok_or(ApiError::from(GoogleError::NotConfigured))
 }
 
 async fn put_config(

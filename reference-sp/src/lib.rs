@@ -30,6 +30,7 @@ pub mod oidc;
 pub mod pages;
 pub mod process;
 pub mod saml;
+pub mod scope;
 pub mod seed;
 pub mod store;
 pub mod web;
@@ -186,7 +187,6 @@ pub fn app(state: AppState) -> Router {
         .merge(web::routes())
         .merge(admin::routes())
         .merge(saml::routes())
-        .merge(composite::routes())
         .merge(certificates::routes())
         .merge(google::routes())
         .merge(apple::routes())

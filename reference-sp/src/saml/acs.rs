@@ -10,7 +10,7 @@
 //! it returns the facts of the assertion or the one rule broken. What needs the store (the
 //! outstanding request bound to this browser, the replay cache, the user) is the caller's.
 
-use super::SamlConfig;
+use crate::store::saml::SamlConfig;
 use chrono::{DateTime, Duration, Utc};
 use protocol::keys::Certificate;
 use protocol::saml::sign::{self, SignError};
@@ -19,6 +19,9 @@ use roxmltree::Node;
 
 /// Clock skew tolerated on every time comparison (Entra adds none of its own).
 pub const SKEW: Duration = Duration::seconds(120);
+
+/// How long an AuthnRequest or LogoutRequest waits for its answer (R-SA-6).
+pub const REQUEST_LIFETIME: Duration = Duration::minutes(10);
 
 /// Why a Response is refused; each variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -167,6 +170,26 @@ impl AcsError {
     }
 }
 
+impl AcsError {
+    /// A message that cannot be read is a bad request; one that breaks a rule is forbidden.
+    pub fn status(&self) -> axum::http::StatusCode {
+        match self {
+            Self::Malformed(_) | Self::Dtd => axum::http::StatusCode::BAD_REQUEST,
+            _ => axum::http::StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+impl From<AcsError> for crate::error::ApiError {
+    fn from(e: AcsError) -> Self {
+        Self::SignInRefused {
+            code: e.code(),
+            status: e.status(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<xml::XmlError> for AcsError {
     fn from(e: xml::XmlError) -> Self {
         match e {
@@ -267,7 +290,7 @@ pub(super) fn check_issue_instant(
     if issued > now + SKEW {
         return Err(AcsError::IssuedInFuture(what));
     }
-    if issued < now - super::REQUEST_LIFETIME - SKEW {
+    if issued < now - REQUEST_LIFETIME - SKEW {
         return Err(AcsError::IssuedTooLongAgo(what));
     }
     Ok(())

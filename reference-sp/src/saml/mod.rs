@@ -19,12 +19,12 @@ pub use crate::store::saml::SamlConfig;
 use crate::store::saml::{assertion_seen, load_config, remember_assertion, save_config};
 
 use crate::auth::{self, token_hash};
-use crate::certificates::{self, Operation};
 use crate::composite::{self, Event};
+use crate::domain::Operation;
 use crate::domain::{AccountId, Email, ExecutionMode, Profile};
 use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
+use crate::scope::{ModeQuery, scope};
 use crate::store::{self, NewUser, User};
-use crate::web::{ModeQuery, scope};
 use crate::{AppState, auth::with_cookie};
 use acs::{AcsError, ValidatedAssertion};
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -32,7 +32,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use protocol::keys::Certificate;
 use protocol::saml::messages::{
     AuthnRequest, Issuer, LogoutRequest, LogoutResponse, NameId, Status, Style,
@@ -44,8 +44,7 @@ use protocol::saml::{self as s, post as saml_post, xml};
 use rusqlite::Connection;
 use serde::Deserialize;
 
-/// How long an AuthnRequest or LogoutRequest waits for its answer.
-pub const REQUEST_LIFETIME: Duration = Duration::minutes(10);
+pub use acs::REQUEST_LIFETIME;
 
 /// Names of the attributes read as the user's display name, in order of preference.
 const NAME_ATTRIBUTES: &[&str] = &[
@@ -233,7 +232,7 @@ async fn acs_post(
         Ok(response) => Ok(response),
         Err(e) => {
             tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "SAML Response refused");
-            Err(ApiError::Saml(e))
+            Err(ApiError::from(e))
         }
     }
 }
@@ -297,7 +296,13 @@ async fn consume_response(
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };
-    composite::fire(state, account, mode, event, &assertion, &user);
+    let signed = composite::Signed {
+        name_id: &assertion.name_id,
+        name_id_format: &assertion.name_id_format,
+        session_index: assertion.session_index.as_deref(),
+        attributes: &assertion.attributes,
+    };
+    composite::fire(state, account, mode, event, &signed, &user);
     let cookie = auth::start_session(
         state,
         headers,
@@ -405,7 +410,7 @@ pub async fn start_logout(
         session_index: saml.session_index.clone(),
     }
     .to_xml(&Style::SAMLP);
-    let next = crate::web::login_page_path(account, mode);
+    let next = crate::scope::login_page_path(account, mode);
     let outgoing = Outgoing {
         id: &id,
         kind: "logout",
@@ -469,7 +474,7 @@ async fn send_request(
     let account_c = account.clone();
     let key = state
         .store()
-        .call(move |c| certificates::load_key(c, &account_c, mode, operation))
+        .call(move |c| store::keys::load_key(c, &account_c, mode, operation))
         .await?;
     let query = match &key {
         Some(key) => redirect::signed_query(MessageKind::Request, out.xml, None, key.pkey()),
@@ -502,7 +507,7 @@ async fn slo_redirect(
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let received = redirect::parse_query(&raw.unwrap_or_default())
-        .map_err(|e| ApiError::Saml(AcsError::Malformed(e.to_string())))?;
+        .map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))?;
     let arrival = Arrival::Redirect(&received);
     match received.kind {
         MessageKind::Response => {
@@ -534,7 +539,7 @@ async fn slo_post(
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let decode = |v: &str| {
-        saml_post::decode(v).map_err(|e| ApiError::Saml(AcsError::Malformed(e.to_string())))
+        saml_post::decode(v).map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))
     };
     match (&form.saml_response, &form.saml_request) {
         (Some(r), None) => {
@@ -553,7 +558,7 @@ async fn slo_post(
             )
             .await
         }
-        _ => Err(ApiError::Saml(AcsError::Malformed(
+        _ => Err(ApiError::from(AcsError::Malformed(
             "exactly one of SAMLRequest and SAMLResponse is expected".into(),
         ))),
     }
@@ -698,7 +703,7 @@ async fn logout_response(
 ) -> Result<Response, ApiError> {
     let refuse = |e: AcsError| {
         tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutResponse refused");
-        Err(ApiError::Saml(e))
+        Err(ApiError::from(e))
     };
     let (_, doc) =
         match checked_logout_message(state, account, mode, text, &arrival, "LogoutResponse").await?
@@ -754,7 +759,7 @@ async fn idp_logout(
 ) -> Result<Response, ApiError> {
     let refuse = |e: AcsError| {
         tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutRequest refused");
-        Err(ApiError::Saml(e))
+        Err(ApiError::from(e))
     };
     let (config, doc) = match checked_logout_message(
         state,
@@ -824,7 +829,7 @@ async fn idp_logout(
     let account_c = account.clone();
     let key = state
         .store()
-        .call(move |c| certificates::load_key(c, &account_c, mode, Operation::SamlLogout))
+        .call(move |c| store::keys::load_key(c, &account_c, mode, Operation::SamlLogout))
         .await?;
     let query = match &key {
         Some(key) => redirect::signed_query(
@@ -897,7 +902,7 @@ async fn metadata(
         .call(move |c| {
             Ok((
                 load_config(c, &account_c, mode)?,
-                certificates::load_key(c, &account_c, mode, Operation::SamlAuth)?,
+                store::keys::load_key(c, &account_c, mode, Operation::SamlAuth)?,
             ))
         })
         .await?;
@@ -971,7 +976,7 @@ async fn admin_scope(
     account: &str,
     mode: &str,
 ) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = crate::admin::admin(state, headers, account).await?;
+    let (account, _) = crate::scope::admin(state, headers, account).await?;
     Ok((account, mode.parse()?))
 }
 

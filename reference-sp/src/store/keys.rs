@@ -1,9 +1,10 @@
 //! The customer's request-signing keys, one per account, mode and operation (R-SG-1..3): stored
 //! exactly as uploaded (PEM), with the certificate's fingerprint and the feed's title.
 
-use crate::domain::{AccountId, ExecutionMode};
+use crate::domain::{AccountId, ExecutionMode, Operation};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use protocol::keys::RequestSigningKey;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The PEM stored for `operation` (`SAML_AUTH`, `SAML_LOGOUT`) of `account`/`mode`.
@@ -73,4 +74,19 @@ pub fn delete(
         "DELETE FROM signing_keys WHERE account_id = ?1 AND mode = ?2 AND operation = ?3",
         params![account.as_str(), mode.as_str(), operation],
     )?)
+}
+
+/// The key that signs `operation` requests of `account`/`mode`, if one is configured.
+pub fn load_key(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+    operation: Operation,
+) -> Result<Option<RequestSigningKey>, ApiError> {
+    load_pem(conn, account, mode, operation.as_str())?
+        .map(|p| {
+            RequestSigningKey::from_pem(&p)
+                .map_err(|e| ApiError::Internal(format!("stored signing key unreadable: {e}")))
+        })
+        .transpose()
 }

@@ -357,7 +357,7 @@ mod tests {
                     saml: None,
                 };
                 insert_session(c, &old, t0, t0 + hour)?;
-                let saml = crate::auth::SamlSession {
+                let saml = SamlSession {
                     name_id: "b.simon@contoso.com".into(),
                     name_id_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".into(),
                     session_index: Some("_a1".into()),

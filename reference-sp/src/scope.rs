@@ -1,0 +1,143 @@
+//! Who and what a request addresses: the account and execution mode it names (R-ACC-1, R-ACC-2;
+//! unknown ones refused before anything else is read), and the administrator it is from
+//! (R-ACC-4: Basic credentials or a LIVE session of an admin-profile user); and where a browser
+//! may be sent next: only inside its account (R-ACC-6, no open redirect).
+
+use crate::AppState;
+use crate::domain::{AccountId, ExecutionMode, Profile};
+use crate::error::ApiError;
+use crate::store::{self, User};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+
+/// Query parameters the SP reads; others (a web interface's own) are ignored.
+#[derive(Debug, Deserialize)]
+pub struct ModeQuery {
+    #[serde(rename = "P_mode")]
+    pub mode: Option<String>,
+    pub next: Option<String>,
+    pub error: Option<String>,
+    /// `from=google&domain=<d>` on any resource: sign in with Google, restricted to `<d>`
+    /// (R-GO-2, R-GO-5).
+    pub from: Option<String>,
+    pub domain: Option<String>,
+}
+
+/// Resolves the account and mode a request addresses, refusing unknown ones.
+pub async fn scope(
+    state: &AppState,
+    account: &str,
+    mode: Option<&str>,
+) -> Result<(AccountId, ExecutionMode), ApiError> {
+    let account: AccountId = account.parse()?;
+    let mode = match mode {
+        None => ExecutionMode::Live,
+        Some(raw) => raw.parse()?,
+    };
+    let id = account.clone();
+    if !state
+        .store()
+        .call(move |c| store::account_exists(c, &id))
+        .await?
+    {
+        return Err(ApiError::UnknownAccount);
+    }
+    Ok((account, mode))
+}
+
+/// Authenticates the caller as an administrator of `account`.
+pub(crate) async fn admin(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+) -> Result<(AccountId, User), ApiError> {
+    let (account, _) = scope(state, account, None).await?;
+    let user = if let Some((email, password)) = crate::auth::basic_credentials(headers) {
+        crate::auth::check_password(state, &account, ExecutionMode::Live, &email, &password).await?
+    } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return Err(ApiError::AuthenticationRequired);
+    } else {
+        crate::auth::current_session(state, headers, &account, ExecutionMode::Live)
+            .await?
+            .map_err(ApiError::from)?
+            .user
+    };
+    if user.profile != Profile::Admin {
+        return Err(ApiError::AdminRequired);
+    }
+    Ok((account, user))
+}
+
+/// The account home of a mode.
+pub fn home_url(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("/live/{account}?P_mode={mode}")
+}
+
+/// The standard login page of a mode.
+pub fn login_page_path(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("/live/{account}/login?P_mode={mode}")
+}
+
+/// Where to go after login: `next` if it stays inside this account, else the account home.
+///
+/// `next` is resolved the way a browser resolves a `Location` (WHATWG URL: backslashes as
+/// slashes, dot segments removed, `%2E` counted as a dot), and the result must be a path under
+/// `/live/<this account>`; what is returned is that resolved form, so the browser cannot resolve
+/// it anywhere else. Another host, another account, `//evil`, `/live/A/../B` and
+/// `/live/A/.%2E/B` all go to the account home.
+pub fn safe_next(account: &AccountId, mode: ExecutionMode, next: Option<&str>) -> String {
+    const BASE: &str = "http://sp.invalid/";
+    let root = format!("/live/{account}");
+    let resolved = next
+        .filter(|n| n.starts_with('/') && !n.chars().any(char::is_control))
+        .and_then(|n| url::Url::parse(BASE).ok()?.join(n).ok());
+    match resolved {
+        Some(u)
+            if u.scheme() == "http"
+                && u.host_str() == Some("sp.invalid")
+                && u.port().is_none()
+                && u.username().is_empty()
+                && u.fragment().is_none()
+                && (u.path() == root || u.path().starts_with(&format!("{root}/"))) =>
+        {
+            let target = match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            };
+            // Nothing a lenient client could read as a scheme-relative or Windows-style path.
+            if target.contains("//") || target.contains('\\') {
+                home_url(account, mode)
+            } else {
+                target
+            }
+        }
+        _ => home_url(account, mode),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_inside_the_account() {
+        let a: AccountId = "42".parse().unwrap();
+        let m = ExecutionMode::Test;
+        assert_eq!(
+            safe_next(&a, m, Some("/live/42/app?P_mode=TEST")),
+            "/live/42/app?P_mode=TEST"
+        );
+        assert_eq!(safe_next(&a, m, Some("/live/42")), "/live/42");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/live/43/app",
+            "/live/420",
+            "/live/42/..//x",
+            "/live/42/\\evil",
+        ] {
+            assert_eq!(safe_next(&a, m, Some(bad)), "/live/42?P_mode=TEST", "{bad}");
+        }
+        assert_eq!(safe_next(&a, m, None), "/live/42?P_mode=TEST");
+    }
+}
