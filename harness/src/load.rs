@@ -142,7 +142,7 @@ async fn login(base: &str) -> anyhow::Result<(Outcome, Option<String>)> {
         .await?
         .text()
         .await?;
-    let token = reference_sp::pages::login_token_of(&page);
+    let token = reference_sp::http::pages::login_token_of(&page);
     let mut form = vec![("email", EMAIL), ("password", PASSWORD)];
     if let Some(token) = token.as_deref() {
         form.push(("login_token", token));

@@ -9,8 +9,8 @@ use protocol::fixtures::JwtFixture;
 use protocol::jwt::Es256Key;
 use protocol::{RandomIds, SystemClock};
 use reference_sp::domain::{AuthMethod, ExecutionMode};
-use reference_sp::saml::SamlConfig;
 use reference_sp::seed::{self, Seed, SeedOutcome};
+use reference_sp::signin::saml::SamlConfig;
 use reference_sp::{AppState, Settings, Store};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -264,7 +264,7 @@ async fn up(
     .await?;
     for outcome in &outcomes {
         if let SeedOutcome::Created(id) = outcome {
-            let config = reference_sp::google::GoogleConfig {
+            let config = reference_sp::signin::google::GoogleConfig {
                 client_id: format!("{id}-demo.apps.googleusercontent.com"),
                 client_secret: DEMO_GOOGLE_SECRET.into(),
                 discovery_url: google.discovery_url(),
@@ -321,7 +321,7 @@ async fn up(
     .await?;
     for outcome in &outcomes {
         if let SeedOutcome::Created(id) = outcome {
-            let config = reference_sp::apple::AppleConfig {
+            let config = reference_sp::signin::apple::AppleConfig {
                 bundle_id: DEMO_BUNDLE_ID.into(),
                 team_id: DEMO_APPLE_TEAM.into(),
                 key_id: DEMO_APPLE_KEY_ID.into(),

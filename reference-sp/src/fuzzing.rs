@@ -6,8 +6,8 @@
 //! The fixed configuration matches `protocol/tests/messages.rs` (Entra profile, fixture key,
 //! 2026-01-05T09:00:00Z), so seed Responses built there reach the signature and field checks.
 
-use crate::saml::SamlConfig;
-use crate::saml::acs;
+use crate::signin::saml::SamlConfig;
+use crate::signin::saml::acs;
 use chrono::{TimeZone, Utc};
 use protocol::fixtures::{Fixture, JwtFixture};
 use protocol::saml::{self as s, post, redirect};
@@ -73,7 +73,7 @@ pub fn redirect(data: &[u8]) {
 /// The certificate API's feed parser.
 pub fn feed(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = crate::certificates::parse_feed(text);
+        let _ = crate::http::certificates::parse_feed(text);
     }
 }
 

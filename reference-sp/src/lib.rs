@@ -15,25 +15,15 @@
 //! Time and identifiers come from the injected [`protocol::Clock`] and
 //! [`protocol::IdGenerator`]; all state lives in the SQLite [`store::Store`].
 
-pub mod admin;
-pub mod apple;
-pub mod auth;
-pub mod certificates;
-pub mod composite;
-pub mod csrf;
 pub mod domain;
 pub mod error;
 pub mod fuzzing;
-pub mod google;
-pub mod hashing;
-pub mod oidc;
-pub mod pages;
+pub mod http;
 pub mod process;
-pub mod saml;
 pub mod scope;
 pub mod seed;
+pub mod signin;
 pub mod store;
-pub mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -62,7 +52,7 @@ pub struct Settings {
     /// Longest wait for a composite API (R-CA-3).
     pub composite_timeout: std::time::Duration,
     /// Password-hashing threads and queue length (R-PW-1): beyond the queue, `overloaded`.
-    pub hash_pool: hashing::PoolSize,
+    pub hash_pool: signin::hashing::PoolSize,
     /// Connection, timeout and request-size limits of the HTTP server.
     pub http: mock_kit::http::Limits,
 }
@@ -74,7 +64,7 @@ impl Settings {
             session_ttl: Duration::hours(8),
             secure_cookies: false,
             composite_timeout: std::time::Duration::from_secs(5),
-            hash_pool: hashing::PoolSize::default(),
+            hash_pool: signin::hashing::PoolSize::default(),
             http: mock_kit::http::Limits::default(),
         }
     }
@@ -99,7 +89,7 @@ struct Inner {
     composite_started: std::sync::atomic::AtomicU64,
     composite_finished: std::sync::atomic::AtomicU64,
     oidc_cache: protocol::oidc::ProviderCache,
-    hashing: hashing::HashPool,
+    hashing: signin::hashing::HashPool,
 }
 
 impl AppState {
@@ -109,7 +99,7 @@ impl AppState {
         ids: Arc<dyn IdGenerator>,
         settings: Settings,
     ) -> Self {
-        let hashing = hashing::HashPool::new(settings.hash_pool);
+        let hashing = signin::hashing::HashPool::new(settings.hash_pool);
         Self {
             inner: Arc::new(Inner {
                 hashing,
@@ -152,7 +142,7 @@ impl AppState {
     }
 
     /// The argon2id pool every password check and hash goes through.
-    pub fn hashing(&self) -> &hashing::HashPool {
+    pub fn hashing(&self) -> &signin::hashing::HashPool {
         &self.inner.hashing
     }
 
@@ -184,18 +174,18 @@ impl AppState {
 /// The SP's router.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(web::routes())
-        .merge(admin::routes())
-        .merge(saml::routes())
-        .merge(certificates::routes())
-        .merge(google::routes())
-        .merge(apple::routes())
+        .merge(http::browser::routes())
+        .merge(http::admin::routes())
+        .merge(signin::saml::routes())
+        .merge(http::certificates::routes())
+        .merge(signin::google::routes())
+        .merge(signin::apple::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            csrf::origin_guard,
+            http::csrf::origin_guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -52,12 +52,19 @@ pub(crate) async fn admin(
     account: &str,
 ) -> Result<(AccountId, User), ApiError> {
     let (account, _) = scope(state, account, None).await?;
-    let user = if let Some((email, password)) = crate::auth::basic_credentials(headers) {
-        crate::auth::check_password(state, &account, ExecutionMode::Live, &email, &password).await?
+    let user = if let Some((email, password)) = crate::signin::session::basic_credentials(headers) {
+        crate::signin::session::check_password(
+            state,
+            &account,
+            ExecutionMode::Live,
+            &email,
+            &password,
+        )
+        .await?
     } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
         return Err(ApiError::AuthenticationRequired);
     } else {
-        crate::auth::current_session(state, headers, &account, ExecutionMode::Live)
+        crate::signin::session::current_session(state, headers, &account, ExecutionMode::Live)
             .await?
             .map_err(ApiError::from)?
             .user

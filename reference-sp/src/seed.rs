@@ -3,12 +3,12 @@
 //! `harness up` starts the demo with an embedded seed; a file given on the command line replaces
 //! it. An account that already exists is left as it is, so a restart keeps what users changed.
 
-use crate::auth::hash_password;
 use crate::domain::{
     AccountId, Email, Profile, ResourceKind, Visibility, check_new_password, parse_language,
     parse_name, parse_resource_path,
 };
 use crate::error::ApiError;
+use crate::signin::session::hash_password;
 use crate::store::{self, NewResource, NewUser, Store};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

@@ -30,7 +30,7 @@ async fn login(
 ) -> reqwest::Result<u16> {
     let url = format!("{base}/live/{ACCOUNT}/login?P_mode=LIVE");
     let page = c.get(&url).send().await?.text().await?;
-    let token = reference_sp::pages::login_token_of(&page).unwrap();
+    let token = reference_sp::http::pages::login_token_of(&page).unwrap();
     let answer = c
         .post(&url)
         .header("Origin", base)

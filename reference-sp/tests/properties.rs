@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use reference_sp::domain::{AccountId, Email, ExecutionMode, parse_resource_path};
-use reference_sp::web::safe_next;
+use reference_sp::http::browser::safe_next;
 
 /// Every whitespace, control and invisible format character: none may appear in an address.
 fn forbidden_chars() -> Vec<char> {

@@ -10,7 +10,7 @@ use protocol::saml::redirect;
 use protocol::saml::xml::canonical;
 use protocol::{FixedClock, SequentialIds};
 use reference_sp::domain::{AccountId, AuthMethod, Email, ExecutionMode, Profile};
-use reference_sp::saml::SamlConfig;
+use reference_sp::signin::saml::SamlConfig;
 use reference_sp::store::{self, NewSession, NewUser};
 use reference_sp::{AppState, Settings, Store, app};
 use sha2::{Digest, Sha256};
@@ -175,7 +175,7 @@ fn saml_session(state: &AppState, token_hash: &str) {
                 password_hash: None,
             };
             let user = store::create_user(c, &account, &user, now)?;
-            let saml = reference_sp::auth::SamlSession {
+            let saml = reference_sp::signin::session::SamlSession {
                 name_id: "B.Simon@contoso.com".into(),
                 name_id_format: protocol::saml::NAMEID_EMAIL.into(),
                 session_index: Some("_0001".into()),

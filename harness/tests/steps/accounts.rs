@@ -12,9 +12,11 @@ use serde_json::json;
 async fn create_account(w: &mut DsWorld, id: &str) -> anyhow::Result<()> {
     let account = w.stack.create_account(id, "Contoso", Some(5))?;
     // Beside the SP's hashing pool, which a scenario may have saturated on purpose.
-    let hash = tokio::task::spawn_blocking(|| reference_sp::auth::hash_password(ADMIN_PASSWORD))
-        .await?
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = tokio::task::spawn_blocking(|| {
+        reference_sp::signin::session::hash_password(ADMIN_PASSWORD)
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let admin = NewUser {
         name: "Contoso Admin".into(),
         email: Email::parse(ADMIN_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -231,7 +231,9 @@ impl DsWorld {
         let mut form = fields.to_vec();
         // A mode with a custom page redirects there: the cookie is set, the page has no token.
         let token = match page.status {
-            200 => Some(reference_sp::pages::login_token_of(&page.body).context("no login_token")?),
+            200 => Some(
+                reference_sp::http::pages::login_token_of(&page.body).context("no login_token")?,
+            ),
             303 => None,
             other => bail!("login page: {other} {}", page.body),
         };

@@ -75,7 +75,8 @@ async fn concurrent_wrong(
         async move {
             let browser = Browser::new()?;
             let page = Reply::read(browser.client.get(&url).send().await?).await?;
-            let token = reference_sp::pages::login_token_of(&page.body).context("no token")?;
+            let token =
+                reference_sp::http::pages::login_token_of(&page.body).context("no token")?;
             let password = format!("wrong-password-{i}");
             let form = [
                 ("email", email.as_str()),
@@ -274,7 +275,7 @@ async fn saturated_sp(w: &mut DsWorld) -> anyhow::Result<()> {
         "this step must come before the account is created"
     );
     w.stack = harness::Stack::start_with(|s| {
-        s.hash_pool = reference_sp::hashing::PoolSize {
+        s.hash_pool = reference_sp::signin::hashing::PoolSize {
             workers: 0,
             queue: 0,
         };
@@ -392,7 +393,7 @@ async fn crafted_post(
     let token = w
         .remembered
         .get(&format!("login page of {browser}"))
-        .and_then(|page| reference_sp::pages::login_token_of(&page.body))
+        .and_then(|page| reference_sp::http::pages::login_token_of(&page.body))
         .unwrap_or_default();
     let form = w.expand(&form)?.replace("{login_token}", &token);
     let path = with_user_ids(w, &path).await?;

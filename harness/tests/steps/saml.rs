@@ -683,7 +683,7 @@ async fn held_call_pending(w: &mut DsWorld) -> anyhow::Result<()> {
     let calls = w
         .stack
         .store()
-        .call(move |c| reference_sp::composite::list(c, &account))
+        .call(move |c| reference_sp::signin::composite::list(c, &account))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     ensure!(calls.is_empty(), "already recorded: {calls:?}");

@@ -18,14 +18,15 @@ pub mod acs;
 pub use crate::store::saml::SamlConfig;
 use crate::store::saml::{assertion_seen, load_config, remember_assertion, save_config};
 
-use crate::auth::{self, token_hash};
-use crate::composite::{self, Event};
+use crate::AppState;
 use crate::domain::Operation;
 use crate::domain::{AccountId, Email, ExecutionMode, Profile};
 use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
 use crate::scope::{ModeQuery, scope};
+use crate::signin::composite::{self, Event};
+use crate::signin::session::with_cookie;
+use crate::signin::session::{self, token_hash};
 use crate::store::{self, NewUser, User};
-use crate::{AppState, auth::with_cookie};
 use acs::{AcsError, ValidatedAssertion};
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
@@ -259,7 +260,8 @@ async fn consume_response(
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
-    let browser = auth::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
+    let browser =
+        session::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
     // Replay, request binding and the replay-cache entry in one transaction.
     let (account_c, a) = (account.clone(), assertion.clone());
     let next = state
@@ -303,13 +305,13 @@ async fn consume_response(
         attributes: &assertion.attributes,
     };
     composite::fire(state, account, mode, event, &signed, &user);
-    let cookie = auth::start_session(
+    let cookie = session::start_session(
         state,
         headers,
         account,
         mode,
         &user,
-        Some(auth::SamlSession {
+        Some(session::SamlSession {
             name_id: assertion.name_id.clone(),
             name_id_format: assertion.name_id_format.clone(),
             session_index: assertion.session_index.clone(),
@@ -391,7 +393,7 @@ pub async fn start_logout(
     account: &AccountId,
     mode: ExecutionMode,
     config: &SamlConfig,
-    saml: &auth::SamlSession,
+    saml: &session::SamlSession,
 ) -> Result<Option<Response>, ApiError> {
     let Some(logout_url) = config.logout_url.clone() else {
         return Ok(None);
@@ -724,7 +726,8 @@ async fn logout_response(
     let Some(irt) = root.attribute("InResponseTo").map(str::to_owned) else {
         return refuse(AcsError::Unsolicited);
     };
-    let browser = auth::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
+    let browser =
+        session::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
     let now = state.clock().now();
     let account_c = account.clone();
     let consumed = state
@@ -812,7 +815,7 @@ async fn idp_logout(
         Err(e) => return refuse(e),
     };
     tracing::info!(account = %account, mode = %mode, ended, "IdP-initiated logout");
-    let clear = auth::clear_cookie(account, mode);
+    let clear = session::clear_cookie(account, mode);
     let Some(logout_url) = config.logout_url.clone() else {
         let body = Json(serde_json::json!({"logged_out": ended}));
         return with_cookie(body.into_response(), &clear);

@@ -285,7 +285,7 @@ mod tests {
         let hash = hash_password("Correct-Horse-1").unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         let verify = |hash: &str, pw: &str| {
-            crate::hashing::verify_with(&mut Vec::new(), hash, pw.as_bytes())
+            crate::signin::hashing::verify_with(&mut Vec::new(), hash, pw.as_bytes())
         };
         assert!(verify(&hash, "Correct-Horse-1"));
         assert!(!verify(&hash, "correct-horse-1"));

@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn the_documented_example_feed_is_accepted() {
-        let feed = include_str!("../../fixtures/certificate-feed.example.xml");
+        let feed = include_str!("../../../fixtures/certificate-feed.example.xml");
         let request = parse_feed(feed).unwrap();
         assert_eq!(request.operation, Operation::SamlAuth);
         assert_eq!(request.mode, ExecutionMode::Live);
@@ -286,7 +286,7 @@ mod tests {
 
     #[test]
     fn the_answer_never_carries_the_private_key() {
-        let feed = include_str!("../../fixtures/certificate-feed.example.xml");
+        let feed = include_str!("../../../fixtures/certificate-feed.example.xml");
         let request = parse_feed(feed).unwrap();
         let answer = feed_answer(&request, "AB:CD");
         assert!(!answer.contains("PRIVATE KEY"));

@@ -20,9 +20,9 @@
 //!    which a browser never attaches to a cross-site post, is still required.
 
 use crate::AppState;
-use crate::auth;
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
+use crate::signin::session;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -115,7 +115,7 @@ pub fn login_cookie_name(account: &AccountId, mode: ExecutionMode) -> String {
 }
 
 fn held_token<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    auth::cookie_value(headers, name).filter(|t| {
+    session::cookie_value(headers, name).filter(|t| {
         t.len() <= MAX_TOKEN_LEN && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
 }

@@ -6,13 +6,13 @@
 //! counted by the LIVE password policy like any login) or with a LIVE session cookie. Every body
 //! is validated whole before anything is written, so a refused request changes nothing.
 
-use crate::composite::Event;
 use crate::domain::{
     AccountId, AuthMethod, Email, ExecutionMode, Profile, ResourceKind, Visibility,
     check_new_password, parse_language, parse_name, parse_resource_path,
 };
 use crate::error::{ApiError, JsonBody};
 pub(crate) use crate::scope::admin;
+use crate::signin::composite::Event;
 use crate::store::{self, NewResource, NewUser, User, UserPatch};
 use crate::{AppState, MAX_RESOURCE_BYTES};
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -9,12 +9,13 @@
 //!
 //! The execution mode is the `P_mode` query parameter: `TEST`, `ACCEPTANCE` or `LIVE` (default).
 
-use crate::auth::{self, NoSession, with_cookie};
+use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode, Visibility, parse_resource_path};
 use crate::error::{ApiError, FormBody, QueryParams};
+use crate::http::{csrf, pages};
 pub use crate::scope::{ModeQuery, home_url, login_page_path, safe_next, scope};
+use crate::signin::session::{self, NoSession, with_cookie};
 use crate::store::{self, ModeConfig};
-use crate::{AppState, csrf, pages};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -92,7 +93,7 @@ async fn home(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
-    match auth::current_session(&state, &headers, &account, mode).await? {
+    match session::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => Ok(page(pages::home_page(&account, mode, &session.user))),
         Err(_) => sign_in(&state, &account, mode, &requested(&uri), &q).await,
     }
@@ -109,13 +110,13 @@ async fn sign_in(
 ) -> Result<Response, ApiError> {
     if q.from.as_deref() == Some("google") {
         let domain = q.domain.clone().filter(|d| !d.is_empty());
-        return crate::google::start(state, account, mode, domain, next).await;
+        return crate::signin::google::start(state, account, mode, domain, next).await;
     }
-    if let Some(saml) = crate::saml::active_config(state, account, mode).await? {
-        return crate::saml::start_sign_in(state, account, mode, &saml, next).await;
+    if let Some(saml) = crate::signin::saml::active_config(state, account, mode).await? {
+        return crate::signin::saml::start_sign_in(state, account, mode, &saml, next).await;
     }
     if config(state, account, mode).await?.method == crate::domain::AuthMethod::Google {
-        return crate::google::start(state, account, mode, None, next).await;
+        return crate::signin::google::start(state, account, mode, None, next).await;
     }
     let config = config(state, account, mode).await?;
     Ok(Redirect::to(&login_url(account, &config, Some(next), None)).into_response())
@@ -142,7 +143,7 @@ async fn login_form(
         .error
         .as_deref()
         .filter(|e| *e == ApiError::InvalidCredentials.code());
-    let google = crate::google::configured(&state, &account, mode)
+    let google = crate::signin::google::configured(&state, &account, mode)
         .await?
         .is_some();
     with_cookie(
@@ -186,7 +187,7 @@ async fn login(
     match form.policy.as_deref() {
         Some("google") => {
             let domain = form.domain.filter(|d| !d.is_empty());
-            return crate::google::start(&state, &account, mode, domain, &next).await;
+            return crate::signin::google::start(&state, &account, mode, domain, &next).await;
         }
         Some(other) => {
             return Err(ApiError::invalid(
@@ -201,10 +202,10 @@ async fn login(
             message: "email and password are required".into(),
         });
     };
-    match auth::check_password(&state, &account, mode, &email, &password).await {
+    match session::check_password(&state, &account, mode, &email, &password).await {
         Ok(user) => {
             let cookie =
-                auth::start_session(&state, &headers, &account, mode, &user, None, None).await?;
+                session::start_session(&state, &headers, &account, mode, &user, None, None).await?;
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
             with_cookie(Redirect::to(&next).into_response(), &cookie)
         }
@@ -228,8 +229,8 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
-    let ended = auth::end_session(&state, &headers, &account, mode).await?;
-    let clear = auth::clear_cookie(&account, mode);
+    let ended = session::end_session(&state, &headers, &account, mode).await?;
+    let clear = session::clear_cookie(&account, mode);
     // A SAML session signs out at the IdP too (single logout, R-SA-5).
     if let Some(saml) = ended.and_then(|s| s.saml) {
         let account_c = account.clone();
@@ -239,7 +240,7 @@ async fn logout(
             .await?;
         if let Some(config) = config
             && let Some(response) =
-                crate::saml::start_logout(&state, &account, mode, &config, &saml).await?
+                crate::signin::saml::start_logout(&state, &account, mode, &config, &saml).await?
         {
             return with_cookie(response, &clear);
         }
@@ -258,7 +259,7 @@ async fn session(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
-    let session = auth::current_session(&state, &headers, &account, mode)
+    let session = session::current_session(&state, &headers, &account, mode)
         .await?
         .map_err(ApiError::from)?;
     Ok(Json(json!({
@@ -299,7 +300,7 @@ async fn resource(
         return Ok(serve(res, true));
     }
     // Without a session, a missing resource looks like a protected one: existence is not leaked.
-    let session = match auth::current_session(&state, &headers, &account, mode).await? {
+    let session = match session::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => session,
         Err(NoSession::Missing | NoSession::OtherScope) => {
             return sign_in(&state, &account, mode, &requested(&uri), &q).await;

@@ -13,14 +13,15 @@
 //! account with that email. So a captured identity token cannot be replayed (R-APPLE-4). There is no
 //! auto-provisioning (R-APPLE-2). The answer carries the session for the app.
 
-use crate::auth;
+use crate::AppState;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::scope::{ModeQuery, scope};
+use crate::signin::oidc;
+use crate::signin::session;
 use crate::store;
 pub use crate::store::apple::AppleConfig;
 use crate::store::apple::{load_config, save_config};
-use crate::{AppState, oidc};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -171,7 +172,7 @@ async fn issue_nonce(
     let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let nonce = state.ids().new_id("an");
     let (hash, now, account_c) = (
-        auth::token_hash(&nonce),
+        session::token_hash(&nonce),
         state.clock().now(),
         account.clone(),
     );
@@ -195,7 +196,7 @@ async fn burn_nonce(
     raw_nonce: &str,
 ) -> Result<Result<(), AppleError>, ApiError> {
     let (hash, now, account) = (
-        auth::token_hash(raw_nonce),
+        session::token_hash(raw_nonce),
         state.clock().now(),
         account.clone(),
     );
@@ -258,7 +259,8 @@ async fn signin(
         .call(move |c| Ok(store::user_by_email(c, &account_c, &email)?.map(|(u, _)| u)))
         .await?
         .ok_or(ApiError::from(AppleError::UnknownUser))?;
-    let cookie = auth::start_session(&state, &headers, &account, mode, &user, None, None).await?;
+    let cookie =
+        session::start_session(&state, &headers, &account, mode, &user, None, None).await?;
     let token = cookie
         .split(';')
         .next()
@@ -271,12 +273,12 @@ async fn signin(
         "mode": mode,
         "user": user,
         "session": {
-            "cookie": auth::cookie_name(&account, mode),
+            "cookie": session::cookie_name(&account, mode),
             "token": token,
             "expires_in": state.settings().session_ttl.num_seconds(),
         },
     }));
-    auth::with_cookie(body.into_response(), &cookie)
+    session::with_cookie(body.into_response(), &cookie)
 }
 
 /// The identity-token rules of protocols.md §2.9, the SP's nonce, then the code redemption;

@@ -9,14 +9,15 @@
 //! bound to the browser, a single-use nonce and PKCE; the callback is
 //! `GET /live/<id>/google/callback`.
 
-use crate::auth::{self, token_hash, with_cookie};
+use crate::AppState;
 use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::scope::scope;
+use crate::signin::oidc;
+use crate::signin::session::{self, token_hash, with_cookie};
 pub use crate::store::google::GoogleConfig;
 use crate::store::google::{load_config, save_config};
 use crate::store::{self, NewUser, User};
-use crate::{AppState, oidc};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -374,7 +375,7 @@ async fn complete(
     let Some(st) = q.state.clone() else {
         return Ok(Err(GoogleError::UnknownState));
     };
-    let browser = auth::cookie_value(headers, &cookie_name(account)).map(token_hash);
+    let browser = session::cookie_value(headers, &cookie_name(account)).map(token_hash);
     let now = state.clock().now();
     let account_c = account.clone();
     let started = state
@@ -417,7 +418,7 @@ async fn complete(
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };
-    let cookie = auth::start_session(state, headers, account, mode, &user, None, None).await?;
+    let cookie = session::start_session(state, headers, account, mode, &user, None, None).await?;
     tracing::info!(account = %account, mode = %mode, user_id = user.id, created, "Google sign-in");
     let response = (
         StatusCode::SEE_OTHER,
