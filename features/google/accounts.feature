@@ -43,6 +43,14 @@ Feature: Which Google accounts may sign in
     Then the SP refuses the Google sign-in with "google_unknown_user"
     And the account has exactly the users "admin@contoso.com"
 
+  @r-prov-3
+  Scenario: A TEST configuration that says auto-provisioning anyway still creates nobody
+    Given the administrator configures Google sign-in for TEST
+    And the store holds the TEST Google configuration with auto-provisioning switched on
+    When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=TEST"
+    Then the SP refuses the Google sign-in with "google_unknown_user"
+    And the account has exactly the users "admin@contoso.com"
+
   @r-go-5
   Scenario Outline: domain=contoso.com admits only accounts whose hd claim is contoso.com
     Given the administrator configures Google sign-in for LIVE with auto-provisioning

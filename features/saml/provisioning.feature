@@ -37,6 +37,14 @@ Feature: Auto-provisioning of SAML users, LIVE only
     And the account has exactly the users "admin@contoso.com"
 
   @r-prov-3
+  Scenario: A TEST configuration that says auto-provisioning anyway still creates nobody
+    Given the administrator configures SSO with Samlv2 for TEST as the tutorial says
+    And the store holds the TEST SAML configuration with auto-provisioning switched on
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}?P_mode=TEST"
+    Then the SP refuses the Response with "saml_unknown_user"
+    And the account has exactly the users "admin@contoso.com"
+
+  @r-prov-3
   Scenario: Auto-provisioning cannot even be switched on outside LIVE
     When the administrator sends the SAML configuration for ACCEPTANCE with "auto_provisioning" set to "true"
     Then the answer is 422 with error code "auto_provisioning_live_only"

@@ -1,13 +1,11 @@
 //! Who and what a request addresses: the account and execution mode it names (R-ACC-1, R-ACC-2;
-//! unknown ones refused before anything else is read), and the administrator it is from
-//! (R-ACC-4: Basic credentials or a LIVE session of an admin-profile user); and where a browser
-//! may be sent next: only inside its account (R-ACC-6, no open redirect).
+//! unknown ones refused before anything else is read),
+//! and where a browser may be sent next: only inside its account (R-ACC-6, no open redirect).
 
 use crate::AppState;
-use crate::domain::{AccountId, ExecutionMode, Profile};
+use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
-use crate::store::{self, User};
-use axum::http::HeaderMap;
+use crate::store::{self};
 use serde::Deserialize;
 
 /// Query parameters the SP reads; others (a web interface's own) are ignored.
@@ -43,36 +41,6 @@ pub async fn scope(
         return Err(ApiError::UnknownAccount);
     }
     Ok((account, mode))
-}
-
-/// Authenticates the caller as an administrator of `account`.
-pub(crate) async fn admin(
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &str,
-) -> Result<(AccountId, User), ApiError> {
-    let (account, _) = scope(state, account, None).await?;
-    let user = if let Some((email, password)) = crate::signin::session::basic_credentials(headers) {
-        crate::signin::session::check_password(
-            state,
-            &account,
-            ExecutionMode::Live,
-            &email,
-            &password,
-        )
-        .await?
-    } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
-        return Err(ApiError::AuthenticationRequired);
-    } else {
-        crate::signin::session::current_session(state, headers, &account, ExecutionMode::Live)
-            .await?
-            .map_err(ApiError::from)?
-            .user
-    };
-    if user.profile != Profile::Admin {
-        return Err(ApiError::AdminRequired);
-    }
-    Ok((account, user))
 }
 
 /// The account home of a mode.

@@ -8,7 +8,7 @@ use crate::domain::{
     parse_name, parse_resource_path,
 };
 use crate::error::ApiError;
-use crate::signin::session::hash_password;
+use crate::signin::password::hash_password;
 use crate::store::{self, NewResource, NewUser, Store};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

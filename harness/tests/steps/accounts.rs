@@ -13,7 +13,7 @@ async fn create_account(w: &mut DsWorld, id: &str) -> anyhow::Result<()> {
     let account = w.stack.create_account(id, "Contoso", Some(5))?;
     // Beside the SP's hashing pool, which a scenario may have saturated on purpose.
     let hash = tokio::task::spawn_blocking(|| {
-        reference_sp::signin::session::hash_password(ADMIN_PASSWORD)
+        reference_sp::signin::password::hash_password(ADMIN_PASSWORD)
     })
     .await?
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -387,4 +387,33 @@ async fn grant_to_foreign_user(
     )
     .await?;
     Ok(())
+}
+
+/// A configuration the admin API would refuse (auto-provisioning outside LIVE, R-PROV-3), written
+/// straight into the store as a row from before that rule, or an operator's edit, would be.
+#[given(
+    expr = "the store holds the {word} {word} configuration with auto-provisioning switched on"
+)]
+async fn stored_provisioning(w: &mut DsWorld, mode: String, method: String) -> anyhow::Result<()> {
+    let account = w.account()?.parse::<reference_sp::domain::AccountId>()?;
+    let mode: reference_sp::domain::ExecutionMode = mode.parse()?;
+    let method_c = method.clone();
+    w.stack
+        .store()
+        .call(move |c| match method_c.as_str() {
+            "SAML" => {
+                let mut cfg = store::saml::load_config(c, &account, mode)?
+                    .ok_or(reference_sp::ApiError::SamlNotConfigured)?;
+                cfg.auto_provisioning = true;
+                store::saml::save_config(c, &account, mode, &cfg)
+            }
+            _ => {
+                let mut cfg = store::google::load_config(c, &account, mode)?
+                    .ok_or(reference_sp::ApiError::UnknownMode)?;
+                cfg.auto_provisioning = true;
+                store::google::save_config(c, &account, mode, &cfg)
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{method}: {e}"))
 }

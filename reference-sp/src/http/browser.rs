@@ -202,7 +202,7 @@ async fn login(
             message: "email and password are required".into(),
         });
     };
-    match session::check_password(&state, &account, mode, &email, &password).await {
+    match crate::signin::password::check_password(&state, &account, mode, &email, &password).await {
         Ok(user) => {
             let cookie =
                 session::start_session(&state, &headers, &account, mode, &user, None, None).await?;

@@ -187,7 +187,7 @@ async fn put_key(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -255,7 +255,7 @@ async fn delete_key(
     QueryParams(q): QueryParams<ModeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     let operation = Operation::parse(&operation)?;
     let mode: ExecutionMode = q.mode.as_deref().ok_or(ApiError::UnknownMode)?.parse()?;
     let account_c = account.clone();

@@ -445,7 +445,7 @@ async fn get_config(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     state
         .store()
         .call(move |c| load_config(c, &account))
@@ -460,7 +460,7 @@ async fn put_config(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ConfigBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     for (field, value) in [
         ("bundle_id", &body.bundle_id),
         ("team_id", &body.team_id),
@@ -513,7 +513,7 @@ async fn delete_config(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::scope::admin(&state, &headers, &account).await?;
+    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     state
         .store()
         .call(move |c| crate::store::apple::delete_config(c, &account))

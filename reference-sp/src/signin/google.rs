@@ -10,14 +10,14 @@
 //! `GET /live/<id>/google/callback`.
 
 use crate::AppState;
-use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_http_url};
+use crate::domain::{AccountId, Email, ExecutionMode, parse_http_url};
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::scope::scope;
-use crate::signin::oidc;
 use crate::signin::session::{self, token_hash, with_cookie};
+use crate::signin::{oidc, provisioning};
 pub use crate::store::google::GoogleConfig;
 use crate::store::google::{load_config, save_config};
-use crate::store::{self, NewUser, User};
+use crate::store::{self, User};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -557,28 +557,18 @@ async fn find_or_provision(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or(email.as_str())
         .to_owned();
-    let provision = mode == ExecutionMode::Live && config.auto_provisioning;
+    let provision = provisioning::allowed(mode, config.auto_provisioning);
     let now = state.clock().now();
     let account = account.clone();
     state
         .store()
         .call(move |c| {
-            if let Some((user, _)) = store::user_by_email(c, &account, &email)? {
-                return Ok(Ok((user, false)));
-            }
-            if !provision {
-                return Ok(Err(GoogleError::UnknownUser));
-            }
-            let new = NewUser {
-                name: crate::domain::parse_name(&name)
-                    .unwrap_or_else(|_| email.as_str().to_owned()),
-                email: email.clone(),
-                profile: Profile::User,
-                ide_language: "en".into(),
-                language: "en".into(),
-                password_hash: None,
-            };
-            Ok(Ok((store::create_user(c, &account, &new, now)?, true)))
+            Ok(
+                match provisioning::find_or_create(c, &account, &email, &name, provision, now)? {
+                    Some(found) => Ok(found),
+                    None => Err(GoogleError::UnknownUser),
+                },
+            )
         })
         .await
 }
@@ -602,7 +592,7 @@ async fn admin_scope(
     account: &str,
     mode: &str,
 ) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = crate::scope::admin(state, headers, account).await?;
+    let (account, _) = crate::signin::session::admin(state, headers, account).await?;
     Ok((account, mode.parse()?))
 }
 

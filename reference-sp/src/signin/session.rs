@@ -1,104 +1,19 @@
-//! Login/Password and sessions (R-PW-1..5, R-ACC-6).
-//!
-//! Passwords are argon2id hashes (R-PW-1). A login attempt always costs one hash verification,
-//! also for an unknown email or a user without a password, so the three failure causes give the
-//! same answer in the same time (R-PW-5). Sessions are random tokens stored only as their SHA-256,
-//! each bound to one account and one execution mode, carried in a cookie named for that scope.
+//! Sessions, shared by every method (R-ACC-6): random tokens stored only as their SHA-256, each
+//! bound to one account and one execution mode, carried in a cookie named for that scope; and
+//! who the caller is: the administrator check of the admin API (R-ACC-4: Basic credentials or a
+//! LIVE session of an admin-profile user).
 
 use crate::AppState;
-use crate::domain::{AccountId, Email, ExecutionMode, MAX_PASSWORD_LEN};
+use crate::domain::Profile;
+use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
+use crate::scope::scope;
 use crate::store::{self, SessionRow, User};
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHasher, SaltString};
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
-
-/// Hashes a password with argon2id and the crate's default (OWASP) parameters.
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
-}
-
-/// A hash of a random password, verified against when there is no real hash to check, so every
-/// attempt costs the same.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(salt.as_str().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
-}
-
-/// Checks an email and password against the account's users, applying the password policy of
-/// `mode`. Every failure is [`ApiError::InvalidCredentials`].
-pub async fn check_password(
-    state: &AppState,
-    account: &AccountId,
-    mode: ExecutionMode,
-    email: &str,
-    password: &str,
-) -> Result<User, ApiError> {
-    let email = Email::parse(email).ok();
-    let lookup = {
-        let account = account.clone();
-        state
-            .store()
-            .call(move |c| {
-                let policy = store::mode_config(c, &account, mode)?.max_failed_attempts;
-                let user = match &email {
-                    Some(email) => store::user_by_email(c, &account, email)?,
-                    None => None,
-                };
-                Ok((policy, user))
-            })
-            .await?
-    };
-    let (policy, user) = lookup;
-    let hash = user.as_ref().and_then(|(_, h)| h.clone());
-    // Over-long passwords are not hashed at full length; they still cost one verification.
-    let candidate = if password.chars().count() > MAX_PASSWORD_LEN {
-        String::new()
-    } else {
-        password.to_owned()
-    };
-    let real_hash = hash.is_some();
-    // A full hashing queue ends here with `overloaded`, before anything is counted.
-    let against = hash.unwrap_or_else(|| decoy_hash().to_owned());
-    let matches = state.hashing().verify(against, candidate).await?;
-    let Some((user, _)) = user else {
-        return Err(ApiError::InvalidCredentials);
-    };
-    let user_id = user.id;
-    if matches && real_hash {
-        let active = state
-            .store()
-            .call(move |c| store::record_successful_login(c, user_id))
-            .await?;
-        if active {
-            return Ok(user);
-        }
-        tracing::info!(user_id, "login refused: user is locked");
-    } else {
-        state
-            .store()
-            .call(move |c| store::record_failed_attempt(c, user_id, policy))
-            .await?;
-        tracing::info!(user_id, "login refused: wrong password");
-    }
-    Err(ApiError::InvalidCredentials)
-}
 
 /// The session cookie's name for one account and mode, so a browser can hold sessions of several
 /// modes at once and none is ever sent as another's.
@@ -261,37 +176,33 @@ pub fn with_cookie(mut response: Response, cookie: &str) -> Result<Response, Api
     Ok(response)
 }
 
-/// Credentials from an `Authorization: Basic` header, if well formed.
-pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    use base64::Engine;
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, password) = text.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
+/// Authenticates the caller as an administrator of `account`.
+pub(crate) async fn admin(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+) -> Result<(AccountId, User), ApiError> {
+    let (account, _) = scope(state, account, None).await?;
+    let user = if let Some((email, password)) = super::password::basic_credentials(headers) {
+        super::password::check_password(state, &account, ExecutionMode::Live, &email, &password)
+            .await?
+    } else if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return Err(ApiError::AuthenticationRequired);
+    } else {
+        current_session(state, headers, &account, ExecutionMode::Live)
+            .await?
+            .map_err(ApiError::from)?
+            .user
+    };
+    if user.profile != Profile::Admin {
+        return Err(ApiError::AdminRequired);
+    }
+    Ok((account, user))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hashes_are_argon2id_and_verify() {
-        let hash = hash_password("Correct-Horse-1").unwrap();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        let verify = |hash: &str, pw: &str| {
-            crate::signin::hashing::verify_with(&mut Vec::new(), hash, pw.as_bytes())
-        };
-        assert!(verify(&hash, "Correct-Horse-1"));
-        assert!(!verify(&hash, "correct-horse-1"));
-        assert!(!verify("not a hash", "x"));
-        assert!(!verify(decoy_hash(), ""));
-    }
 
     #[test]
     fn cookies_are_found_by_exact_name() {
@@ -305,19 +216,5 @@ mod tests {
         assert_eq!(cookie_value(&headers, "DS_SESSION_1_LIVE"), Some("def"));
         assert_eq!(cookie_value(&headers, "DS_SESSION_1_TEST"), Some("abc"));
         assert_eq!(cookie_value(&headers, "DS_SESSION_1_ACCEPTANCE"), None);
-    }
-
-    #[test]
-    fn basic_credentials_parse() {
-        let mut headers = HeaderMap::new();
-        // "admin@contoso.com:pa:ss" — the password may contain colons.
-        headers.insert(
-            header::AUTHORIZATION,
-            "Basic YWRtaW5AY29udG9zby5jb206cGE6c3M=".parse().unwrap(),
-        );
-        assert_eq!(
-            basic_credentials(&headers),
-            Some(("admin@contoso.com".into(), "pa:ss".into()))
-        );
     }
 }

@@ -11,8 +11,8 @@ use crate::domain::{
     check_new_password, parse_language, parse_name, parse_resource_path,
 };
 use crate::error::{ApiError, JsonBody};
-pub(crate) use crate::scope::admin;
 use crate::signin::composite::Event;
+pub(crate) use crate::signin::session::admin;
 use crate::store::{self, NewResource, NewUser, User, UserPatch};
 use crate::{AppState, MAX_RESOURCE_BYTES};
 use axum::extract::{DefaultBodyLimit, Path, State};

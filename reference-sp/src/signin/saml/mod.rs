@@ -20,13 +20,14 @@ use crate::store::saml::{assertion_seen, load_config, remember_assertion, save_c
 
 use crate::AppState;
 use crate::domain::Operation;
-use crate::domain::{AccountId, Email, ExecutionMode, Profile};
+use crate::domain::{AccountId, Email, ExecutionMode};
 use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
 use crate::scope::{ModeQuery, scope};
 use crate::signin::composite::{self, Event};
+use crate::signin::provisioning;
 use crate::signin::session::with_cookie;
 use crate::signin::session::{self, token_hash};
-use crate::store::{self, NewUser, User};
+use crate::store::{self, User};
 use acs::{AcsError, ValidatedAssertion};
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
@@ -348,32 +349,20 @@ async fn find_or_provision(
         .find_map(|n| assertion.attribute(n).and_then(|v| v.first().cloned()))
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| assertion.name_id.clone());
-    let provision = mode == ExecutionMode::Live && config.auto_provisioning;
+    let provision = provisioning::allowed(mode, config.auto_provisioning);
     let now = state.clock().now();
     let account_c = account.clone();
     state
         .store()
         .call(move |c| {
             let tx = c.transaction()?;
-            let (user, event) = match store::user_by_email(&tx, &account_c, &email)? {
-                Some((user, _)) => (user, Event::UserAuthentication),
-                None if provision => {
-                    let new = NewUser {
-                        name: crate::domain::parse_name(&name)
-                            .unwrap_or_else(|_| email.as_str().to_owned()),
-                        email: email.clone(),
-                        profile: Profile::User,
-                        ide_language: "en".into(),
-                        language: "en".into(),
-                        password_hash: None,
-                    };
-                    (
-                        store::create_user(&tx, &account_c, &new, now)?,
-                        Event::UserCreation,
-                    )
-                }
-                None => return Ok(Err(AcsError::UnknownUser)),
-            };
+            let (user, event) =
+                match provisioning::find_or_create(&tx, &account_c, &email, &name, provision, now)?
+                {
+                    Some((user, false)) => (user, Event::UserAuthentication),
+                    Some((user, true)) => (user, Event::UserCreation),
+                    None => return Ok(Err(AcsError::UnknownUser)),
+                };
             if let Some(roles) = &roles {
                 store::set_saml_roles(&tx, user.id, roles)?;
             }
@@ -979,7 +968,7 @@ async fn admin_scope(
     account: &str,
     mode: &str,
 ) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = crate::scope::admin(state, headers, account).await?;
+    let (account, _) = crate::signin::session::admin(state, headers, account).await?;
     Ok((account, mode.parse()?))
 }
 
