@@ -1,16 +1,23 @@
 //! The reference Service Provider: behaves as DigitalSuite (RunMyProcess) user authentication.
 //!
 //! [`app`] builds the whole HTTP surface from an [`AppState`] (axum's testing pattern, so crate
-//! tests can call it with `oneshot` and scenarios over real sockets):
+//! tests can call it with `oneshot` and scenarios over real sockets). This file is the only one
+//! that wires modules together. The map, with arrows that run one way only
+//! (`http -> signin -> scope -> store -> domain/error`, checked by `tests/layers.rs`):
 //!
-//! - `/live/<account>/...`: resources, login, logout and the session probe ([`web`]),
-//!   with the execution mode chosen by `P_mode` (REQUIREMENTS.md R-ACC-1..6, R-PW-1..6);
-//! - `/live/<account>/saml/...`: SSO with SAML 2.0 ([`saml`], R-SA-1..8);
-//! - `/live/<account>/google/...`: Google sign-in ([`google`], R-GO-1..6);
-//! - `/live/<account>/apple/signin`: Apple ID from the iOS app ([`apple`], R-APPLE-1..3);
-//! - `/api/<account>/...`: the administrator's JSON API ([`admin`], [`saml`], [`composite`]);
-//! - `/config/<account>/certificate`: the customer's request-signing keys ([`certificates`],
-//!   R-SG-1..4).
+//! - [`http`]: the surfaces. `/live/<account>/...` pages, login, logout, resources
+//!   ([`http::browser`], R-ACC-1..6, R-PW-1..6); `/api/<account>/...` users, modes, resources and
+//!   composite triggers ([`http::admin`]); `/config/<account>/certificate` request-signing keys
+//!   ([`http::certificates`], R-SG-1..4); the cross-site guard ([`http::csrf`]).
+//! - [`signin`]: one module per method, none importing another: [`signin::password`] (R-PW-*),
+//!   [`signin::saml`] with its `/live/<account>/saml/...` endpoints and configuration (R-SA-*;
+//!   [`signin::saml::acs`] is the pure Response validation), [`signin::google`] (R-GO-*),
+//!   [`signin::apple`] (R-APPLE-*); and what they share: [`signin::session`], [`signin::hashing`],
+//!   [`signin::provisioning`] (R-PROV-*), [`signin::composite`] (R-CA-*), [`signin::oidc`] (on
+//!   top of `protocol::oidc`).
+//! - [`scope`]: which account and mode a request addresses, and where a browser may go next.
+//! - [`store`]: every SQL statement, one file per aggregate, and the migrations.
+//! - [`domain`] and [`error`]: types with no I/O, and the error codes every layer answers with.
 //!
 //! Time and identifiers come from the injected [`protocol::Clock`] and
 //! [`protocol::IdGenerator`]; all state lives in the SQLite [`store::Store`].

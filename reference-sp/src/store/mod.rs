@@ -4,15 +4,15 @@
 //! migrations below.
 //! Everything a user expects to survive a restart lives here.
 //!
-//! - [`accounts`], for accounts and per-mode configuration (R-ACC-1, R-ACC-2, R-PW-3, R-PW-6)
-//! - [`users`], for users and their lockout counters (R-ACC-4, R-PW-3, R-PW-5)
-//! - [`resources`], for resources (R-ACC-3, R-ACC-5)
-//! - [`sessions`], for sessions (R-ACC-6, R-SA-9)
+//! - `accounts`, for accounts and per-mode configuration (R-ACC-1, R-ACC-2, R-PW-3, R-PW-6)
+//! - `users`, for users and their lockout counters (R-ACC-4, R-PW-3, R-PW-5)
+//! - `resources`, for resources (R-ACC-3, R-ACC-5)
+//! - `sessions`, for sessions (R-ACC-6, R-SA-9)
 //! - [`saml`], [`google`], [`apple`], for each method's configuration (R-SA-1, R-GO-1, R-APPLE-1)
 //!   and the SAML assertion replay cache (R-SA-6)
 //! - [`keys`], for the customer's request-signing keys (R-SG-1..3)
 //! - [`composite`], for composite-API triggers and calls (R-CA-1..3)
-//! - [`requests`], for the one lifecycle of outstanding SAML requests, Google sign-ins and Apple
+//! - `requests`, for the one lifecycle of outstanding SAML requests, Google sign-ins and Apple
 //!   nonces (R-SA-6, R-GO-6, R-APPLE-4)
 
 mod accounts;
