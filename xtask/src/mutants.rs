@@ -28,21 +28,28 @@ const GOOGLE_TAGS: &str = "@r-go-1 or @r-go-2 or @r-go-3 or @r-go-4 or @r-go-5 o
 const APPLE_TAGS: &str = "@r-apple-1 or @r-apple-2 or @r-apple-3 or @r-apple-4";
 const PASSWORD_TAGS: &str = "@r-pw-1 or @r-pw-2 or @r-pw-3 or @r-pw-4 or @r-pw-5 or @r-pw-6 or \
      @r-acc-6 or @csrf";
+const PROVISIONING_TAGS: &str = "@r-prov-1 or @r-prov-2 or @r-prov-3";
+const REQUEST_TAGS: &str = "@r-sa-6 or @r-sa-9 or @r-go-6 or @r-apple-4";
 const SIGNING_TAGS: &str = "@r-sg-1 or @r-sg-2 or @r-sg-3 or @r-sg-4";
 
 /// The files in scope and the scenarios that speak for their rules.
 const SCOPE: &[(&str, &str)] = &[
     // ACS validation (R-SA-2, R-SA-4..6) and the SAML flows: requests, SLO, provisioning.
-    ("reference-sp/src/saml/acs.rs", SAML_TAGS),
-    ("reference-sp/src/saml/mod.rs", SAML_TAGS),
-    // Google's ID-token checks, hd and triggers (R-GO-*), auto-provisioning (R-PROV-*).
-    ("reference-sp/src/google.rs", GOOGLE_TAGS),
+    ("reference-sp/src/signin/saml/acs.rs", SAML_TAGS),
+    ("reference-sp/src/signin/saml/mod.rs", SAML_TAGS),
+    // Google's ID-token checks, hd and triggers (R-GO-*).
+    ("reference-sp/src/signin/google.rs", GOOGLE_TAGS),
     // Apple identity token, nonce and code redemption (R-APPLE-*).
-    ("reference-sp/src/apple.rs", APPLE_TAGS),
-    // Password check, lockout and sessions (R-PW-*, R-ACC-6).
-    ("reference-sp/src/auth.rs", PASSWORD_TAGS),
+    ("reference-sp/src/signin/apple.rs", APPLE_TAGS),
+    // Password check and lockout (R-PW-*), sessions (R-ACC-6).
+    ("reference-sp/src/signin/password.rs", PASSWORD_TAGS),
+    ("reference-sp/src/signin/session.rs", PASSWORD_TAGS),
+    // Auto-provisioning (R-PROV-*), for SAML and Google.
+    ("reference-sp/src/signin/provisioning.rs", PROVISIONING_TAGS),
+    // The one outstanding-request lifecycle (R-SA-6, R-GO-6, R-APPLE-4).
+    ("reference-sp/src/store/requests.rs", REQUEST_TAGS),
     // The certificate API (R-SG-*).
-    ("reference-sp/src/certificates.rs", SIGNING_TAGS),
+    ("reference-sp/src/http/certificates.rs", SIGNING_TAGS),
 ];
 
 #[derive(Debug)]
@@ -349,12 +356,12 @@ mod tests {
             "--budget-minutes".into(),
             "5".into(),
             "--full".into(),
-            "reference-sp/src/apple.rs".into(),
+            "reference-sp/src/signin/apple.rs".into(),
         ])
         .unwrap();
         assert_eq!(o.budget, Duration::from_secs(300));
         assert!(o.full);
-        assert_eq!(o.files, ["reference-sp/src/apple.rs"]);
+        assert_eq!(o.files, ["reference-sp/src/signin/apple.rs"]);
         assert!(parse(&["reference-sp/src/main.rs".into()]).is_err());
         assert!(parse(&["--budget-minutes".into(), "soon".into()]).is_err());
     }
