@@ -75,7 +75,7 @@ Feature: Apple ID from RunMyApp on iOS
       | iat_past_skew     | apple_iat_future       |
 
   @r-apple-3
-  Scenario Outline: A token one second inside the 60-second skew is accepted
+  Scenario Outline: A token at the edge of the 60-second skew (exp 59 s ago, iat 60 s ahead) is accepted
     Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
     When Apple's next identity token has the fault "<option>"
     And the app signs "b.simon@contoso.com" in with Apple to LIVE

@@ -87,7 +87,7 @@ Feature: The SP validates Google's ID token as Google prescribes
     And another browser follows Google's redirect back to the SP
     Then the SP refuses the Google sign-in with "google_state_other_browser"
 
-  Scenario Outline: A token one second inside the 60-second skew is accepted
+  Scenario Outline: A token at the edge of the 60-second skew (exp 59 s ago, iat 60 s ahead) is accepted
     When Google's next tokens have the fault "<option>"
     And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
     Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"

@@ -46,7 +46,7 @@ Feature: One fault, one rule: each check of the ACS and of single logout is prov
       | assertion_in_extensions | saml_assertion_count         |
 
   @r-sa-6
-  Scenario Outline: One second inside the skew is still accepted
+  Scenario Outline: At the edge of the skew a Response is still accepted (an end 119 s ago; a start, an IssueInstant 120 s ahead; issued 12 min ago)
     When the identity provider's next Response has the fault "<option>"
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the login succeeds and lands on "/live/{account}"

@@ -157,7 +157,7 @@ fn identity_token(
         }
         Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
         Some(f @ (Fault::IatPastSkew | Fault::IatWithinSkew)) => {
-            claims["iat"] = json!(now + if f == Fault::IatPastSkew { 61 } else { 59 });
+            claims["iat"] = json!(now + if f == Fault::IatPastSkew { 61 } else { 60 });
         }
         Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
         Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {

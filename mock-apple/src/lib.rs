@@ -133,7 +133,7 @@ pub enum Fault {
     ExpiredWithinSkew,
     /// `iat` 61 s ahead: past the SP's 60 s skew.
     IatPastSkew,
-    /// Not a fault: `iat` 59 s ahead.
+    /// Not a fault: `iat` exactly 60 s ahead, the skew's edge (still valid).
     IatWithinSkew,
 }
 

@@ -657,7 +657,7 @@ fn id_token(
             claims["exp"] = json!(now - if f == Fault::ExpiredPastSkew { 60 } else { 59 });
         }
         Some(f @ (Fault::IatPastSkew | Fault::IatWithinSkew)) => {
-            claims["iat"] = json!(now + if f == Fault::IatPastSkew { 61 } else { 59 });
+            claims["iat"] = json!(now + if f == Fault::IatPastSkew { 61 } else { 60 });
         }
         Some(Fault::AzpOther) => {
             claims["azp"] = json!("1111111111-other.apps.googleusercontent.com");

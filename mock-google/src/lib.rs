@@ -139,7 +139,7 @@ pub enum Fault {
     ExpiredWithinSkew,
     /// `iat` 61 s ahead: one second past the skew.
     IatPastSkew,
-    /// Not a fault: `iat` 59 s ahead.
+    /// Not a fault: `iat` exactly 60 s ahead, the skew's edge (still valid).
     IatWithinSkew,
     /// `iat` an hour ahead.
     IatFuture,

@@ -111,7 +111,7 @@ pub enum Fault {
     AssertionInExtensions,
     /// Conditions NotBefore 121 s ahead: one second past the SP's 120 s skew.
     NotYetValidPastSkew,
-    /// Not a fault: Conditions NotBefore 119 s ahead, inside the skew.
+    /// Not a fault: Conditions NotBefore exactly 120 s ahead, the skew's edge (still valid).
     NotYetValidWithinSkew,
     /// Conditions NotOnOrAfter 120 s ago: the skew's edge, already past (the end is exclusive).
     ConditionsExpiredPastSkew,
@@ -127,11 +127,11 @@ pub enum Fault {
     LogoutStatusError,
     /// The Response's IssueInstant is 121 s ahead: one second past the skew.
     ResponseIssuedPastSkew,
-    /// Not a fault: the Response's IssueInstant is 119 s ahead.
+    /// Not a fault: the Response's IssueInstant is exactly 120 s ahead, the skew's edge.
     ResponseIssuedWithinSkew,
     /// The Response was issued 12 min 1 s ago: past the request lifetime (10 min) and the skew.
     ResponseIssuedStale,
-    /// Not a fault: the Response was issued 11 min 59 s ago.
+    /// Not a fault: the Response was issued exactly 12 min ago, the edge (still fresh).
     ResponseIssuedAlmostStale,
 }
 

@@ -719,7 +719,7 @@ fn apply_fault(
                 let ahead = if fault == Fault::NotYetValidPastSkew {
                     121
                 } else {
-                    119
+                    120
                 };
                 a.conditions.not_before = Some(now + Duration::seconds(ahead));
             }
@@ -800,10 +800,10 @@ fn apply_fault(
         }
         Fault::ResponseIssuedADayAgo => r.issue_instant = now - Duration::hours(24),
         Fault::ResponseIssuedPastSkew => r.issue_instant = now + Duration::seconds(121),
-        Fault::ResponseIssuedWithinSkew => r.issue_instant = now + Duration::seconds(119),
+        Fault::ResponseIssuedWithinSkew => r.issue_instant = now + Duration::seconds(120),
         Fault::ResponseIssuedStale => r.issue_instant = now - Duration::seconds(12 * 60 + 1),
         Fault::ResponseIssuedAlmostStale => {
-            r.issue_instant = now - Duration::seconds(12 * 60 - 1);
+            r.issue_instant = now - Duration::seconds(12 * 60);
         }
         Fault::ResponseIssuedADayAhead => r.issue_instant = now + Duration::hours(24),
         Fault::AssertionIssuedADayAgo | Fault::AssertionIssuedADayAhead => {
