@@ -177,6 +177,23 @@ impl ApiError {
     }
 }
 
+/// A sign-in method's refusal (SAML, Google, Apple): its stable code, HTTP status and text. Every
+/// such error becomes [`ApiError::SignInRefused`], so this module names no method.
+pub trait Refusal: std::fmt::Display {
+    fn code(&self) -> &'static str;
+    fn status(&self) -> StatusCode;
+}
+
+impl<T: Refusal> From<T> for ApiError {
+    fn from(e: T) -> Self {
+        Self::SignInRefused {
+            code: e.code(),
+            status: e.status(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
         Self::Internal(format!("store: {e}"))

@@ -6,6 +6,7 @@
 //! The fixed configuration matches `protocol/tests/messages.rs` (Entra profile, fixture key,
 //! 2026-01-05T09:00:00Z), so seed Responses built there reach the signature and field checks.
 
+use crate::error::Refusal as _;
 use crate::signin::saml::SamlConfig;
 use crate::signin::saml::acs;
 use chrono::{TimeZone, Utc};

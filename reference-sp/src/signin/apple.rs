@@ -15,6 +15,7 @@
 
 use crate::AppState;
 use crate::domain::{AccountId, Email, parse_http_url};
+use crate::error::Refusal as _;
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::scope::{ModeQuery, scope};
 use crate::signin::oidc;
@@ -99,8 +100,8 @@ pub enum AppleError {
     UnknownUser,
 }
 
-impl AppleError {
-    pub fn code(&self) -> &'static str {
+impl crate::error::Refusal for AppleError {
+    fn code(&self) -> &'static str {
         match self {
             Self::NotConfigured => "apple_not_configured",
             Self::MalformedToken(_) => "apple_malformed_token",
@@ -131,22 +132,12 @@ impl AppleError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
             Self::NotConfigured => StatusCode::NOT_FOUND,
             Self::MalformedToken(_) | Self::MissingCode => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::UNAUTHORIZED,
-        }
-    }
-}
-
-impl From<AppleError> for ApiError {
-    fn from(e: AppleError) -> Self {
-        Self::SignInRefused {
-            code: e.code(),
-            status: e.status(),
-            message: e.to_string(),
         }
     }
 }

@@ -11,6 +11,7 @@
 
 use crate::AppState;
 use crate::domain::{AccountId, Email, ExecutionMode, parse_http_url};
+use crate::error::Refusal as _;
 use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::scope::scope;
 use crate::signin::session::{self, token_hash, with_cookie};
@@ -102,8 +103,8 @@ pub enum GoogleError {
     UnknownUser,
 }
 
-impl GoogleError {
-    pub fn code(&self) -> &'static str {
+impl crate::error::Refusal for GoogleError {
+    fn code(&self) -> &'static str {
         match self {
             Self::NotConfigured => "google_not_configured",
             Self::UnknownState => "google_unknown_state",
@@ -139,21 +140,11 @@ impl GoogleError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
             Self::NotConfigured => StatusCode::NOT_FOUND,
             Self::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::FORBIDDEN,
-        }
-    }
-}
-
-impl From<GoogleError> for ApiError {
-    fn from(e: GoogleError) -> Self {
-        Self::SignInRefused {
-            code: e.code(),
-            status: e.status(),
-            message: e.to_string(),
         }
     }
 }
@@ -586,16 +577,6 @@ struct ConfigBody {
     auto_provisioning: bool,
 }
 
-async fn admin_scope(
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &str,
-    mode: &str,
-) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = crate::signin::session::admin(state, headers, account).await?;
-    Ok((account, mode.parse()?))
-}
-
 fn shown(config: &GoogleConfig) -> Value {
     json!({
         "client_id": config.client_id,
@@ -611,7 +592,8 @@ async fn get_config(
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     configured(&state, &account, mode)
         .await?
         .map(|c| Json(shown(&c)))
@@ -624,7 +606,8 @@ async fn put_config(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ConfigBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     if body.client_id.trim().is_empty() || body.client_secret.is_empty() {
         return Err(ApiError::invalid(
             "invalid_client",
@@ -667,7 +650,8 @@ async fn delete_config(
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     state
         .store()
         .call(move |c| {

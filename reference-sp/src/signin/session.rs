@@ -200,6 +200,17 @@ pub(crate) async fn admin(
     Ok((account, user))
 }
 
+/// An administrator's request about one mode of `account` (the per-method configuration APIs).
+pub async fn admin_of_mode(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+    mode: &str,
+) -> Result<(AccountId, ExecutionMode), ApiError> {
+    let (account, _) = admin(state, headers, account).await?;
+    Ok((account, mode.parse()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

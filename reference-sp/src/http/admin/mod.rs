@@ -216,16 +216,6 @@ async fn list_modes(
     Ok(Json(json!({ "modes": modes })))
 }
 
-async fn mode_scope(
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &str,
-    mode: &str,
-) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = admin(state, headers, account).await?;
-    Ok((account, mode.parse()?))
-}
-
 /// Applies `change` to one mode's configuration and answers with the configuration as stored.
 async fn update_mode(
     state: &AppState,
@@ -248,7 +238,8 @@ async fn get_mode(
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     update_mode(&state, account, mode, |_, _| Ok(())).await
 }
 
@@ -264,7 +255,8 @@ async fn set_method(
     headers: HeaderMap,
     JsonBody(body): JsonBody<MethodBody>,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     let method: AuthMethod = body.method.parse()?;
     // A provider method needs its configuration first; selecting it without would leave the mode
     // with a method that cannot sign anybody in.
@@ -310,7 +302,8 @@ async fn set_password_policy(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     let invalid = || {
         ApiError::invalid(
             "invalid_policy",
@@ -349,7 +342,8 @@ async fn set_login_page(
     headers: HeaderMap,
     JsonBody(body): JsonBody<LoginPageBody>,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     let path = parse_resource_path(&body.path)?;
     update_mode(&state, account, mode, move |c, account| {
         let res = store::get_resource(c, account, &path)?.ok_or(ApiError::ResourceNotFound)?;
@@ -375,7 +369,8 @@ async fn clear_login_page(
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) = mode_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     update_mode(&state, account, mode, move |c, account| {
         store::set_login_page(c, account, mode, None)
     })

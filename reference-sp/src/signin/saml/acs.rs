@@ -118,8 +118,8 @@ pub enum AcsError {
     UnknownUser,
 }
 
-impl AcsError {
-    pub fn code(&self) -> &'static str {
+impl crate::error::Refusal for AcsError {
+    fn code(&self) -> &'static str {
         match self {
             Self::Malformed(_) => "saml_malformed",
             Self::Dtd => "saml_dtd",
@@ -168,24 +168,12 @@ impl AcsError {
             Self::UnknownUser => "saml_unknown_user",
         }
     }
-}
 
-impl AcsError {
     /// A message that cannot be read is a bad request; one that breaks a rule is forbidden.
-    pub fn status(&self) -> axum::http::StatusCode {
+    fn status(&self) -> axum::http::StatusCode {
         match self {
             Self::Malformed(_) | Self::Dtd => axum::http::StatusCode::BAD_REQUEST,
             _ => axum::http::StatusCode::FORBIDDEN,
-        }
-    }
-}
-
-impl From<AcsError> for crate::error::ApiError {
-    fn from(e: AcsError) -> Self {
-        Self::SignInRefused {
-            code: e.code(),
-            status: e.status(),
-            message: e.to_string(),
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::store::saml::{assertion_seen, load_config, remember_assertion, save_c
 use crate::AppState;
 use crate::domain::Operation;
 use crate::domain::{AccountId, Email, ExecutionMode};
+use crate::error::Refusal as _;
 use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
 use crate::scope::{ModeQuery, scope};
 use crate::signin::composite::{self, Event};
@@ -34,7 +35,6 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
 use protocol::keys::Certificate;
 use protocol::saml::messages::{
     AuthnRequest, Issuer, LogoutRequest, LogoutResponse, NameId, Status, Style,
@@ -43,7 +43,6 @@ use protocol::saml::metadata::{PublishedKey, SpMetadata};
 use protocol::saml::redirect::{self, MessageKind, QuerySignatureError};
 use protocol::saml::sign;
 use protocol::saml::{self as s, post as saml_post, xml};
-use rusqlite::Connection;
 use serde::Deserialize;
 
 pub use acs::REQUEST_LIFETIME;
@@ -93,23 +92,6 @@ fn refused(r: store::Refused) -> AcsError {
         store::Refused::Expired => AcsError::RequestExpired,
         store::Refused::Used => AcsError::RequestUsed,
     }
-}
-
-/// Answers an outstanding request of `kind` for this scope and browser; returns where the
-/// browser was going.
-fn consume_request(
-    conn: &Connection,
-    id: &str,
-    kind: &str,
-    account: &AccountId,
-    mode: ExecutionMode,
-    browser_hash: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Result<String, AcsError>, ApiError> {
-    Ok(
-        store::consume_saml_request(conn, id, kind, account, mode, browser_hash, now)?
-            .map_err(refused),
-    )
 }
 
 // ---------------------------------------------------------------- URLs
@@ -272,7 +254,7 @@ async fn consume_response(
             if assertion_seen(&tx, &account_c, &a.assertion_id, now)? {
                 return Ok(Err(AcsError::Replayed));
             }
-            let next = match consume_request(
+            let next = match store::consume_saml_request(
                 &tx,
                 &a.in_response_to,
                 "authn",
@@ -282,7 +264,7 @@ async fn consume_response(
                 now,
             )? {
                 Ok(next) => next,
-                Err(e) => return Ok(Err(e)),
+                Err(r) => return Ok(Err(refused(r))),
             };
             if !remember_assertion(&tx, &account_c, &a.assertion_id, a.remember_until, now)? {
                 return Ok(Err(AcsError::Replayed));
@@ -722,7 +704,16 @@ async fn logout_response(
     let consumed = state
         .store()
         .call(move |c| {
-            consume_request(c, &irt, "logout", &account_c, mode, browser.as_deref(), now)
+            Ok(store::consume_saml_request(
+                c,
+                &irt,
+                "logout",
+                &account_c,
+                mode,
+                browser.as_deref(),
+                now,
+            )?
+            .map_err(refused))
         })
         .await?;
     let next = match consumed {
@@ -962,22 +953,13 @@ fn check_url(field: &str, raw: &str) -> Result<String, ApiError> {
     }
 }
 
-async fn admin_scope(
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &str,
-    mode: &str,
-) -> Result<(AccountId, ExecutionMode), ApiError> {
-    let (account, _) = crate::signin::session::admin(state, headers, account).await?;
-    Ok((account, mode.parse()?))
-}
-
 async fn get_config(
     State(state): State<AppState>,
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<SamlConfig>, ApiError> {
-    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     state
         .store()
         .call(move |c| load_config(c, &account, mode))
@@ -992,7 +974,8 @@ async fn put_config(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ConfigBody>,
 ) -> Result<Json<SamlConfig>, ApiError> {
-    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     if body.name_id_format != s::NAMEID_EMAIL {
         return Err(ApiError::invalid(
             "invalid_name_id_format",
@@ -1062,7 +1045,8 @@ async fn delete_config(
     Path((account, mode)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = admin_scope(&state, &headers, &account, &mode).await?;
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     state
         .store()
         .call(move |c| {
