@@ -1,0 +1,206 @@
+//! What the SP publishes and the administrator configures for SAML: the SP metadata (R-SA-2),
+//! the account-management link, and `/api/<account>/modes/<mode>/saml` (R-SA-1, R-EN-2,
+//! R-PROV-3).
+
+use super::*;
+
+pub(super) async fn account_management(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    match active_config(&state, &account, mode)
+        .await?
+        .and_then(|c| c.account_management_url)
+    {
+        Some(url) => Ok(Redirect::to(&url).into_response()),
+        None => Err(ApiError::AccountManagementNotConfigured),
+    }
+}
+
+pub(super) async fn metadata(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let account_c = account.clone();
+    let (config, key) = state
+        .store()
+        .call(move |c| {
+            Ok((
+                load_config(c, &account_c, mode)?,
+                store::keys::load_key(c, &account_c, mode, Operation::SamlAuth)?,
+            ))
+        })
+        .await?;
+    // The key is published as its certificate when one was given, else as its RSA key value.
+    let signing_key = match &key {
+        Some(k) => Some(match k.certificate() {
+            Some(cert) => PublishedKey::Certificate(cert.clone()),
+            None => {
+                let (modulus, exponent) = k
+                    .rsa_public_values()
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                PublishedKey::RsaKeyValue { modulus, exponent }
+            }
+        }),
+        None => None,
+    };
+    let entity_id = config
+        .as_ref()
+        .map(|c| c.sp_entity_id.clone())
+        .unwrap_or_else(|| default_sp_entity_id(&state, &account));
+    let md = SpMetadata {
+        entity_id,
+        acs_url: acs_url(&state, &account, mode),
+        slo_url: slo_url(&state, &account, mode),
+        name_id_format: s::NAMEID_EMAIL.to_owned(),
+        authn_requests_signed: key.is_some(),
+        signing_key,
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        md.to_xml(),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- admin API
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConfigBody {
+    sso_url: String,
+    logout_url: Option<String>,
+    name_id_format: String,
+    idp_entity_id: String,
+    idp_certificate: String,
+    sp_entity_id: Option<String>,
+    account_management_url: Option<String>,
+    #[serde(default)]
+    auto_provisioning: bool,
+    #[serde(default = "yes")]
+    idp_signs_logout_messages: bool,
+}
+
+pub(super) fn yes() -> bool {
+    true
+}
+
+pub(super) fn check_url(field: &str, raw: &str) -> Result<String, ApiError> {
+    match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(raw.to_owned()),
+        _ => Err(ApiError::invalid(
+            "invalid_url",
+            format!("{field} must be an absolute http(s) URL"),
+        )),
+    }
+}
+
+pub(super) async fn get_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<SamlConfig>, ApiError> {
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
+    state
+        .store()
+        .call(move |c| load_config(c, &account, mode))
+        .await?
+        .map(Json)
+        .ok_or(ApiError::SamlNotConfigured)
+}
+
+pub(super) async fn put_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ConfigBody>,
+) -> Result<Json<SamlConfig>, ApiError> {
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
+    if body.name_id_format != s::NAMEID_EMAIL {
+        return Err(ApiError::invalid(
+            "invalid_name_id_format",
+            format!(
+                "the NameID must carry the user's email: use {}",
+                s::NAMEID_EMAIL
+            ),
+        ));
+    }
+    let cert = Certificate::from_text(&body.idp_certificate)
+        .map_err(|e| ApiError::invalid("invalid_certificate", format!("idp_certificate: {e}")))?;
+    if body.auto_provisioning && mode != ExecutionMode::Live {
+        return Err(ApiError::invalid(
+            "auto_provisioning_live_only",
+            "auto-provisioning exists only in LIVE mode",
+        ));
+    }
+    if body.idp_entity_id.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "invalid_entity_id",
+            "idp_entity_id must not be empty",
+        ));
+    }
+    let config = SamlConfig {
+        sso_url: check_url("sso_url", &body.sso_url)?,
+        logout_url: body
+            .logout_url
+            .as_deref()
+            .map(|u| check_url("logout_url", u))
+            .transpose()?,
+        name_id_format: body.name_id_format,
+        idp_entity_id: body.idp_entity_id.trim().to_owned(),
+        idp_certificate: cert.pem(),
+        sp_entity_id: match body.sp_entity_id {
+            Some(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "invalid_entity_id",
+                    "sp_entity_id must not be empty",
+                ));
+            }
+            None => default_sp_entity_id(&state, &account),
+        },
+        account_management_url: body
+            .account_management_url
+            .as_deref()
+            .map(|u| check_url("account_management_url", u))
+            .transpose()?,
+        auto_provisioning: body.auto_provisioning,
+        idp_signs_logout_messages: body.idp_signs_logout_messages,
+    };
+    let saved = config.clone();
+    state
+        .store()
+        .call(move |c| {
+            if crate::store::saml::entity_id_taken(c, &saved.sp_entity_id, &account)? {
+                return Err(ApiError::EntityIdTaken);
+            }
+            save_config(c, &account, mode, &saved)
+        })
+        .await?;
+    Ok(Json(config))
+}
+
+pub(super) async fn delete_config(
+    State(state): State<AppState>,
+    Path((account, mode)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) =
+        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
+    state
+        .store()
+        .call(move |c| {
+            if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Saml {
+                return Err(ApiError::MethodInUse);
+            }
+            crate::store::saml::delete_config(c, &account, mode)
+        })
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,437 @@
+//! Single logout (R-SA-5, R-SA-9, R-SA-10): the SP's LogoutRequest when a SAML session ends,
+//! the IdP's LogoutResponse, and the IdP's own LogoutRequest, on both bindings, each checked
+//! for issuer, destination, signature (when the IdP signs them) and replay.
+
+use super::*;
+
+/// Starts single logout for a SAML session (R-SA-5): the local session is already ended; the
+/// browser goes to the IdP's logout URL with a LogoutRequest.
+pub async fn start_logout(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    config: &SamlConfig,
+    saml: &session::SamlSession,
+) -> Result<Option<Response>, ApiError> {
+    let Some(logout_url) = config.logout_url.clone() else {
+        return Ok(None);
+    };
+    let now = state.clock().now();
+    let id = state.ids().new_id("id");
+    let request = LogoutRequest {
+        id: id.clone(),
+        issue_instant: now,
+        destination: logout_url.clone(),
+        issuer: config.sp_entity_id.clone(),
+        name_id: NameId {
+            value: saml.name_id.clone(),
+            format: Some(saml.name_id_format.clone()),
+        },
+        session_index: saml.session_index.clone(),
+    }
+    .to_xml(&Style::SAMLP);
+    let next = crate::scope::login_page_path(account, mode);
+    let outgoing = Outgoing {
+        id: &id,
+        kind: "logout",
+        xml: &request,
+        destination: &logout_url,
+        next: &next,
+    };
+    send_request(state, account, mode, &outgoing)
+        .await
+        .map(Some)
+}
+
+/// How a logout message arrived: its authentication differs (saml-bindings §3.4.4.1, §3.5.4).
+pub(super) enum Arrival<'a> {
+    Redirect(&'a redirect::Received),
+    Post,
+}
+
+pub(super) async fn slo_redirect(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    RawQuery(raw): RawQuery,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let received = redirect::parse_query(&raw.unwrap_or_default())
+        .map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))?;
+    let arrival = Arrival::Redirect(&received);
+    match received.kind {
+        MessageKind::Response => {
+            logout_response(&state, &headers, &account, mode, &received.xml, arrival).await
+        }
+        MessageKind::Request => {
+            let relay = received.relay_state.clone();
+            idp_logout(&state, &account, mode, &received.xml, arrival, relay).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SloForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+pub(super) async fn slo_post(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    QueryParams(q): QueryParams<ModeQuery>,
+    headers: HeaderMap,
+    FormBody(form): FormBody<SloForm>,
+) -> Result<Response, ApiError> {
+    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
+    let decode = |v: &str| {
+        saml_post::decode(v).map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))
+    };
+    match (&form.saml_response, &form.saml_request) {
+        (Some(r), None) => {
+            let text = decode(r)?;
+            logout_response(&state, &headers, &account, mode, &text, Arrival::Post).await
+        }
+        (None, Some(r)) => {
+            let text = decode(r)?;
+            idp_logout(
+                &state,
+                &account,
+                mode,
+                &text,
+                Arrival::Post,
+                form.relay_state,
+            )
+            .await
+        }
+        _ => Err(ApiError::from(AcsError::Malformed(
+            "exactly one of SAMLRequest and SAMLResponse is expected".into(),
+        ))),
+    }
+}
+
+/// Authenticates a logout message like a Response (R-SA-10): a signature present must verify
+/// with the configured certificate (Redirect: the query signature over the raw octets,
+/// saml-bindings §3.4.4.1; POST: the enveloped XML signature on the message itself); an unsigned
+/// one passes only when the mode says its IdP does not sign logout messages.
+pub(super) fn authenticate_logout(
+    config: &SamlConfig,
+    cert: &Certificate,
+    text: &str,
+    root: roxmltree::Node<'_, '_>,
+    arrival: &Arrival<'_>,
+) -> Result<(), AcsError> {
+    let signed = match arrival {
+        Arrival::Redirect(received) => {
+            // The Redirect binding carries the signature in the query; one inside the XML must
+            // have been removed (§3.4.4.1).
+            if !sign::check_structure(text)?.is_empty() {
+                return Err(AcsError::SignatureStructure(
+                    "an XML Signature inside a Redirect-binding message".into(),
+                ));
+            }
+            match redirect::verify_query_signature(received, cert, false) {
+                Ok(()) => true,
+                Err(QuerySignatureError::Unsigned) => false,
+                Err(QuerySignatureError::AlgorithmNotAllowed(a)) => {
+                    return Err(AcsError::SignatureAlgorithm(a));
+                }
+                Err(QuerySignatureError::Incomplete | QuerySignatureError::Malformed) => {
+                    return Err(AcsError::SignatureStructure(
+                        "SigAlg and Signature must come together, Signature in Base64".into(),
+                    ));
+                }
+                Err(_) => return Err(AcsError::BadSignature),
+            }
+        }
+        Arrival::Post => {
+            let (elements, _) = sign::verify(text, cert)?;
+            let root_id = root.attribute("ID").unwrap_or_default();
+            match elements.as_slice() {
+                [] => false,
+                [only] if only.id == root_id && only.element == root.tag_name().name() => true,
+                _ => {
+                    return Err(AcsError::SignatureStructure(
+                        "a logout message's signature must sign the message itself".into(),
+                    ));
+                }
+            }
+        }
+    };
+    if !signed && config.idp_signs_logout_messages {
+        return Err(AcsError::LogoutUnsigned);
+    }
+    Ok(())
+}
+
+/// Shape, Issuer, IssueInstant and Destination of a logout message (saml-core §3.2.2, §3.7).
+pub(super) fn check_logout_envelope(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    config: &SamlConfig,
+    root: roxmltree::Node<'_, '_>,
+    element: &str,
+) -> Result<(), AcsError> {
+    if root.tag_name().namespace() != Some(s::NS_PROTOCOL) || root.tag_name().name() != element {
+        return Err(AcsError::Malformed(format!("not a {element}")));
+    }
+    if root.attribute("Version") != Some("2.0") {
+        return Err(AcsError::WrongVersion);
+    }
+    if root.attribute("ID").is_none_or(str::is_empty) {
+        return Err(AcsError::Malformed(format!("the {element} has no ID")));
+    }
+    let issuer = root
+        .children()
+        .find(|c| {
+            c.is_element()
+                && c.tag_name().name() == "Issuer"
+                && c.tag_name().namespace() == Some(s::NS_ASSERTION)
+        })
+        .map(acs::text_of)
+        .transpose()?
+        .unwrap_or_default();
+    if !acs::accepted_logout_issuers(&config.idp_entity_id).contains(&issuer) {
+        return Err(AcsError::WrongIssuer(issuer));
+    }
+    acs::check_issue_instant(root, "logout message", state.clock().now())?;
+    if let Some(d) = root.attribute("Destination")
+        && d != slo_url(state, account, mode)
+    {
+        return Err(AcsError::WrongDestination(d.to_owned()));
+    }
+    Ok(())
+}
+
+/// The mode's configuration and the parsed logout message (`element`), once its envelope and
+/// its authentication pass.
+pub(super) async fn checked_logout_message<'t>(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    text: &'t str,
+    arrival: &Arrival<'_>,
+    element: &str,
+) -> Result<Result<(SamlConfig, roxmltree::Document<'t>), AcsError>, ApiError> {
+    let account_c = account.clone();
+    let Some(config) = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?
+    else {
+        return Ok(Err(AcsError::NotConfigured));
+    };
+    let cert = config.certificate()?;
+    let doc = match xml::parse(text) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let root = doc.root_element();
+    if let Err(e) = check_logout_envelope(state, account, mode, &config, root, element)
+        .and_then(|()| authenticate_logout(&config, &cert, text, root, arrival))
+    {
+        return Ok(Err(e));
+    }
+    Ok(Ok((config, doc)))
+}
+
+/// A LogoutResponse (saml-core §3.7.2): authenticated (R-SA-10), InResponseTo our outstanding
+/// LogoutRequest from this browser, the Issuer the IdP (or Entra's login.microsoftonline.com
+/// form), Status Success.
+pub(super) async fn logout_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    mode: ExecutionMode,
+    text: &str,
+    arrival: Arrival<'_>,
+) -> Result<Response, ApiError> {
+    let refuse = |e: AcsError| {
+        tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutResponse refused");
+        Err(ApiError::from(e))
+    };
+    let (_, doc) =
+        match checked_logout_message(state, account, mode, text, &arrival, "LogoutResponse").await?
+        {
+            Ok(found) => found,
+            Err(e) => return refuse(e),
+        };
+    let root = doc.root_element();
+    let status = root
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() == "Status")
+        .and_then(|st| {
+            st.children()
+                .find(|c| c.is_element() && c.tag_name().name() == "StatusCode")
+        })
+        .and_then(|c| c.attribute("Value"))
+        .unwrap_or_default();
+    let Some(irt) = root.attribute("InResponseTo").map(str::to_owned) else {
+        return refuse(AcsError::Unsolicited);
+    };
+    let browser =
+        session::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
+    let now = state.clock().now();
+    let account_c = account.clone();
+    let consumed = state
+        .store()
+        .call(move |c| {
+            Ok(store::consume_saml_request(
+                c,
+                &irt,
+                "logout",
+                &account_c,
+                mode,
+                browser.as_deref(),
+                now,
+            )?
+            .map_err(refused))
+        })
+        .await?;
+    let next = match consumed {
+        Ok(next) => next,
+        Err(e) => return refuse(e),
+    };
+    if status != s::STATUS_SUCCESS {
+        return refuse(AcsError::StatusOther(status.to_owned()));
+    }
+    tracing::info!(account = %account, mode = %mode, "single logout completed");
+    Ok(Redirect::to(&next).into_response())
+}
+
+/// IdP-initiated single logout (R-SA-9): a LogoutRequest from the IdP, authenticated like any
+/// logout message (R-SA-10) and used once, ends every session of this account and mode whose
+/// NameID is the request's (exactly as signed) and, when it names SessionIndexes, whose
+/// SessionIndex is one of them. The SP answers a LogoutResponse to the IdP's logout URL,
+/// signed with the mode's SAML_LOGOUT key when there is one.
+pub(super) async fn idp_logout(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    text: &str,
+    arrival: Arrival<'_>,
+    relay_state: Option<String>,
+) -> Result<Response, ApiError> {
+    let refuse = |e: AcsError| {
+        tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutRequest refused");
+        Err(ApiError::from(e))
+    };
+    let (config, doc) = match checked_logout_message(
+        state,
+        account,
+        mode,
+        text,
+        &arrival,
+        "LogoutRequest",
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(e) => return refuse(e),
+    };
+    let root = doc.root_element();
+    let request_id = root.attribute("ID").unwrap_or_default().to_owned();
+    let name_id = match logout_name_id(root) {
+        Ok(n) => n,
+        Err(e) => return refuse(e),
+    };
+    let mut indexes = Vec::new();
+    for n in root
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "SessionIndex")
+    {
+        match acs::text_of(n) {
+            Ok(v) => indexes.push(v),
+            Err(e) => return refuse(e),
+        }
+    }
+    let now = state.clock().now();
+    let account_c = account.clone();
+    let until = now + REQUEST_LIFETIME + acs::SKEW;
+    let key = format!("logout-request:{request_id}");
+    let ended = state
+        .store()
+        .call(move |c| {
+            let tx = c.transaction()?;
+            // The request ID joins the assertion replay cache: a LogoutRequest works once.
+            if !remember_assertion(&tx, &account_c, &key, until, now)? {
+                return Ok(Err(AcsError::Replayed));
+            }
+            let ended = store::end_saml_sessions(&tx, &account_c, mode, &name_id, &indexes)?;
+            tx.commit()?;
+            Ok(Ok(ended))
+        })
+        .await?;
+    let ended = match ended {
+        Ok(n) => n,
+        Err(e) => return refuse(e),
+    };
+    tracing::info!(account = %account, mode = %mode, ended, "IdP-initiated logout");
+    let clear = session::clear_cookie(account, mode);
+    let Some(logout_url) = config.logout_url.clone() else {
+        let body = Json(serde_json::json!({"logged_out": ended}));
+        return with_cookie(body.into_response(), &clear);
+    };
+    let answer = LogoutResponse {
+        id: state.ids().new_id("_"),
+        issue_instant: now,
+        destination: Some(logout_url.clone()),
+        in_response_to: request_id,
+        issuer: Issuer::new(config.sp_entity_id.clone()),
+        status: Status::success(),
+    }
+    .to_xml(&Style::SAMLP);
+    let account_c = account.clone();
+    let key = state
+        .store()
+        .call(move |c| store::keys::load_key(c, &account_c, mode, Operation::SamlLogout))
+        .await?;
+    let query = match &key {
+        Some(key) => redirect::signed_query(
+            MessageKind::Response,
+            &answer,
+            relay_state.as_deref(),
+            key.pkey(),
+        ),
+        None => redirect::query(MessageKind::Response, &answer, relay_state.as_deref()),
+    }
+    .map_err(|e| ApiError::Internal(format!("encoding the LogoutResponse: {e}")))?;
+    let sep = if logout_url.contains('?') { '&' } else { '?' };
+    with_cookie(
+        Redirect::to(&format!("{logout_url}{sep}{query}")).into_response(),
+        &clear,
+    )
+}
+
+/// The one NameID of a LogoutRequest (saml-core §3.7.1: exactly one identifier), as signed.
+pub(super) fn logout_name_id(root: roxmltree::Node<'_, '_>) -> Result<String, AcsError> {
+    let ids: Vec<_> = root
+        .children()
+        .filter(|c| {
+            c.is_element()
+                && c.tag_name().namespace() == Some(s::NS_ASSERTION)
+                && matches!(c.tag_name().name(), "BaseID" | "NameID" | "EncryptedID")
+        })
+        .collect();
+    match ids.as_slice() {
+        [] => Err(AcsError::MissingNameId),
+        [only] if only.tag_name().name() == "NameID" => {
+            let v = acs::text_of(*only)?;
+            if v.is_empty() {
+                Err(AcsError::MissingNameId)
+            } else {
+                Ok(v)
+            }
+        }
+        [only] => Err(AcsError::UnsupportedIdentifier(
+            only.tag_name().name().to_owned(),
+        )),
+        many => Err(AcsError::SubjectIdentifierCount(many.len())),
+    }
+}
