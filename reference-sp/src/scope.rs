@@ -6,6 +6,9 @@ use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
 use crate::store::{self};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// Query parameters the SP reads; others (a web interface's own) are ignored.
@@ -19,6 +22,38 @@ pub struct ModeQuery {
     /// (R-GO-2, R-GO-5).
     pub from: Option<String>,
     pub domain: Option<String>,
+}
+
+/// The account and mode a request without a body addresses, and its query: the `{account}`
+/// path segment and [`ModeQuery`] extracted, then [`scope`] applied, in that order and with the
+/// same refusals as a handler taking `Path`, `QueryParams` and calling [`scope`] itself.
+#[derive(Debug)]
+pub struct Scoped {
+    pub account: AccountId,
+    pub mode: ExecutionMode,
+    pub query: ModeQuery,
+}
+
+impl FromRequestParts<AppState> for Scoped {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path(account) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let crate::error::QueryParams(query) =
+            crate::error::QueryParams::<ModeQuery>::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let (account, mode) = scope(state, &account, query.mode.as_deref())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            account,
+            mode,
+            query,
+        })
+    }
 }
 
 /// Resolves the account and mode a request addresses, refusing unknown ones.

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode, Visibility, parse_resource_path};
 use crate::error::{ApiError, FormBody, QueryParams};
 use crate::http::{csrf, pages};
-pub use crate::scope::{ModeQuery, home_url, login_page_path, safe_next, scope};
+pub use crate::scope::{ModeQuery, Scoped, home_url, login_page_path, safe_next, scope};
 use crate::signin::session::{self, NoSession, with_cookie};
 use crate::store::{self, ModeConfig};
 use axum::Json;
@@ -87,12 +87,14 @@ fn requested(uri: &Uri) -> String {
 
 async fn home(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped {
+        account,
+        mode,
+        query: q,
+    }: Scoped,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     match session::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => Ok(page(pages::home_page(&account, mode, &session.user))),
         Err(_) => sign_in(&state, &account, mode, &requested(&uri), &q).await,
@@ -125,11 +127,13 @@ async fn sign_in(
 /// The standard login page of a mode, without `next`.
 async fn login_form(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped {
+        account,
+        mode,
+        query: q,
+    }: Scoped,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let config = config(&state, &account, mode).await?;
     let next = safe_next(&account, mode, q.next.as_deref());
     // The pre-session cookie a login post must come back with (CSRF rule 2).
@@ -224,11 +228,9 @@ async fn login(
 
 async fn logout(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped { account, mode, .. }: Scoped,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let ended = session::end_session(&state, &headers, &account, mode).await?;
     let clear = session::clear_cookie(&account, mode);
     // A SAML session signs out at the IdP too (single logout, R-SA-5).
@@ -254,11 +256,9 @@ async fn logout(
 
 async fn session(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped { account, mode, .. }: Scoped,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let session = session::current_session(&state, &headers, &account, mode)
         .await?
         .map_err(ApiError::from)?;

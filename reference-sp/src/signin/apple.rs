@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::Refusal as _;
 use crate::error::{ApiError, JsonBody, QueryParams};
-use crate::scope::{ModeQuery, scope};
+use crate::scope::{ModeQuery, Scoped, scope};
 use crate::signin::oidc;
 use crate::signin::session;
 use crate::store;
@@ -157,10 +157,8 @@ pub fn routes() -> Router<AppState> {
 /// by the issue rate times five minutes.
 async fn issue_nonce(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped { account, mode, .. }: Scoped,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let nonce = state.ids().new_id("an");
     let (hash, now, account_c) = (
         session::token_hash(&nonce),

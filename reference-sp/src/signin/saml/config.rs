@@ -3,13 +3,12 @@
 //! R-PROV-3).
 
 use super::*;
+use crate::scope::Scoped;
 
 pub(super) async fn account_management(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped { account, mode, .. }: Scoped,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     match active_config(&state, &account, mode)
         .await?
         .and_then(|c| c.account_management_url)
@@ -21,10 +20,8 @@ pub(super) async fn account_management(
 
 pub(super) async fn metadata(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped { account, mode, .. }: Scoped,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let account_c = account.clone();
     let (config, key) = state
         .store()
