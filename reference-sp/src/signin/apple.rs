@@ -20,6 +20,7 @@ use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::scope::{ModeQuery, Scoped, scope};
 use crate::signin::oidc;
 use crate::signin::session;
+use crate::signin::session::AdminOf;
 use crate::store;
 pub use crate::store::apple::AppleConfig;
 use crate::store::apple::{load_config, save_config};
@@ -431,10 +432,8 @@ fn shown(c: &AppleConfig) -> Value {
 
 async fn get_config(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     state
         .store()
         .call(move |c| load_config(c, &account))
@@ -499,10 +498,8 @@ async fn put_config(
 
 async fn delete_config(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Response, ApiError> {
-    let (account, _) = crate::signin::session::admin(&state, &headers, &account).await?;
     state
         .store()
         .call(move |c| crate::store::apple::delete_config(c, &account))

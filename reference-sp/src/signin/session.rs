@@ -200,6 +200,33 @@ pub(crate) async fn admin(
     Ok((account, user))
 }
 
+/// An administrator's request about `{account}` without a body: the path segment extracted,
+/// then [`admin`], in that order and with the same refusals as a handler doing both itself.
+#[derive(Debug)]
+pub struct AdminOf {
+    pub account: AccountId,
+    pub user: User,
+}
+
+impl axum::extract::FromRequestParts<AppState> for AdminOf {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        use axum::response::IntoResponse as _;
+        let axum::extract::Path(account) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|r| r.into_response())?;
+        let (account, user) = admin(state, &parts.headers, &account)
+            .await
+            .map_err(|e| e.into_response())?;
+        Ok(Self { account, user })
+    }
+}
+
 /// An administrator's request about one mode of `account` (the per-method configuration APIs).
 pub async fn admin_of_mode(
     state: &AppState,

@@ -12,6 +12,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, JsonBody};
 use crate::signin::composite::Event;
+use crate::signin::session::AdminOf;
 pub(crate) use crate::signin::session::admin;
 use crate::store::{self, NewResource, NewUser, User, UserPatch};
 use crate::{AppState, MAX_RESOURCE_BYTES};
@@ -63,10 +64,8 @@ fn parse_user_id(raw: &str) -> Result<i64, ApiError> {
 
 async fn list_users(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = admin(&state, &headers, &account).await?;
     let users = state
         .store()
         .call(move |c| store::list_users(c, &account))
@@ -200,10 +199,8 @@ async fn unlock_user(
 
 async fn list_modes(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = admin(&state, &headers, &account).await?;
     let modes = state
         .store()
         .call(move |c| {
@@ -381,10 +378,8 @@ async fn clear_login_page(
 
 async fn list_resources(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = admin(&state, &headers, &account).await?;
     let resources = state
         .store()
         .call(move |c| store::list_resources(c, &account))
@@ -473,10 +468,8 @@ struct Triggers {
 
 async fn get_triggers(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Json<Triggers>, ApiError> {
-    let (account, _) = admin(&state, &headers, &account).await?;
     let rows: Vec<(String, String)> = state
         .store()
         .call(move |c| store::composite::triggers(c, &account))
@@ -521,10 +514,8 @@ async fn put_triggers(
 
 async fn list_calls(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    headers: HeaderMap,
+    AdminOf { account, .. }: AdminOf,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, _) = admin(&state, &headers, &account).await?;
     let calls = state
         .store()
         .call(move |c| store::composite::list(c, &account))
