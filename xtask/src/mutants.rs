@@ -34,9 +34,12 @@ const SIGNING_TAGS: &str = "@r-sg-1 or @r-sg-2 or @r-sg-3 or @r-sg-4";
 
 /// The files in scope and the scenarios that speak for their rules.
 const SCOPE: &[(&str, &str)] = &[
-    // ACS validation (R-SA-2, R-SA-4..6) and the SAML flows: requests, SLO, provisioning.
+    // ACS validation (R-SA-2, R-SA-4..6) and the SAML flows: ACS, requests, SLO, configuration.
     ("reference-sp/src/signin/saml/acs.rs", SAML_TAGS),
     ("reference-sp/src/signin/saml/mod.rs", SAML_TAGS),
+    ("reference-sp/src/signin/saml/request.rs", SAML_TAGS),
+    ("reference-sp/src/signin/saml/slo.rs", SAML_TAGS),
+    ("reference-sp/src/signin/saml/config.rs", SAML_TAGS),
     // Google's ID-token checks, hd and triggers (R-GO-*).
     ("reference-sp/src/signin/google.rs", GOOGLE_TAGS),
     // Apple identity token, nonce and code redemption (R-APPLE-*).
