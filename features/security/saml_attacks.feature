@@ -63,6 +63,16 @@ Feature: Replayed, unsolicited, stolen, tampered and wrapped SAML Responses are 
     Then the SP refuses the Response with "saml_request_expired"
     And the browser has no session in LIVE, answered "authentication_required"
 
+  @r-sa-6 @reliability
+  Scenario: Requests past their lifetime are forgotten when the next one is made, so the store stays bounded
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser "other" opens "/live/{account}"
+    Then the store holds 2 outstanding SAML requests for the account
+    When the clock moves 600 seconds on
+    And the browser opens "/live/{account}"
+    Then the store holds 1 outstanding SAML request for the account
+
   @r-sa-6
   Scenario: A request one second short of ten minutes old is still answered
     Given the identity provider will sign in "B.Simon@contoso.com"

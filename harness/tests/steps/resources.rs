@@ -109,6 +109,12 @@ async fn open(w: &mut DsWorld, path: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[when(expr = "the browser {string} opens {string}")]
+async fn named_open(w: &mut DsWorld, browser: String, path: String) -> anyhow::Result<()> {
+    w.get(&browser, &path).await?;
+    Ok(())
+}
+
 #[when("the browser follows the redirect")]
 async fn follow(w: &mut DsWorld) -> anyhow::Result<()> {
     let location = w.last()?.location()?.to_owned();

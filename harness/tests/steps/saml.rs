@@ -860,3 +860,27 @@ async fn configure_taken_entity(
     .await?;
     Ok(())
 }
+
+/// Outstanding SAML requests the store holds for the account: bounded, because every new
+/// request forgets the expired ones first (R-SA-6).
+#[then(expr = "the store holds {int} outstanding SAML request(s) for the account")]
+async fn outstanding_requests(w: &mut DsWorld, expected: i64) -> anyhow::Result<()> {
+    let account = w.account()?.to_owned();
+    let held: i64 = w
+        .stack
+        .store()
+        .call(move |c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM saml_requests WHERE account_id = ?1",
+                [&account],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    ensure!(
+        held == expected,
+        "{held} outstanding requests, expected {expected}"
+    );
+    Ok(())
+}
