@@ -52,6 +52,14 @@ Feature: Google sign-in and its five triggers
     When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/marketplace?P_mode=LIVE"
     Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
 
+  @r-acc-2
+  Scenario: The Google configuration of a mode whose method is Google cannot be deleted
+    Given the LIVE method is Google
+    When the administrator sends DELETE "/api/{account}/modes/LIVE/google"
+    Then the answer is 409 with error code "method_in_use"
+    When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+
   @r-go-2 @r-acc-2
   Scenario: A mode whose method is Google sends every protected resource to Google
     Given the LIVE method is Google

@@ -655,9 +655,7 @@ async fn delete_config(
     state
         .store()
         .call(move |c| {
-            if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Google {
-                return Err(ApiError::MethodInUse);
-            }
+            store::refuse_if_in_use(c, &account, mode, crate::domain::AuthMethod::Google)?;
             crate::store::google::delete_config(c, &account, mode)
         })
         .await?;

@@ -122,3 +122,17 @@ pub fn set_login_page(
     )?;
     Ok(())
 }
+
+/// Refuses to remove a method's configuration while the mode uses that method (`method_in_use`):
+/// the mode would be left with a method it cannot run.
+pub fn refuse_if_in_use(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+    method: AuthMethod,
+) -> Result<(), ApiError> {
+    if mode_config(conn, account, mode)?.method == method {
+        return Err(ApiError::MethodInUse);
+    }
+    Ok(())
+}

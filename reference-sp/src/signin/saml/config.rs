@@ -193,9 +193,7 @@ pub(super) async fn delete_config(
     state
         .store()
         .call(move |c| {
-            if store::mode_config(c, &account, mode)?.method == crate::domain::AuthMethod::Saml {
-                return Err(ApiError::MethodInUse);
-            }
+            store::refuse_if_in_use(c, &account, mode, crate::domain::AuthMethod::Saml)?;
             crate::store::saml::delete_config(c, &account, mode)
         })
         .await?;
