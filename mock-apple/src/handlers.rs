@@ -39,19 +39,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-fn redacted(mut params: BTreeMap<String, String>) -> BTreeMap<String, String> {
-    for secret in [
-        "client_secret",
-        "code",
-        "password",
-        "refresh_token",
-        "token",
-    ] {
-        if let Some(v) = params.get_mut(secret) {
-            *v = "[redacted]".into();
-        }
-    }
-    params
+/// Parameters whose values never reach the log.
+const SECRETS: &[&str] = &[
+    "client_secret",
+    "code",
+    "password",
+    "refresh_token",
+    "token",
+];
+
+fn redacted(params: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    mock_kit::redacted(params, SECRETS)
 }
 
 fn error(status: StatusCode, code: &str, description: Option<&str>) -> Response {
@@ -101,7 +99,7 @@ fn identity_token(
     nonce: Option<&str>,
     hash_claim: (&str, &str),
 ) -> Result<String, String> {
-    let fault = shared.runtime().faults.pop_front();
+    let fault = shared.runtime().faults.pop();
     let now = shared.clock.now().timestamp();
     let strings = shared.config().booleans_as_strings;
     let flag = |b: bool| {
@@ -318,7 +316,7 @@ async fn authorize(State(shared): St, Query(p): Query<AuthParams>) -> Response {
             Some("Invalid response mode"),
         );
     }
-    let queued = shared.runtime().next_logins.pop_front();
+    let queued = shared.runtime().next_logins.pop();
     match queued {
         Some((username, cancel)) => complete(&shared, &p, &team.team_id, &redirect_uri, &username, cancel),
         None => Html(format!(
@@ -642,20 +640,13 @@ struct NextLogin {
 }
 
 async fn control_next_login(State(shared): St, Json(body): Json<NextLogin>) -> Response {
-    shared
-        .runtime()
-        .next_logins
-        .push_back((body.username, body.cancel));
-    StatusCode::NO_CONTENT.into_response()
+    mock_kit::enqueue(
+        &mut shared.runtime().next_logins,
+        (body.username, body.cancel),
+    )
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultBody {
-    fault: String,
-}
-
-async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Response {
+async fn control_fault(State(shared): St, Json(body): Json<mock_kit::FaultBody>) -> Response {
     mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
 }
 

@@ -10,12 +10,13 @@
 
 mod handlers;
 
+use mock_kit::bounded::QueueFull;
 use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -184,8 +185,8 @@ pub(crate) struct CodeGrant {
 
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
-    pub next_logins: VecDeque<(String, bool)>,
-    pub faults: VecDeque<Fault>,
+    pub next_logins: mock_kit::bounded::BoundedQueue<(String, bool)>,
+    pub faults: mock_kit::bounded::BoundedQueue<Fault>,
     pub codes: BoundedMap<String, CodeGrant>,
     /// (user sub, client ID) pairs already authorized: the name and email go out only once.
     pub authorized: HashSet<(String, String)>,
@@ -296,15 +297,15 @@ impl MockApple {
     }
 
     /// The next authorization (web or native) is this user's; `cancel` plays "Cancel".
-    pub fn enqueue_login(&self, username: &str, cancel: bool) {
+    pub fn enqueue_login(&self, username: &str, cancel: bool) -> Result<(), QueueFull> {
         self.shared
             .runtime()
             .next_logins
-            .push_back((username.to_owned(), cancel));
+            .push((username.to_owned(), cancel))
     }
 
-    pub fn enqueue_fault(&self, fault: Fault) {
-        self.shared.runtime().faults.push_back(fault);
+    pub fn enqueue_fault(&self, fault: Fault) -> Result<(), QueueFull> {
+        self.shared.runtime().faults.push(fault)
     }
 
     pub fn add_user(&self, user: AppleUser) {

@@ -55,7 +55,7 @@ async fn scopes_or_an_id_token_need_form_post() {
 #[tokio::test]
 async fn the_user_json_comes_on_the_first_authorization_only() {
     let a = apple().await;
-    a.enqueue_login("eitan@example.com", false);
+    a.enqueue_login("eitan@example.com", false).unwrap();
     let first = reqwest::get(url(&a, "&scope=name%20email&response_mode=form_post"))
         .await
         .unwrap()
@@ -66,7 +66,7 @@ async fn the_user_json_comes_on_the_first_authorization_only() {
     assert!(first.contains("name=\"user\""), "{first}");
     assert!(first.contains("&quot;firstName&quot;:&quot;Eitan&quot;"));
     assert!(first.contains("name=\"id_token\"") && first.contains("name=\"code\""));
-    a.enqueue_login("eitan@example.com", false);
+    a.enqueue_login("eitan@example.com", false).unwrap();
     let second = reqwest::get(url(&a, "&scope=name%20email&response_mode=form_post"))
         .await
         .unwrap()
@@ -79,7 +79,7 @@ async fn the_user_json_comes_on_the_first_authorization_only() {
 #[tokio::test]
 async fn cancel_answers_user_cancelled_authorize() {
     let a = apple().await;
-    a.enqueue_login("eitan@example.com", true);
+    a.enqueue_login("eitan@example.com", true).unwrap();
     let page = reqwest::get(url(&a, "&scope=email&response_mode=form_post"))
         .await
         .unwrap()

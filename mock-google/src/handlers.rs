@@ -41,13 +41,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-fn redacted(mut params: BTreeMap<String, String>) -> BTreeMap<String, String> {
-    for secret in ["client_secret", "code_verifier", "code", "password"] {
-        if let Some(v) = params.get_mut(secret) {
-            *v = "[redacted]".into();
-        }
-    }
-    params
+/// Parameters whose values never reach the log.
+const SECRETS: &[&str] = &["client_secret", "code_verifier", "code", "password"];
+
+fn redacted(params: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    mock_kit::redacted(params, SECRETS)
 }
 
 async fn discovery(State(shared): St) -> Response {
@@ -237,7 +235,7 @@ async fn authorize(State(shared): St, headers: HeaderMap, Query(p): Query<AuthPa
         }
         return redirect_with(&redirect_uri, &params);
     }
-    let queued = shared.runtime().next_logins.pop_front();
+    let queued = shared.runtime().next_logins.pop();
     if let Some((email, decision)) = queued {
         return grant(
             &shared,
@@ -374,7 +372,7 @@ fn grant(
         redirect_with(&redirect_uri, &params)
     } else {
         let code = format!("4/{}", shared.ids.new_id("0A"));
-        let fault = shared.runtime().faults.pop_front();
+        let fault = shared.runtime().faults.pop();
         let challenge = p.code_challenge.clone().map(|c| {
             (
                 c,
@@ -747,20 +745,13 @@ async fn control_next_login(State(shared): St, Json(body): Json<NextLogin>) -> R
             format!("no Google account {}", body.email),
         );
     }
-    shared
-        .runtime()
-        .next_logins
-        .push_back((body.email, body.consent));
-    StatusCode::NO_CONTENT.into_response()
+    mock_kit::enqueue(
+        &mut shared.runtime().next_logins,
+        (body.email, body.consent),
+    )
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultBody {
-    fault: String,
-}
-
-async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Response {
+async fn control_fault(State(shared): St, Json(body): Json<mock_kit::FaultBody>) -> Response {
     mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
 }
 

@@ -11,12 +11,13 @@
 
 mod handlers;
 
+use mock_kit::bounded::QueueFull;
 use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -198,8 +199,8 @@ pub(crate) struct PendingAuth {
 
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
-    pub next_logins: VecDeque<(String, Consent)>,
-    pub faults: VecDeque<Fault>,
+    pub next_logins: mock_kit::bounded::BoundedQueue<(String, Consent)>,
+    pub faults: mock_kit::bounded::BoundedQueue<Fault>,
     pub sessions: BoundedMap<String, String>,
     pub pending: BoundedMap<String, PendingAuth>,
     pub codes: BoundedMap<String, CodeGrant>,
@@ -319,16 +320,16 @@ impl MockGoogle {
     }
 
     /// The next browser without a Google session signs in as `email` and decides `consent`.
-    pub fn enqueue_login(&self, email: &str, consent: Consent) {
+    pub fn enqueue_login(&self, email: &str, consent: Consent) -> Result<(), QueueFull> {
         self.shared
             .runtime()
             .next_logins
-            .push_back((email.to_owned(), consent));
+            .push((email.to_owned(), consent))
     }
 
     /// The next sign-in's tokens carry `fault`.
-    pub fn enqueue_fault(&self, fault: Fault) {
-        self.shared.runtime().faults.push_back(fault);
+    pub fn enqueue_fault(&self, fault: Fault) -> Result<(), QueueFull> {
+        self.shared.runtime().faults.push(fault)
     }
 
     /// Signs with the next key and publishes the one after it; the old key leaves the JWKS.

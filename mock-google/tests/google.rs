@@ -95,7 +95,7 @@ async fn an_unknown_client_is_shown_on_googles_page_never_redirected() {
 #[tokio::test]
 async fn codes_are_single_use_and_bound_to_client_redirect_uri_and_pkce() {
     let g = google().await;
-    g.enqueue_login("ann@gmail.com", Consent::Allow);
+    g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let challenge = protocol::jwt::pkce_s256(verifier);
     let loc = location(
@@ -167,7 +167,7 @@ async fn codes_are_single_use_and_bound_to_client_redirect_uri_and_pkce() {
 #[tokio::test]
 async fn deny_and_prompt_none_come_back_as_errors_with_the_state() {
     let g = google().await;
-    g.enqueue_login("ann@gmail.com", Consent::Deny);
+    g.enqueue_login("ann@gmail.com", Consent::Deny).unwrap();
     let loc = location(&browser(), &auth_url(&g, "")).await;
     assert_eq!(param(&loc, "error").as_deref(), Some("access_denied"));
     assert_eq!(param(&loc, "state").as_deref(), Some("st"));
@@ -182,7 +182,7 @@ async fn deny_and_prompt_none_come_back_as_errors_with_the_state() {
 async fn a_signed_in_browser_is_not_asked_again() {
     let g = google().await;
     let b = browser();
-    g.enqueue_login("ann@gmail.com", Consent::Allow);
+    g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
     assert!(param(&location(&b, &auth_url(&g, "")).await, "code").is_some());
     assert!(param(&location(&b, &auth_url(&g, "")).await, "code").is_some());
     let page = browser()

@@ -33,7 +33,9 @@ async fn openidconnect_discovers_signs_in_and_validates_the_id_token() {
     let google = MockGoogle::start(config, Arc::new(SystemClock), Arc::new(RandomIds))
         .await
         .unwrap();
-    google.enqueue_login("jsmith@example.com", Consent::Allow);
+    google
+        .enqueue_login("jsmith@example.com", Consent::Allow)
+        .unwrap();
 
     let http = openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())

@@ -437,7 +437,7 @@ fn handle_authn(
     } else {
         session_user(shared, headers)
     };
-    let user = session_user.or_else(|| shared.runtime().next_logins.pop_front());
+    let user = session_user.or_else(|| shared.runtime().next_logins.pop());
     let Some(username) = user else {
         if request.is_passive {
             let status = Status {
@@ -568,7 +568,7 @@ fn respond(
     relay_state: Option<String>,
     user: &IdpUser,
 ) -> Response {
-    let fault = shared.runtime().faults.pop_front();
+    let fault = shared.runtime().faults.pop();
     let profile = shared.profile;
     let now = shared.clock.now();
     let (before, after, confirm_after) = profile.validity();
@@ -1152,7 +1152,7 @@ fn handle_logout(
     if let Some(token) = session_token(shared, headers) {
         shared.runtime().sessions.remove(&token);
     }
-    let fault = shared.runtime().faults.pop_front();
+    let fault = shared.runtime().faults.pop();
     let response = LogoutResponse {
         id: shared.ids.new_id("_"),
         issue_instant: shared.clock.now(),
@@ -1358,7 +1358,7 @@ async fn control_logout(State(shared): St, Json(body): Json<LogoutBody>) -> Resp
         session_index: Some(session_index),
     }
     .to_xml(&shared.profile.style());
-    let fault = shared.runtime().faults.pop_front();
+    let fault = shared.runtime().faults.pop();
     let sign = app.sign_logout.unwrap_or(shared.profile.signs_logout())
         && fault != Some(Fault::LogoutUnsigned);
     let corrupt = fault == Some(Fault::LogoutBadSignature);
@@ -1431,17 +1431,10 @@ async fn control_next_login(State(shared): St, Json(body): Json<NextLogin>) -> R
             format!("no user {} at this IdP", body.username),
         );
     }
-    shared.runtime().next_logins.push_back(body.username);
-    StatusCode::NO_CONTENT.into_response()
+    mock_kit::enqueue(&mut shared.runtime().next_logins, body.username)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultBody {
-    fault: String,
-}
-
-async fn control_fault(State(shared): St, Json(body): Json<FaultBody>) -> Response {
+async fn control_fault(State(shared): St, Json(body): Json<mock_kit::FaultBody>) -> Response {
     mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
 }
 

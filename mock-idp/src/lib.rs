@@ -18,11 +18,11 @@ pub use config::{IdpConfig, IdpUser, RegisteredApp};
 pub use faults::Fault;
 pub use profile::VendorProfile;
 
+use mock_kit::bounded::QueueFull;
 use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::keys::{Certificate, SigningKey};
 use protocol::{Clock, IdGenerator};
 use serde::Serialize;
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -60,8 +60,8 @@ pub(crate) struct Pending {
 
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
-    pub next_logins: VecDeque<String>,
-    pub faults: VecDeque<Fault>,
+    pub next_logins: mock_kit::bounded::BoundedQueue<String>,
+    pub faults: mock_kit::bounded::BoundedQueue<Fault>,
     /// IdP session token -> username.
     pub sessions: BoundedMap<String, String>,
     pub pending: BoundedMap<String, Pending>,
@@ -211,16 +211,13 @@ impl MockIdp {
     }
 
     /// The next login (from any browser without an IdP session) is this user's, with no form.
-    pub fn enqueue_login(&self, username: &str) {
-        self.shared
-            .runtime()
-            .next_logins
-            .push_back(username.to_owned());
+    pub fn enqueue_login(&self, username: &str) -> Result<(), QueueFull> {
+        self.shared.runtime().next_logins.push(username.to_owned())
     }
 
     /// The next Response carries this fault.
-    pub fn enqueue_fault(&self, fault: Fault) {
-        self.shared.runtime().faults.push_back(fault);
+    pub fn enqueue_fault(&self, fault: Fault) -> Result<(), QueueFull> {
+        self.shared.runtime().faults.push(fault)
     }
 
     pub fn add_user(&self, user: IdpUser) {

@@ -89,7 +89,7 @@ async fn each_profile_answers_a_queued_login_with_a_response_signed_as_the_vendo
         (VendorProfile::GoogleWorkspace, vec!["Assertion"]),
     ] {
         let idp = idp(profile).await;
-        idp.enqueue_login("B.Simon@contoso.com");
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
         let (status, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
         assert_eq!(status, 200, "{html}");
         assert!(
@@ -117,7 +117,7 @@ async fn each_profile_answers_a_queued_login_with_a_response_signed_as_the_vendo
 async fn a_browser_with_an_idp_session_is_not_asked_again() {
     let idp = idp(VendorProfile::EntraId).await;
     let client = browser();
-    idp.enqueue_login("B.Simon@contoso.com");
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
     let (_, first) = send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
     assert!(first.contains("SAMLResponse"));
     // Nothing queued: the IdP session cookie alone signs B.Simon in.
@@ -224,9 +224,9 @@ async fn google_posts_an_acs_mismatch_back_as_request_denied() {
 #[tokio::test]
 async fn faults_apply_once_and_are_precise() {
     let idp = idp(VendorProfile::EntraId).await;
-    idp.enqueue_fault(Fault::WrongAudience);
-    idp.enqueue_login("B.Simon@contoso.com");
-    idp.enqueue_login("B.Simon@contoso.com");
+    idp.enqueue_fault(Fault::WrongAudience).unwrap();
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
     let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
     let faulty = posted_response(&html);
     assert!(faulty.contains("<Audience>https://sp.elsewhere.example/</Audience>"));
@@ -234,8 +234,8 @@ async fn faults_apply_once_and_are_precise() {
     let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0002", ACS)).await;
     assert!(posted_response(&html).contains(&format!("<Audience>{SP}</Audience>")));
 
-    idp.enqueue_fault(Fault::UntrustedKey);
-    idp.enqueue_login("B.Simon@contoso.com");
+    idp.enqueue_fault(Fault::UntrustedKey).unwrap();
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
     let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0003", ACS)).await;
     assert_eq!(
         sign::verify(&posted_response(&html), &idp.certificate()).unwrap_err(),
@@ -247,7 +247,7 @@ async fn faults_apply_once_and_are_precise() {
 async fn entra_single_logout_answers_with_its_login_microsoftonline_issuer() {
     let idp = idp(VendorProfile::EntraId).await;
     let client = browser();
-    idp.enqueue_login("B.Simon@contoso.com");
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
     send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
     let logout = LogoutRequest {
         id: "id0002".into(),
@@ -289,6 +289,58 @@ async fn entra_single_logout_answers_with_its_login_microsoftonline_issuer() {
             "LogoutResponse",
             "AuthnRequest"
         ]
+    );
+}
+
+/// The control queues are bounded and refuse rather than drop: a fault the harness queued is
+/// never lost behind later ones (mock_kit::bounded::MAX_QUEUED).
+#[tokio::test]
+async fn the_control_queues_refuse_beyond_their_cap_and_keep_their_order() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let c = reqwest::Client::new();
+    let base = idp.base_url().to_owned();
+    let post =
+        |path: &str, body: serde_json::Value| c.post(format!("{base}{path}")).json(&body).send();
+    let first = post("/control/faults", serde_json::json!({"fault": "unsigned"}))
+        .await
+        .unwrap();
+    assert_eq!(first.status().as_u16(), 204);
+    for _ in 1..mock_kit::bounded::MAX_QUEUED {
+        let r = post(
+            "/control/faults",
+            serde_json::json!({"fault": "wrong_audience"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+    }
+    let full = post(
+        "/control/faults",
+        serde_json::json!({"fault": "wrong_audience"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(full.status().as_u16(), 422);
+    let body: serde_json::Value = full.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "queue_full");
+    assert!(idp.enqueue_fault(Fault::WrongAudience).is_err());
+    for _ in 0..mock_kit::bounded::MAX_QUEUED {
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
+    }
+    let full = post(
+        "/control/next-login",
+        serde_json::json!({"username": "B.Simon@contoso.com"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(full.status().as_u16(), 422);
+    // The first fault queued is the one the next Response carries: nothing was dropped.
+    let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
+    assert!(
+        sign::verify(&posted_response(&html), &idp.certificate())
+            .unwrap()
+            .0
+            .is_empty()
     );
 }
 
@@ -358,7 +410,7 @@ mod signed_requests {
             app.sp_certificate = Some(Fixture::SpContoso.cert_pem().into());
             app.allow_sha1 = allow_sha1;
         }));
-        idp.enqueue_login("B.Simon@contoso.com");
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
         idp
     }
 
@@ -432,7 +484,7 @@ mod signed_requests {
     #[tokio::test]
     async fn without_verification_certificates_a_signature_is_ignored() {
         let idp = idp(VendorProfile::EntraId).await;
-        idp.enqueue_login("B.Simon@contoso.com");
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
         let xml = authn_request(&idp, "id0001", ACS);
         // Signed with a key nobody registered: Entra ignores it rather than validating it.
         let q = redirect::signed_query(

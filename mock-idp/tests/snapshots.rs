@@ -47,7 +47,7 @@ fn local(idp: &MockIdp, public: &str) -> String {
 }
 
 async fn response_to(idp: &MockIdp) -> String {
-    idp.enqueue_login("B.Simon@contoso.com");
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
     let request = AuthnRequest {
         id: "id0001".into(),
         issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),

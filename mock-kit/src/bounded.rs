@@ -1,9 +1,11 @@
 //! Bounded in-memory state for the mocks (issue 10 item 6): a mock that keeps every request it
 //! ever saw grows without limit under load (300 authorize calls with a 60 KB `state` kept 36 MB).
 //! Pending requests, codes, sessions and tokens live in a [`BoundedMap`], the message log in a
-//! [`BoundedLog`]; both drop their oldest entry when full. The caps are [`MAX_PENDING`] and
-//! [`MAX_LOGGED`]; a request is at most 16 KiB of URI ([`crate::http::Limits`]) and 64 KiB of
-//! body, so a mock's state is bounded by their product.
+//! [`BoundedLog`]; both drop their oldest entry when full. The control API's queues (next logins,
+//! faults) are a [`BoundedQueue`], which refuses instead: dropping a fault the harness queued
+//! would make a scenario test something else than it says. The caps are [`MAX_PENDING`],
+//! [`MAX_LOGGED`] and [`MAX_QUEUED`]; a request is at most 16 KiB of URI
+//! ([`crate::http::Limits`]) and 64 KiB of body, so a mock's state is bounded by their product.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -12,6 +14,70 @@ use std::hash::Hash;
 pub const MAX_PENDING: usize = 10_000;
 /// Messages kept in a mock's log for the harness to inspect.
 pub const MAX_LOGGED: usize = 1_000;
+
+/// Entries a control-API queue (next logins, faults) holds; no scenario queues more than a few.
+pub const MAX_QUEUED: usize = 64;
+
+/// A first-in first-out queue that refuses a push beyond `cap` ([`QueueFull`]).
+#[derive(Debug, Clone)]
+pub struct BoundedQueue<T> {
+    items: VecDeque<T>,
+    cap: usize,
+}
+
+/// A push onto a full [`BoundedQueue`]; the queue is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueFull {
+    pub cap: usize,
+}
+
+impl std::fmt::Display for QueueFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the queue already holds {} entries", self.cap)
+    }
+}
+
+impl std::error::Error for QueueFull {}
+
+impl<T> Default for BoundedQueue<T> {
+    fn default() -> Self {
+        Self::with_cap(MAX_QUEUED)
+    }
+}
+
+impl<T> BoundedQueue<T> {
+    pub fn with_cap(cap: usize) -> Self {
+        Self {
+            items: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    pub fn push(&mut self, item: T) -> Result<(), QueueFull> {
+        if self.items.len() >= self.cap {
+            return Err(QueueFull { cap: self.cap });
+        }
+        self.items.push_back(item);
+        Ok(())
+    }
+
+    pub fn pop(&mut self) -> Option<T> {
+        self.items.pop_front()
+    }
+
+    /// The entry [`BoundedQueue::pop`] would return.
+    pub fn front(&self) -> Option<&T> {
+        self.items.front()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
 
 /// A map that forgets its oldest entry when a new key would exceed `cap`.
 #[derive(Debug, Clone)]
@@ -185,6 +251,20 @@ mod tests {
             m.remove(&i);
         }
         assert!(m.order.len() <= 6, "{}", m.order.len());
+    }
+
+    #[test]
+    fn the_queue_refuses_beyond_its_cap_and_keeps_what_it_holds() {
+        let mut q = BoundedQueue::with_cap(2);
+        assert_eq!(q.push(1), Ok(()));
+        assert_eq!(q.push(2), Ok(()));
+        assert_eq!(q.push(3), Err(QueueFull { cap: 2 }));
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.front(), Some(&1));
+        assert_eq!(q.pop(), Some(1));
+        assert_eq!(q.push(3), Ok(()));
+        assert_eq!((q.pop(), q.pop(), q.pop()), (Some(2), Some(3), None));
+        assert!(q.is_empty());
     }
 
     #[test]

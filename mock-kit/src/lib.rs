@@ -97,18 +97,45 @@ pub fn load_toml<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyh
     toml::from_str(&text).with_context(|| format!("{}", path.display()))
 }
 
+/// The body of `POST /control/faults`, the same for every mock.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultBody {
+    pub fault: String,
+}
+
+/// Queues `item` for the control API: 204, or 422 `queue_full` when the queue is at its cap
+/// (nothing is dropped or replaced).
+pub fn enqueue<T>(queue: &mut bounded::BoundedQueue<T>, item: T) -> Response {
+    match queue.push(item) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(full) => control_error("queue_full", full.to_string()),
+    }
+}
+
 /// The control API's answer to `POST /control/faults {"fault": name}`: queues the named fault
-/// (204) or refuses an unknown name (422 `unknown_fault`). `parse` is the mock's own fault list.
+/// (as [`enqueue`]) or refuses an unknown name (422 `unknown_fault`). `parse` is the mock's own
+/// fault list.
 pub fn enqueue_fault<F>(
-    queue: &mut std::collections::VecDeque<F>,
+    queue: &mut bounded::BoundedQueue<F>,
     name: &str,
     parse: impl FnOnce(&str) -> Option<F>,
 ) -> Response {
     match parse(name) {
-        Some(f) => {
-            queue.push_back(f);
-            StatusCode::NO_CONTENT.into_response()
-        }
+        Some(f) => enqueue(queue, f),
         None => control_error("unknown_fault", format!("no fault named {name:?}")),
     }
+}
+
+/// A copy of `params` with the value of each name in `secrets` replaced, for a mock's log.
+pub fn redacted(
+    mut params: std::collections::BTreeMap<String, String>,
+    secrets: &[&str],
+) -> std::collections::BTreeMap<String, String> {
+    for secret in secrets {
+        if let Some(v) = params.get_mut(*secret) {
+            *v = "[redacted]".into();
+        }
+    }
+    params
 }

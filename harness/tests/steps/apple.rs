@@ -150,7 +150,7 @@ async fn configure_other_kid(w: &mut DsWorld, kid: String) -> anyhow::Result<()>
 #[when(expr = "Apple's next identity token has the fault {string}")]
 async fn fault(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
     let f = Fault::parse(&name).ok_or_else(|| anyhow!("unknown Apple fault {name}"))?;
-    w.apple()?.enqueue_fault(f);
+    w.apple()?.enqueue_fault(f)?;
     Ok(())
 }
 

@@ -154,21 +154,21 @@ async fn method_google(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
 #[given(expr = "Google will sign in {string}")]
 #[when(expr = "Google will sign in {string}")]
 async fn queue(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
-    w.google()?.enqueue_login(&email, Consent::Allow);
+    w.google()?.enqueue_login(&email, Consent::Allow)?;
     Ok(())
 }
 
 #[given(expr = "Google will sign in {string}, who denies consent")]
 #[when(expr = "Google will sign in {string}, who denies consent")]
 async fn queue_deny(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
-    w.google()?.enqueue_login(&email, Consent::Deny);
+    w.google()?.enqueue_login(&email, Consent::Deny)?;
     Ok(())
 }
 
 #[when(expr = "Google's next tokens have the fault {string}")]
 async fn fault(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
     let f = Fault::parse(&name).ok_or_else(|| anyhow!("unknown Google fault {name}"))?;
-    w.google()?.enqueue_fault(f);
+    w.google()?.enqueue_fault(f)?;
     Ok(())
 }
 
@@ -270,7 +270,7 @@ async fn back_from_google(w: &mut DsWorld) -> anyhow::Result<()> {
 /// The whole flow from `path`: SP -> Google -> SP; the last answer is the SP's callback answer.
 #[when(expr = "{string} signs in with Google from {string}")]
 async fn full_flow(w: &mut DsWorld, email: String, path: String) -> anyhow::Result<()> {
-    w.google()?.enqueue_login(&email, Consent::Allow);
+    w.google()?.enqueue_login(&email, Consent::Allow)?;
     browser_flow(w, path).await
 }
 

@@ -152,14 +152,14 @@ async fn idp_signs(w: &mut DsWorld, what: String) -> anyhow::Result<()> {
 #[given(expr = "the identity provider will sign in {string}")]
 #[when(expr = "the identity provider will sign in {string}")]
 async fn queue_login(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
-    w.idp()?.enqueue_login(&username);
+    w.idp()?.enqueue_login(&username)?;
     Ok(())
 }
 
 #[when(expr = "the identity provider's next Response has the fault {string}")]
 async fn queue_fault(w: &mut DsWorld, fault: String) -> anyhow::Result<()> {
     let f = Fault::parse(&fault).ok_or_else(|| anyhow!("unknown fault {fault}"))?;
-    w.idp()?.enqueue_fault(f);
+    w.idp()?.enqueue_fault(f)?;
     Ok(())
 }
 
@@ -318,7 +318,7 @@ async fn post_saml(
 /// with the Response. The last answer is the SP's answer to the Response.
 #[when(expr = "{string} signs in through the identity provider to {string}")]
 async fn full_sign_in(w: &mut DsWorld, username: String, path: String) -> anyhow::Result<()> {
-    w.idp()?.enqueue_login(&username);
+    w.idp()?.enqueue_login(&username)?;
     w.get("default", &path).await?;
     sent_to_idp(w).await?;
     follow_to_idp(w).await?;
@@ -330,7 +330,7 @@ async fn full_sign_in(w: &mut DsWorld, username: String, path: String) -> anyhow
     expr = "{string} signs in at the identity provider from {string} and the browser stops at its form"
 )]
 async fn stop_at_idp_form(w: &mut DsWorld, username: String, path: String) -> anyhow::Result<()> {
-    w.idp()?.enqueue_login(&username);
+    w.idp()?.enqueue_login(&username)?;
     w.get("default", &path).await?;
     sent_to_idp(w).await?;
     follow_to_idp(w).await?;
