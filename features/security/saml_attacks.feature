@@ -44,6 +44,7 @@ Feature: Replayed, unsolicited, stolen, tampered and wrapped SAML Responses are 
     And the browser follows the redirect to the identity provider
     And the browser posts the identity provider's form with a second, forged assertion added
     Then the SP refuses the Response with "saml_assertion_count"
+    And the answer is 403
 
   @r-sa-6
   Scenario: A Response with a DTD is refused before anything else is read
@@ -52,6 +53,17 @@ Feature: Replayed, unsolicited, stolen, tampered and wrapped SAML Responses are 
     And the browser follows the redirect to the identity provider
     And the browser posts the identity provider's form with "<samlp:Response" replaced by "<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><samlp:Response"
     Then the SP refuses the Response with "saml_dtd"
+    And the answer is 400
+
+  @r-sa-6
+  Scenario: A Response that is not well-formed XML is a bad request, not a rule broken
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the browser posts the identity provider's form with "<samlp:Response " replaced by "<samlp:Response <"
+    Then the SP refuses the Response with "saml_malformed"
+    And the answer is 400
+    And the browser has no session in LIVE, answered "authentication_required"
 
   @r-sa-6
   Scenario: A request ten minutes old cannot be answered any more, even by a fresh Response
