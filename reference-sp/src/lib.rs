@@ -15,8 +15,10 @@
 //!   [`signin::apple`] (R-APPLE-*); and what they share: [`signin::session`], [`signin::hashing`],
 //!   [`signin::provisioning`] (R-PROV-*), [`signin::composite`] (R-CA-*), [`signin::oidc`] (on
 //!   top of `protocol::oidc`).
-//! - [`scope`]: which account and mode a request addresses, and where a browser may go next.
-//! - [`store`]: every SQL statement, one file per aggregate, and the migrations.
+//! - [`scope`]: which account and mode a request addresses (and the extractors that resolve it
+//!   before a handler runs), and where a browser may go next.
+//! - [`store`]: every SQL statement, one file per aggregate, and the migrations;
+//!   [`store::configs`] is the one way every method's provider configuration is stored.
 //! - [`domain`] and [`error`]: types with no I/O, and the error codes every layer answers with.
 //!
 //! Time and identifiers come from the injected [`protocol::Clock`] and

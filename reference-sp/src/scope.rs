@@ -6,10 +6,12 @@ use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
 use crate::store::{self};
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 /// Query parameters the SP reads; others (a web interface's own) are ignored.
 #[derive(Debug, Deserialize)]
@@ -24,34 +26,93 @@ pub struct ModeQuery {
     pub domain: Option<String>,
 }
 
-/// The account and mode a request without a body addresses, and its query: the `{account}`
-/// path segment and [`ModeQuery`] extracted, then [`scope`] applied, in that order and with the
-/// same refusals as a handler taking `Path`, `QueryParams` and calling [`scope`] itself.
-#[derive(Debug)]
-pub struct Scoped {
-    pub account: AccountId,
-    pub mode: ExecutionMode,
-    pub query: ModeQuery,
+/// A query that may name the execution mode (`P_mode`).
+pub trait ModeParam {
+    fn mode(&self) -> Option<&str>;
 }
 
-impl FromRequestParts<AppState> for Scoped {
+impl ModeParam for ModeQuery {
+    fn mode(&self) -> Option<&str> {
+        self.mode.as_deref()
+    }
+}
+
+/// The account and mode a request without a body addresses, and its query: the `{account}`
+/// path segment and the query `Q` extracted, then [`scope`] applied, in that order and with the
+/// same refusals as a handler taking `Path`, `QueryParams` and calling [`scope`] itself.
+#[derive(Debug)]
+pub struct Scoped<Q = ModeQuery> {
+    pub account: AccountId,
+    pub mode: ExecutionMode,
+    pub query: Q,
+}
+
+async fn account_and_query<Q: DeserializeOwned + Send>(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(String, Q), Response> {
+    let Path(account) = Path::<String>::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let crate::error::QueryParams(query) =
+        crate::error::QueryParams::<Q>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+    Ok((account, query))
+}
+
+impl<Q: DeserializeOwned + ModeParam + Send> FromRequestParts<AppState> for Scoped<Q> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Path(account) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let crate::error::QueryParams(query) =
-            crate::error::QueryParams::<ModeQuery>::from_request_parts(parts, state)
-                .await
-                .map_err(IntoResponse::into_response)?;
-        let (account, mode) = scope(state, &account, query.mode.as_deref())
+        let (account, query) = account_and_query::<Q>(parts, state).await?;
+        let (account, mode) = scope(state, &account, query.mode())
             .await
             .map_err(IntoResponse::into_response)?;
         Ok(Self {
             account,
             mode,
             query,
+        })
+    }
+}
+
+/// As [`Scoped`], for a request with a body read by the extractor `B` (a form or JSON): the
+/// path, the query, then the body (its refusals before the account is looked up, as when the
+/// handler took them itself), then [`scope`]. The request's headers come along.
+#[derive(Debug)]
+pub struct ScopedWith<B, Q = ModeQuery> {
+    pub account: AccountId,
+    pub mode: ExecutionMode,
+    pub query: Q,
+    pub headers: HeaderMap,
+    pub body: B,
+}
+
+impl<B, Q> FromRequest<AppState> for ScopedWith<B, Q>
+where
+    B: FromRequest<AppState> + Send,
+    B::Rejection: IntoResponse,
+    Q: DeserializeOwned + ModeParam + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let (account, query) = account_and_query::<Q>(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let body = B::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (account, mode) = scope(state, &account, query.mode())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            account,
+            mode,
+            query,
+            headers,
+            body,
         })
     }
 }

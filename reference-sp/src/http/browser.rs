@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::domain::{AccountId, ExecutionMode, Visibility, parse_resource_path};
 use crate::error::{ApiError, FormBody, QueryParams};
 use crate::http::{csrf, pages};
+use crate::scope::ScopedWith;
 pub use crate::scope::{ModeQuery, Scoped, home_url, login_page_path, safe_next, scope};
 use crate::signin::session::{self, NoSession, with_cookie};
 use crate::store::{self, ModeConfig};
@@ -172,12 +173,14 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
-    headers: HeaderMap,
-    FormBody(form): FormBody<LoginForm>,
+    ScopedWith {
+        account,
+        mode,
+        headers,
+        body: FormBody(form),
+        ..
+    }: ScopedWith<FormBody<LoginForm>>,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let config = config(&state, &account, mode).await?;
     // Before anything is looked up or counted: a forged post changes nothing.
     csrf::check_login_token(

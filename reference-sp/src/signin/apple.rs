@@ -16,8 +16,9 @@
 use crate::AppState;
 use crate::domain::{AccountId, Email, parse_http_url};
 use crate::error::Refusal as _;
-use crate::error::{ApiError, JsonBody, QueryParams};
-use crate::scope::{ModeQuery, Scoped, scope};
+use crate::error::{ApiError, JsonBody};
+use crate::scope::Scoped;
+use crate::scope::ScopedWith;
 use crate::signin::oidc;
 use crate::signin::session;
 use crate::signin::session::AdminOf;
@@ -222,12 +223,14 @@ struct SigninBody {
 
 async fn signin(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<SigninBody>,
+    ScopedWith {
+        account,
+        mode,
+        headers,
+        body: JsonBody(body),
+        ..
+    }: ScopedWith<JsonBody<SigninBody>>,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let account_c = account.clone();
     let Some(config) = state
         .store()

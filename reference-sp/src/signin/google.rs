@@ -12,9 +12,11 @@
 use crate::AppState;
 use crate::domain::{AccountId, Email, ExecutionMode, parse_http_url};
 use crate::error::Refusal as _;
-use crate::error::{ApiError, JsonBody, QueryParams};
+use crate::error::{ApiError, QueryParams};
+use crate::scope::Scoped;
 use crate::scope::scope;
 use crate::signin::session::{self, token_hash, with_cookie};
+use crate::signin::session::{AdminOfMode, AdminOfModeWith};
 use crate::signin::{oidc, provisioning};
 pub use crate::store::google::GoogleConfig;
 use crate::store::google::{load_config, save_config};
@@ -296,13 +298,21 @@ struct StartQuery {
     domain: Option<String>,
 }
 
+impl crate::scope::ModeParam for StartQuery {
+    fn mode(&self) -> Option<&str> {
+        self.mode.as_deref()
+    }
+}
+
 /// Direct login from a web interface, and the "Sign in with Google" link of the login page.
 async fn direct_login(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<StartQuery>,
+    Scoped {
+        account,
+        mode,
+        query: q,
+    }: Scoped<StartQuery>,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let next = crate::scope::safe_next(&account, mode, q.next.as_deref());
     start(
         &state,
@@ -317,10 +327,12 @@ async fn direct_login(
 /// The app opened from the Google Workspace Marketplace: sign in, then the account home.
 async fn marketplace(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<StartQuery>,
+    Scoped {
+        account,
+        mode,
+        query: q,
+    }: Scoped<StartQuery>,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let next = format!("/live/{account}?P_mode={mode}");
     start(
         &state,
@@ -589,11 +601,8 @@ fn shown(config: &GoogleConfig) -> Value {
 
 async fn get_config(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminOfMode { account, mode }: AdminOfMode,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     configured(&state, &account, mode)
         .await?
         .map(|c| Json(shown(&c)))
@@ -602,12 +611,12 @@ async fn get_config(
 
 async fn put_config(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<ConfigBody>,
+    AdminOfModeWith {
+        account,
+        mode,
+        body,
+    }: AdminOfModeWith<ConfigBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     if body.client_id.trim().is_empty() || body.client_secret.is_empty() {
         return Err(ApiError::invalid(
             "invalid_client",
@@ -647,17 +656,11 @@ async fn put_config(
 
 async fn delete_config(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminOfMode { account, mode }: AdminOfMode,
 ) -> Result<Response, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     state
         .store()
-        .call(move |c| {
-            store::refuse_if_in_use(c, &account, mode, crate::domain::AuthMethod::Google)?;
-            crate::store::google::delete_config(c, &account, mode)
-        })
+        .call(move |c| crate::store::google::delete_config(c, &account, mode))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

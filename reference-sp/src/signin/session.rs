@@ -228,7 +228,7 @@ impl axum::extract::FromRequestParts<AppState> for AdminOf {
 }
 
 /// An administrator's request about one mode of `account` (the per-method configuration APIs).
-pub async fn admin_of_mode(
+async fn admin_of_mode(
     state: &AppState,
     headers: &HeaderMap,
     account: &str,
@@ -236,6 +236,74 @@ pub async fn admin_of_mode(
 ) -> Result<(AccountId, ExecutionMode), ApiError> {
     let (account, _) = admin(state, headers, account).await?;
     Ok((account, mode.parse()?))
+}
+
+/// An administrator's request about `{account}/{mode}` without a body: the path extracted, then
+/// [`admin_of_mode`], with the same refusals in the same order as a handler doing both itself.
+#[derive(Debug)]
+pub struct AdminOfMode {
+    pub account: AccountId,
+    pub mode: ExecutionMode,
+}
+
+impl axum::extract::FromRequestParts<AppState> for AdminOfMode {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        use axum::response::IntoResponse as _;
+        let axum::extract::Path((account, mode)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|r| r.into_response())?;
+        let (account, mode) = admin_of_mode(state, &parts.headers, &account, &mode)
+            .await
+            .map_err(|e| e.into_response())?;
+        Ok(Self { account, mode })
+    }
+}
+
+/// As [`AdminOfMode`], for a request with a JSON body: the path, then the body (its refusals
+/// first, as when the handler took `JsonBody` itself), then [`admin_of_mode`].
+#[derive(Debug)]
+pub struct AdminOfModeWith<T> {
+    pub account: AccountId,
+    pub mode: ExecutionMode,
+    pub body: T,
+}
+
+impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState>
+    for AdminOfModeWith<T>
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts as _;
+        use axum::response::IntoResponse as _;
+        let (mut parts, body) = req.into_parts();
+        let axum::extract::Path((account, mode)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(&mut parts, state)
+                .await
+                .map_err(|r| r.into_response())?;
+        let headers = parts.headers.clone();
+        let req = axum::extract::Request::from_parts(parts, body);
+        let crate::error::JsonBody(body) =
+            <crate::error::JsonBody<T> as axum::extract::FromRequest<AppState>>::from_request(
+                req, state,
+            )
+            .await
+            .map_err(|e| e.into_response())?;
+        let (account, mode) = admin_of_mode(state, &headers, &account, &mode)
+            .await
+            .map_err(|e| e.into_response())?;
+        Ok(Self {
+            account,
+            mode,
+            body,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! An account's Sign in with Apple configuration (R-APPLE-1); the developer key is stored, never
 //! shown.
 
+use super::configs::{self, PerAccount, ProviderConfig};
 use crate::domain::AccountId;
 use crate::error::ApiError;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 /// An account's Sign in with Apple configuration. The private key is stored, never shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,26 +21,43 @@ pub struct AppleConfig {
     pub apple_base_url: String,
 }
 
+impl ProviderConfig for AppleConfig {
+    type Key<'a> = PerAccount<'a>;
+    const TABLE: &'static str = "apple_configs";
+    const COLUMNS: &'static [&'static str] = &[
+        "bundle_id",
+        "team_id",
+        "key_id",
+        "private_key",
+        "apple_base_url",
+    ];
+
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            bundle_id: r.get(0)?,
+            team_id: r.get(1)?,
+            key_id: r.get(2)?,
+            private_key: r.get(3)?,
+            apple_base_url: r.get(4)?,
+        })
+    }
+
+    fn values(&self) -> Vec<&dyn rusqlite::ToSql> {
+        vec![
+            &self.bundle_id,
+            &self.team_id,
+            &self.key_id,
+            &self.private_key,
+            &self.apple_base_url,
+        ]
+    }
+}
+
 pub fn load_config(
     conn: &Connection,
     account: &AccountId,
 ) -> Result<Option<AppleConfig>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT bundle_id, team_id, key_id, private_key, apple_base_url
-             FROM apple_configs WHERE account_id = ?1",
-            [account.as_str()],
-            |r| {
-                Ok(AppleConfig {
-                    bundle_id: r.get(0)?,
-                    team_id: r.get(1)?,
-                    key_id: r.get(2)?,
-                    private_key: r.get(3)?,
-                    apple_base_url: r.get(4)?,
-                })
-            },
-        )
-        .optional()?)
+    configs::load(conn, PerAccount(account))
 }
 
 pub fn save_config(
@@ -47,21 +65,9 @@ pub fn save_config(
     account: &AccountId,
     c: &AppleConfig,
 ) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO apple_configs (account_id, bundle_id, team_id, key_id, private_key, apple_base_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (account_id) DO UPDATE SET bundle_id = excluded.bundle_id,
-             team_id = excluded.team_id, key_id = excluded.key_id,
-             private_key = excluded.private_key, apple_base_url = excluded.apple_base_url",
-        params![account.as_str(), c.bundle_id, c.team_id, c.key_id, c.private_key, c.apple_base_url],
-    )?;
-    Ok(())
+    configs::save(conn, PerAccount(account), c)
 }
 
 pub fn delete_config(conn: &Connection, account: &AccountId) -> Result<(), ApiError> {
-    conn.execute(
-        "DELETE FROM apple_configs WHERE account_id = ?1",
-        [account.as_str()],
-    )?;
-    Ok(())
+    configs::delete::<AppleConfig>(conn, PerAccount(account))
 }

@@ -1,9 +1,10 @@
 //! Each mode's Google sign-in configuration (R-GO-1, R-GO-5); the client secret is stored, never
 //! shown.
 
+use super::configs::{self, PerMode, ProviderConfig};
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde::Serialize;
 
 /// One mode's Google configuration. The client secret is stored but never shown.
@@ -18,27 +19,44 @@ pub struct GoogleConfig {
     pub auto_provisioning: bool,
 }
 
+impl ProviderConfig for GoogleConfig {
+    type Key<'a> = PerMode<'a>;
+    const TABLE: &'static str = "google_configs";
+    const COLUMNS: &'static [&'static str] = &[
+        "client_id",
+        "client_secret",
+        "discovery_url",
+        "domain",
+        "auto_provisioning",
+    ];
+
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            client_id: r.get(0)?,
+            client_secret: r.get(1)?,
+            discovery_url: r.get(2)?,
+            domain: r.get(3)?,
+            auto_provisioning: r.get(4)?,
+        })
+    }
+
+    fn values(&self) -> Vec<&dyn rusqlite::ToSql> {
+        vec![
+            &self.client_id,
+            &self.client_secret,
+            &self.discovery_url,
+            &self.domain,
+            &self.auto_provisioning,
+        ]
+    }
+}
+
 pub fn load_config(
     conn: &Connection,
     account: &AccountId,
     mode: ExecutionMode,
 ) -> Result<Option<GoogleConfig>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT client_id, client_secret, discovery_url, domain, auto_provisioning
-             FROM google_configs WHERE account_id = ?1 AND mode = ?2",
-            params![account.as_str(), mode.as_str()],
-            |r| {
-                Ok(GoogleConfig {
-                    client_id: r.get(0)?,
-                    client_secret: r.get(1)?,
-                    discovery_url: r.get(2)?,
-                    domain: r.get(3)?,
-                    auto_provisioning: r.get(4)?,
-                })
-            },
-        )
-        .optional()?)
+    configs::load(conn, PerMode(account, mode))
 }
 
 /// Stores a mode's Google configuration (validated by the caller).
@@ -48,34 +66,15 @@ pub fn save_config(
     mode: ExecutionMode,
     c: &GoogleConfig,
 ) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO google_configs (account_id, mode, client_id, client_secret, discovery_url,
-             domain, auto_provisioning)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (account_id, mode) DO UPDATE SET client_id = excluded.client_id,
-             client_secret = excluded.client_secret, discovery_url = excluded.discovery_url,
-             domain = excluded.domain, auto_provisioning = excluded.auto_provisioning",
-        params![
-            account.as_str(),
-            mode.as_str(),
-            c.client_id,
-            c.client_secret,
-            c.discovery_url,
-            c.domain,
-            c.auto_provisioning
-        ],
-    )?;
-    Ok(())
+    configs::save(conn, PerMode(account, mode), c)
 }
 
+/// Deletes a mode's configuration; refused (`method_in_use`) while the mode signs in with it.
 pub fn delete_config(
     conn: &Connection,
     account: &AccountId,
     mode: ExecutionMode,
 ) -> Result<(), ApiError> {
-    conn.execute(
-        "DELETE FROM google_configs WHERE account_id = ?1 AND mode = ?2",
-        params![account.as_str(), mode.as_str()],
-    )?;
-    Ok(())
+    super::refuse_if_in_use(conn, account, mode, crate::domain::AuthMethod::Google)?;
+    configs::delete::<GoogleConfig>(conn, PerMode(account, mode))
 }

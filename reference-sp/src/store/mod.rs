@@ -18,6 +18,7 @@
 mod accounts;
 pub mod apple;
 pub mod composite;
+pub mod configs;
 pub mod google;
 pub mod keys;
 mod requests;
@@ -419,5 +420,63 @@ mod tests {
             .unwrap();
         assert_eq!(version, MIGRATIONS.len());
         assert!(exists);
+    }
+
+    mod configs_round_trip {
+        use crate::domain::{AccountId, ExecutionMode};
+        use crate::store::apple::AppleConfig;
+        use crate::store::configs::{PerAccount, PerMode, delete, load, save};
+        use crate::store::google::GoogleConfig;
+        use crate::store::{Store, create_account};
+        use chrono::TimeZone;
+
+        fn google(client_id: &str, domain: Option<&str>) -> GoogleConfig {
+            GoogleConfig {
+                client_id: client_id.into(),
+                client_secret: "s".into(),
+                discovery_url: "https://accounts.google.com/.well-known/openid-configuration"
+                    .into(),
+                domain: domain.map(Into::into),
+                auto_provisioning: true,
+            }
+        }
+
+        #[test]
+        fn each_key_has_its_own_row_saved_replaced_and_deleted() {
+            let store = Store::open_in_memory().unwrap();
+            let (a, b): (AccountId, AccountId) = ("1234".parse().unwrap(), "5678".parse().unwrap());
+            let now = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+            let (live, test) = (ExecutionMode::Live, ExecutionMode::Test);
+            store
+                .call_blocking(|c| {
+                    create_account(c, &a, "A", None, now)?;
+                    create_account(c, &b, "B", None, now)?;
+                    save(c, PerMode(&a, live), &google("one", Some("contoso.com")))?;
+                    save(c, PerMode(&a, test), &google("two", None))?;
+                    // Saving again replaces every column, None included.
+                    save(c, PerMode(&a, live), &google("three", None))?;
+                    assert_eq!(load(c, PerMode(&a, live))?, Some(google("three", None)));
+                    assert_eq!(load(c, PerMode(&a, test))?, Some(google("two", None)));
+                    assert_eq!(load::<GoogleConfig>(c, PerMode(&b, live))?, None);
+                    delete::<GoogleConfig>(c, PerMode(&a, live))?;
+                    assert_eq!(load::<GoogleConfig>(c, PerMode(&a, live))?, None);
+                    assert_eq!(load(c, PerMode(&a, test))?, Some(google("two", None)));
+
+                    let apple = AppleConfig {
+                        bundle_id: "com.runmyprocess.app".into(),
+                        team_id: "TEAM123456".into(),
+                        key_id: "KEY1234567".into(),
+                        private_key: None,
+                        apple_base_url: "https://appleid.apple.com".into(),
+                    };
+                    save(c, PerAccount(&b), &apple)?;
+                    assert_eq!(load(c, PerAccount(&b))?, Some(apple.clone()));
+                    assert_eq!(load::<AppleConfig>(c, PerAccount(&a))?, None);
+                    delete::<AppleConfig>(c, PerAccount(&b))?;
+                    assert_eq!(load::<AppleConfig>(c, PerAccount(&b))?, None);
+                    Ok(())
+                })
+                .unwrap();
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Each mode's SAML configuration (R-SA-1) and the assertion replay cache (R-SA-6: an assertion
 //! ID is accepted once until it expires; LogoutRequest IDs join it, R-SA-9).
 
+use super::configs::{self, PerMode, ProviderConfig};
 use super::ts;
 use crate::domain::{AccountId, ExecutionMode};
 use crate::error::ApiError;
@@ -31,33 +32,56 @@ pub struct SamlConfig {
     pub idp_signs_logout_messages: bool,
 }
 
+impl ProviderConfig for SamlConfig {
+    type Key<'a> = PerMode<'a>;
+    const TABLE: &'static str = "saml_configs";
+    const COLUMNS: &'static [&'static str] = &[
+        "sso_url",
+        "logout_url",
+        "name_id_format",
+        "idp_entity_id",
+        "idp_certificate",
+        "sp_entity_id",
+        "account_management_url",
+        "auto_provisioning",
+        "idp_signs_logout_messages",
+    ];
+
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            sso_url: r.get(0)?,
+            logout_url: r.get(1)?,
+            name_id_format: r.get(2)?,
+            idp_entity_id: r.get(3)?,
+            idp_certificate: r.get(4)?,
+            sp_entity_id: r.get(5)?,
+            account_management_url: r.get(6)?,
+            auto_provisioning: r.get(7)?,
+            idp_signs_logout_messages: r.get(8)?,
+        })
+    }
+
+    fn values(&self) -> Vec<&dyn rusqlite::ToSql> {
+        vec![
+            &self.sso_url,
+            &self.logout_url,
+            &self.name_id_format,
+            &self.idp_entity_id,
+            &self.idp_certificate,
+            &self.sp_entity_id,
+            &self.account_management_url,
+            &self.auto_provisioning,
+            &self.idp_signs_logout_messages,
+        ]
+    }
+}
+
 pub fn load_config(
     conn: &Connection,
     account: &AccountId,
     mode: ExecutionMode,
 ) -> Result<Option<SamlConfig>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT sso_url, logout_url, name_id_format, idp_entity_id, idp_certificate,
-                    sp_entity_id, account_management_url, auto_provisioning,
-                    idp_signs_logout_messages
-             FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
-            params![account.as_str(), mode.as_str()],
-            |r| {
-                Ok(SamlConfig {
-                    sso_url: r.get(0)?,
-                    logout_url: r.get(1)?,
-                    name_id_format: r.get(2)?,
-                    idp_entity_id: r.get(3)?,
-                    idp_certificate: r.get(4)?,
-                    sp_entity_id: r.get(5)?,
-                    account_management_url: r.get(6)?,
-                    auto_provisioning: r.get(7)?,
-                    idp_signs_logout_messages: r.get(8)?,
-                })
-            },
-        )
-        .optional()?)
+    configs::load(conn, PerMode(account, mode))
 }
 
 /// Stores a mode's SAML configuration (validated by the caller).
@@ -67,33 +91,7 @@ pub fn save_config(
     mode: ExecutionMode,
     c: &SamlConfig,
 ) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO saml_configs (account_id, mode, sso_url, logout_url, name_id_format,
-             idp_entity_id, idp_certificate, sp_entity_id, account_management_url, auto_provisioning,
-             idp_signs_logout_messages)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (account_id, mode) DO UPDATE SET sso_url = excluded.sso_url,
-             logout_url = excluded.logout_url, name_id_format = excluded.name_id_format,
-             idp_entity_id = excluded.idp_entity_id, idp_certificate = excluded.idp_certificate,
-             sp_entity_id = excluded.sp_entity_id,
-             account_management_url = excluded.account_management_url,
-             auto_provisioning = excluded.auto_provisioning,
-             idp_signs_logout_messages = excluded.idp_signs_logout_messages",
-        params![
-            account.as_str(),
-            mode.as_str(),
-            c.sso_url,
-            c.logout_url,
-            c.name_id_format,
-            c.idp_entity_id,
-            c.idp_certificate,
-            c.sp_entity_id,
-            c.account_management_url,
-            c.auto_provisioning,
-            c.idp_signs_logout_messages
-        ],
-    )?;
-    Ok(())
+    configs::save(conn, PerMode(account, mode), c)
 }
 
 /// Records an assertion ID until it expires; false if it was already there (a replay).
@@ -147,14 +145,12 @@ pub fn entity_id_taken(
         .is_some())
 }
 
+/// Deletes a mode's configuration; refused (`method_in_use`) while the mode signs in with it.
 pub fn delete_config(
     conn: &Connection,
     account: &AccountId,
     mode: ExecutionMode,
 ) -> Result<(), ApiError> {
-    conn.execute(
-        "DELETE FROM saml_configs WHERE account_id = ?1 AND mode = ?2",
-        params![account.as_str(), mode.as_str()],
-    )?;
-    Ok(())
+    super::refuse_if_in_use(conn, account, mode, crate::domain::AuthMethod::Saml)?;
+    configs::delete::<SamlConfig>(conn, PerMode(account, mode))
 }

@@ -14,6 +14,7 @@ use crate::error::{ApiError, JsonBody};
 use crate::signin::composite::Event;
 use crate::signin::session::AdminOf;
 pub(crate) use crate::signin::session::admin;
+use crate::signin::session::{AdminOfMode, AdminOfModeWith};
 use crate::store::{self, NewResource, NewUser, User, UserPatch};
 use crate::{AppState, MAX_RESOURCE_BYTES};
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -232,11 +233,8 @@ async fn update_mode(
 
 async fn get_mode(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminOfMode { account, mode }: AdminOfMode,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     update_mode(&state, account, mode, |_, _| Ok(())).await
 }
 
@@ -248,12 +246,12 @@ struct MethodBody {
 
 async fn set_method(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<MethodBody>,
+    AdminOfModeWith {
+        account,
+        mode,
+        body,
+    }: AdminOfModeWith<MethodBody>,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     let method: AuthMethod = body.method.parse()?;
     // A provider method needs its configuration first; selecting it without would leave the mode
     // with a method that cannot sign anybody in.
@@ -295,12 +293,12 @@ const MAX_POLICY_ATTEMPTS: u64 = 1000;
 
 async fn set_password_policy(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<Value>,
+    AdminOfModeWith {
+        account,
+        mode,
+        body,
+    }: AdminOfModeWith<Value>,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     let invalid = || {
         ApiError::invalid(
             "invalid_policy",
@@ -335,12 +333,12 @@ struct LoginPageBody {
 
 async fn set_login_page(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<LoginPageBody>,
+    AdminOfModeWith {
+        account,
+        mode,
+        body,
+    }: AdminOfModeWith<LoginPageBody>,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     let path = parse_resource_path(&body.path)?;
     update_mode(&state, account, mode, move |c, account| {
         let res = store::get_resource(c, account, &path)?.ok_or(ApiError::ResourceNotFound)?;
@@ -363,11 +361,8 @@ async fn set_login_page(
 
 async fn clear_login_page(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminOfMode { account, mode }: AdminOfMode,
 ) -> Result<Json<store::ModeConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     update_mode(&state, account, mode, move |c, account| {
         store::set_login_page(c, account, mode, None)
     })

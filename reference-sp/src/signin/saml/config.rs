@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::scope::Scoped;
+use crate::signin::session::{AdminOfMode, AdminOfModeWith};
 
 pub(super) async fn account_management(
     State(state): State<AppState>,
@@ -98,11 +99,8 @@ pub(super) fn check_url(field: &str, raw: &str) -> Result<String, ApiError> {
 
 pub(super) async fn get_config(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminOfMode { account, mode }: AdminOfMode,
 ) -> Result<Json<SamlConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     state
         .store()
         .call(move |c| load_config(c, &account, mode))
@@ -113,12 +111,12 @@ pub(super) async fn get_config(
 
 pub(super) async fn put_config(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody<ConfigBody>,
+    AdminOfModeWith {
+        account,
+        mode,
+        body,
+    }: AdminOfModeWith<ConfigBody>,
 ) -> Result<Json<SamlConfig>, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     if body.name_id_format != s::NAMEID_EMAIL {
         return Err(ApiError::invalid(
             "invalid_name_id_format",
@@ -185,17 +183,11 @@ pub(super) async fn put_config(
 
 pub(super) async fn delete_config(
     State(state): State<AppState>,
-    Path((account, mode)): Path<(String, String)>,
-    headers: HeaderMap,
+    AdminOfMode { account, mode }: AdminOfMode,
 ) -> Result<Response, ApiError> {
-    let (account, mode) =
-        crate::signin::session::admin_of_mode(&state, &headers, &account, &mode).await?;
     state
         .store()
-        .call(move |c| {
-            store::refuse_if_in_use(c, &account, mode, crate::domain::AuthMethod::Saml)?;
-            crate::store::saml::delete_config(c, &account, mode)
-        })
+        .call(move |c| crate::store::saml::delete_config(c, &account, mode))
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

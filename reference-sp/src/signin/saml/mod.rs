@@ -22,6 +22,7 @@ mod config;
 mod request;
 mod slo;
 
+use crate::scope::ScopedWith;
 use config::{account_management, delete_config, get_config, metadata, put_config};
 use request::{Outgoing, send_request};
 pub use request::{active_config, start_sign_in};
@@ -35,15 +36,14 @@ use crate::AppState;
 use crate::domain::Operation;
 use crate::domain::{AccountId, Email, ExecutionMode};
 use crate::error::Refusal as _;
-use crate::error::{ApiError, FormBody, JsonBody, QueryParams};
-use crate::scope::{ModeQuery, scope};
+use crate::error::{ApiError, FormBody};
 use crate::signin::composite::{self, Event};
 use crate::signin::provisioning;
 use crate::signin::session::with_cookie;
 use crate::signin::session::{self, token_hash};
 use crate::store::{self, User};
 use acs::{AcsError, ValidatedAssertion};
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -165,12 +165,14 @@ struct AcsForm {
 
 async fn acs_post(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
-    headers: HeaderMap,
-    FormBody(form): FormBody<AcsForm>,
+    ScopedWith {
+        account,
+        mode,
+        headers,
+        body: FormBody(form),
+        ..
+    }: ScopedWith<FormBody<AcsForm>>,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let result = consume_response(&state, &headers, &account, mode, &form.saml_response).await?;
     match result {
         Ok(response) => Ok(response),

@@ -3,6 +3,7 @@
 //! for issuer, destination, signature (when the IdP signs them) and replay.
 
 use super::*;
+use crate::scope::{Scoped, ScopedWith};
 
 /// Starts single logout for a SAML session (R-SA-5): the local session is already ended; the
 /// browser goes to the IdP's logout URL with a LogoutRequest.
@@ -51,12 +52,10 @@ pub(super) enum Arrival<'a> {
 
 pub(super) async fn slo_redirect(
     State(state): State<AppState>,
-    Path(account): Path<String>,
     RawQuery(raw): RawQuery,
-    QueryParams(q): QueryParams<ModeQuery>,
+    Scoped { account, mode, .. }: Scoped,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let received = redirect::parse_query(&raw.unwrap_or_default())
         .map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))?;
     let arrival = Arrival::Redirect(&received);
@@ -83,12 +82,14 @@ pub(super) struct SloForm {
 
 pub(super) async fn slo_post(
     State(state): State<AppState>,
-    Path(account): Path<String>,
-    QueryParams(q): QueryParams<ModeQuery>,
-    headers: HeaderMap,
-    FormBody(form): FormBody<SloForm>,
+    ScopedWith {
+        account,
+        mode,
+        headers,
+        body: FormBody(form),
+        ..
+    }: ScopedWith<FormBody<SloForm>>,
 ) -> Result<Response, ApiError> {
-    let (account, mode) = scope(&state, &account, q.mode.as_deref()).await?;
     let decode = |v: &str| {
         saml_post::decode(v).map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))
     };
