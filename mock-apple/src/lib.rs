@@ -250,29 +250,25 @@ impl MockApple {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
-        let listener = mock_kit::Server::bind(addr).await?;
-        let bound = listener.local_addr()?;
         let key = JwtSigningKey::from_pem(JwtFixture::Apple1.key_pem(), KEY_ID)
             .map_err(|e| anyhow::anyhow!("fixture Apple key: {e}"))?;
         let foreign_key = JwtSigningKey::from_pem(JwtFixture::Apple2.key_pem(), KEY_ID)
             .map_err(|e| anyhow::anyhow!("fixture Apple key: {e}"))?;
-        let shared = Arc::new(Shared {
-            config: Mutex::new(config),
-            base_url: public_url
-                .unwrap_or_else(|| format!("http://{bound}"))
-                .trim_end_matches('/')
-                .to_owned(),
-            key,
-            foreign_key,
-            clock,
-            ids,
-            runtime: Mutex::new(Runtime::default()),
-        });
-        let router = handlers::router(shared.clone());
-        Ok(Self {
-            server: mock_kit::Server::spawn(listener, router, "mock Apple")?,
-            shared,
-        })
+        let build = |base_url| {
+            Ok(Shared {
+                config: Mutex::new(config),
+                base_url,
+                key,
+                foreign_key,
+                clock,
+                ids,
+                runtime: Mutex::new(Runtime::default()),
+            })
+        };
+        let (server, shared) =
+            mock_kit::Server::start_mock(addr, public_url, "mock Apple", build, handlers::router)
+                .await?;
+        Ok(Self { server, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -24,10 +24,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
     let args = Args::parse();
-    let config = match &args.config {
-        Some(path) => mock_kit::load_toml::<AppleConfig>(path)?,
-        None => AppleConfig::default(),
-    };
+    let config = mock_kit::config_or(args.config.as_deref(), AppleConfig::default)?;
     let apple = MockApple::start_on(
         args.listen,
         args.public_url,

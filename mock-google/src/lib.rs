@@ -270,8 +270,6 @@ impl MockGoogle {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
-        let listener = mock_kit::Server::bind(addr).await?;
-        let bound = listener.local_addr()?;
         let keys = [
             JwtFixture::Google1,
             JwtFixture::Google2,
@@ -284,22 +282,20 @@ impl MockGoogle {
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("fixture JWT keys: {e}"))?;
-        let shared = Arc::new(Shared {
-            config: Mutex::new(config),
-            issuer: public_url
-                .unwrap_or_else(|| format!("http://{bound}"))
-                .trim_end_matches('/')
-                .to_owned(),
-            keys,
-            clock,
-            ids,
-            runtime: Mutex::new(Runtime::default()),
-        });
-        let router = handlers::router(shared.clone());
-        Ok(Self {
-            server: mock_kit::Server::spawn(listener, router, "mock Google")?,
-            shared,
-        })
+        let build = |issuer| {
+            Ok(Shared {
+                config: Mutex::new(config),
+                issuer,
+                keys,
+                clock,
+                ids,
+                runtime: Mutex::new(Runtime::default()),
+            })
+        };
+        let (server, shared) =
+            mock_kit::Server::start_mock(addr, public_url, "mock Google", build, handlers::router)
+                .await?;
+        Ok(Self { server, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -25,10 +25,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
     let args = Args::parse();
-    let config = match &args.config {
-        Some(path) => mock_kit::load_toml::<GoogleConfig>(path)?,
-        None => GoogleConfig::default(),
-    };
+    let config = mock_kit::config_or(args.config.as_deref(), GoogleConfig::default)?;
     let google = MockGoogle::start_on(
         args.listen,
         args.public_url,

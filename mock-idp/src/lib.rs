@@ -147,27 +147,23 @@ impl MockIdp {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
-        let listener = mock_kit::Server::bind(addr).await?;
-        let bound = listener.local_addr()?;
         let profile = config.profile;
-        let shared = Arc::new(Shared {
-            profile,
-            tenant: config.tenant.clone(),
-            key: profile.fixture().signing_key(),
-            base_url: public_url
-                .unwrap_or_else(|| format!("http://{bound}"))
-                .trim_end_matches('/')
-                .to_owned(),
-            config: Mutex::new(config),
-            clock,
-            ids,
-            runtime: Mutex::new(Runtime::default()),
-        });
-        let router = handlers::router(shared.clone());
-        Ok(Self {
-            server: mock_kit::Server::spawn(listener, router, "mock IdP")?,
-            shared,
-        })
+        let build = |base_url| {
+            Ok(Shared {
+                profile,
+                tenant: config.tenant.clone(),
+                key: profile.fixture().signing_key(),
+                base_url,
+                config: Mutex::new(config),
+                clock,
+                ids,
+                runtime: Mutex::new(Runtime::default()),
+            })
+        };
+        let (server, shared) =
+            mock_kit::Server::start_mock(addr, public_url, "mock IdP", build, handlers::router)
+                .await?;
+        Ok(Self { server, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -39,15 +39,12 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
     let args = Args::parse();
-    let config = match &args.config {
-        Some(path) => mock_kit::load_toml::<IdpConfig>(path)?,
-        None => IdpConfig {
-            profile: VendorProfile::EntraId,
-            tenant: "contoso".into(),
-            apps: vec![RegisteredApp::new(args.app_identifier, args.reply_url)],
-            users: vec![IdpUser::b_simon()],
-        },
-    };
+    let config = mock_kit::config_or(args.config.as_deref(), || IdpConfig {
+        profile: VendorProfile::EntraId,
+        tenant: "contoso".into(),
+        apps: vec![RegisteredApp::new(args.app_identifier, args.reply_url)],
+        users: vec![IdpUser::b_simon()],
+    })?;
     let idp = MockIdp::start_on(
         args.listen,
         args.public_url,

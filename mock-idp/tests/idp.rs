@@ -128,54 +128,49 @@ async fn a_browser_with_an_idp_session_is_not_asked_again() {
     assert!(other.contains("Sign in to your account"), "{other}");
 }
 
+/// Posts the login form found in `page` with these credentials; the IdP's answer.
+async fn submit_login(
+    client: &reqwest::Client,
+    idp: &MockIdp,
+    page: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let pending = page
+        .split("name=\"pending\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a login form");
+    client
+        .post(format!("{}/login", idp.base_url()))
+        .form(&[
+            ("pending", pending),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_login_form_signs_a_person_in() {
     let idp = idp(VendorProfile::EntraId).await;
     let client = browser();
     let (_, page) = send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
-    let pending = page
-        .split("name=\"pending\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let wrong = client
-        .post(format!("{}/login", idp.base_url()))
-        .form(&[
-            ("pending", pending.as_str()),
-            ("username", "B.Simon@contoso.com"),
-            ("password", "nope"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let wrong = submit_login(&client, &idp, &page, "B.Simon@contoso.com", "nope").await;
     assert!(wrong.contains("data-code=\"invalid_credentials\""));
-    let pending = wrong
-        .split("name=\"pending\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let ok = client
-        .post(format!("{}/login", idp.base_url()))
-        .form(&[
-            ("pending", pending.as_str()),
-            ("username", "b.simon@contoso.com"),
-            ("password", "BSimon-Idp-2026"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ok = submit_login(
+        &client,
+        &idp,
+        &wrong,
+        "b.simon@contoso.com",
+        "BSimon-Idp-2026",
+    )
+    .await;
     assert!(posted_response(&ok).contains("InResponseTo=\"id0001\""));
 }
 

@@ -65,6 +65,27 @@ impl Server {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
+    /// How every mock starts: binds `addr`, builds the mock's state for its base URL
+    /// (`public_url`, else `http://<bound address>`; no trailing slash), then serves the router
+    /// made from that state. The address answers as soon as this returns.
+    pub async fn start_mock<S>(
+        addr: SocketAddr,
+        public_url: Option<String>,
+        name: &'static str,
+        build: impl FnOnce(String) -> anyhow::Result<S>,
+        router: impl FnOnce(std::sync::Arc<S>) -> Router,
+    ) -> anyhow::Result<(Self, std::sync::Arc<S>)> {
+        let listener = Self::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let base_url = public_url
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let shared = std::sync::Arc::new(build(base_url)?);
+        let server = Self::spawn(listener, router(shared.clone()), name)?;
+        Ok((server, shared))
+    }
 }
 
 impl Drop for Server {
@@ -88,6 +109,17 @@ pub fn init_tracing() {
 pub fn control_error(code: &str, message: impl Into<String>) -> Response {
     let body = serde_json::json!({"error": {"code": code, "message": message.into()}});
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+/// A mock binary's configuration: the TOML file if one is given, else `default()`.
+pub fn config_or<T: serde::de::DeserializeOwned>(
+    path: Option<&std::path::Path>,
+    default: impl FnOnce() -> T,
+) -> anyhow::Result<T> {
+    match path {
+        Some(path) => load_toml(path),
+        None => Ok(default()),
+    }
 }
 
 /// Reads a mock's TOML configuration file.

@@ -61,14 +61,22 @@ async fn account_and_query<Q: DeserializeOwned + Send>(
     Ok((account, query))
 }
 
+async fn scope_or_refuse(
+    state: &AppState,
+    account: &str,
+    mode: Option<&str>,
+) -> Result<(AccountId, ExecutionMode), Response> {
+    scope(state, account, mode)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
 impl<Q: DeserializeOwned + ModeParam + Send> FromRequestParts<AppState> for Scoped<Q> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let (account, query) = account_and_query::<Q>(parts, state).await?;
-        let (account, mode) = scope(state, &account, query.mode())
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let (account, mode) = scope_or_refuse(state, &account, query.mode()).await?;
         Ok(Self {
             account,
             mode,
@@ -104,9 +112,7 @@ where
         let body = B::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let (account, mode) = scope(state, &account, query.mode())
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let (account, mode) = scope_or_refuse(state, &account, query.mode()).await?;
         Ok(Self {
             account,
             mode,

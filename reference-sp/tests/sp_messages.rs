@@ -9,7 +9,7 @@ use protocol::fixtures::Fixture;
 use protocol::saml::redirect;
 use protocol::saml::xml::canonical;
 use protocol::{FixedClock, SequentialIds};
-use reference_sp::domain::{AccountId, AuthMethod, Email, ExecutionMode, Profile};
+use reference_sp::domain::{AccountId, AuthMethod, Email, ExecutionMode};
 use reference_sp::signin::saml::SamlConfig;
 use reference_sp::store::{self, NewSession, NewUser};
 use reference_sp::{AppState, Settings, Store, app};
@@ -166,14 +166,7 @@ fn saml_session(state: &AppState, token_hash: &str) {
     state
         .store()
         .call_blocking(|c| {
-            let user = NewUser {
-                name: "B.Simon".into(),
-                email: Email::parse("B.Simon@contoso.com")?,
-                profile: Profile::User,
-                ide_language: "en".into(),
-                language: "en".into(),
-                password_hash: None,
-            };
+            let user = NewUser::new("B.Simon", Email::parse("B.Simon@contoso.com")?);
             let user = store::create_user(c, &account, &user, now)?;
             let saml = reference_sp::signin::session::SamlSession {
                 name_id: "B.Simon@contoso.com".into(),

@@ -18,12 +18,12 @@ async fn create_account(w: &mut DsWorld, id: &str) -> anyhow::Result<()> {
     .await?
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let admin = NewUser {
-        name: "Contoso Admin".into(),
-        email: Email::parse(ADMIN_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?,
         profile: Profile::Admin,
-        ide_language: "en".into(),
-        language: "en".into(),
         password_hash: Some(hash),
+        ..NewUser::new(
+            "Contoso Admin",
+            Email::parse(ADMIN_EMAIL).map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
     };
     let now = protocol::Clock::now(w.stack.clock());
     w.stack
@@ -61,30 +61,16 @@ async fn provision(
     password: String,
 ) -> anyhow::Result<()> {
     let body = json!({"name": name, "email": email, "password": password});
-    let reply = w
-        .admin_call("POST", "/api/{account}/users", Some(body))
+    w.admin_expect(201, "POST", "/api/{account}/users", Some(body))
         .await?;
-    ensure!(
-        reply.status == 201,
-        "provisioning {email}: {} {}",
-        reply.status,
-        reply.body
-    );
     Ok(())
 }
 
 #[given(expr = "the administrator provisions {string} with email {string} and no password")]
 async fn provision_no_password(w: &mut DsWorld, name: String, email: String) -> anyhow::Result<()> {
     let body = json!({"name": name, "email": email});
-    let reply = w
-        .admin_call("POST", "/api/{account}/users", Some(body))
+    w.admin_expect(201, "POST", "/api/{account}/users", Some(body))
         .await?;
-    ensure!(
-        reply.status == 201,
-        "provisioning {email}: {} {}",
-        reply.status,
-        reply.body
-    );
     Ok(())
 }
 
@@ -126,8 +112,9 @@ async fn user_has(
 
 #[then(expr = "the account has exactly the users {string}")]
 async fn exactly_users(w: &mut DsWorld, emails: String) -> anyhow::Result<()> {
-    let reply = w.admin_call("GET", "/api/{account}/users", None).await?;
-    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
+    let reply = w
+        .admin_expect(200, "GET", "/api/{account}/users", None)
+        .await?;
     let json = reply.json()?;
     let actual: Vec<String> = json["users"]
         .as_array()
@@ -145,8 +132,9 @@ async fn exactly_users(w: &mut DsWorld, emails: String) -> anyhow::Result<()> {
 
 #[then(expr = "the account has modes TEST, ACCEPTANCE and LIVE, each using {word}")]
 async fn three_modes(w: &mut DsWorld, method: String) -> anyhow::Result<()> {
-    let reply = w.admin_call("GET", "/api/{account}/modes", None).await?;
-    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
+    let reply = w
+        .admin_expect(200, "GET", "/api/{account}/modes", None)
+        .await?;
     let json = reply.json()?;
     let modes: Vec<(String, String)> = json["modes"]
         .as_array()
@@ -175,9 +163,8 @@ async fn mode_is(
     limit: String,
 ) -> anyhow::Result<()> {
     let reply = w
-        .admin_call("GET", &format!("/api/{{account}}/modes/{mode}"), None)
+        .admin_expect(200, "GET", &format!("/api/{{account}}/modes/{mode}"), None)
         .await?;
-    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
     let json = reply.json()?;
     ensure!(json["method"] == method, "method: {json}");
     let actual = match &json["max_failed_attempts"] {
@@ -191,14 +178,13 @@ async fn mode_is(
 #[given(expr = "the {word} password policy allows {int} failed attempts")]
 #[when(expr = "the administrator sets the {word} password policy to {int} failed attempts")]
 async fn set_policy(w: &mut DsWorld, mode: String, max: u32) -> anyhow::Result<()> {
-    let reply = w
-        .admin_call(
-            "PUT",
-            &format!("/api/{{account}}/modes/{mode}/password-policy"),
-            Some(json!({"max_failed_attempts": max})),
-        )
-        .await?;
-    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
+    w.admin_expect(
+        200,
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/password-policy"),
+        Some(json!({"max_failed_attempts": max})),
+    )
+    .await?;
     Ok(())
 }
 

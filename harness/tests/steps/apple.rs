@@ -352,10 +352,8 @@ fn relay_address(email: &str) -> String {
 async fn provision_relay(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
     let relay = relay_address(&email);
     let body = json!({"name": "Relay user", "email": relay});
-    let reply = w
-        .admin_call("POST", "/api/{account}/users", Some(body))
+    w.admin_expect(201, "POST", "/api/{account}/users", Some(body))
         .await?;
-    ensure!(reply.status == 201, "{} {}", reply.status, reply.body);
     Ok(())
 }
 

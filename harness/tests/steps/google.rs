@@ -61,19 +61,13 @@ async fn configure(w: &mut DsWorld, mode: &str, extra: serde_json::Value) -> any
             b.insert(k.clone(), v.clone());
         }
     }
-    let reply = w
-        .admin_call(
-            "PUT",
-            &format!("/api/{{account}}/modes/{mode}/google"),
-            Some(body),
-        )
-        .await?;
-    ensure!(
-        reply.status == 200,
-        "configuring Google: {} {}",
-        reply.status,
-        reply.body
-    );
+    w.admin_expect(
+        200,
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/google"),
+        Some(body),
+    )
+    .await?;
     Ok(())
 }
 
@@ -135,19 +129,13 @@ async fn configure_field(
 
 #[given(expr = "the {word} method is Google")]
 async fn method_google(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
-    let reply = w
-        .admin_call(
-            "PUT",
-            &format!("/api/{{account}}/modes/{mode}/method"),
-            Some(json!({"method": "google"})),
-        )
-        .await?;
-    ensure!(
-        reply.status == 200,
-        "selecting Google: {} {}",
-        reply.status,
-        reply.body
-    );
+    w.admin_expect(
+        200,
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/method"),
+        Some(json!({"method": "google"})),
+    )
+    .await?;
     Ok(())
 }
 

@@ -254,6 +254,25 @@ impl DsWorld {
             .await
     }
 
+    /// [`DsWorld::admin_call`] that must answer `status`; otherwise the step fails with the
+    /// call and the SP's answer.
+    pub async fn admin_expect(
+        &mut self,
+        status: u16,
+        method: &str,
+        path: &str,
+        json: Option<serde_json::Value>,
+    ) -> anyhow::Result<&Reply> {
+        let reply = self.admin_call(method, path, json).await?;
+        ensure!(
+            reply.status == status,
+            "{method} {path}: expected {status}, got {} {}",
+            reply.status,
+            reply.body
+        );
+        Ok(reply)
+    }
+
     pub async fn api_call_as(
         &mut self,
         email: &str,

@@ -16,19 +16,13 @@ fn login_form_html(account: &str, mode: &str, title: &str) -> String {
 }
 
 async fn publish(w: &mut DsWorld, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
-    let reply = w
-        .admin_call(
-            "PUT",
-            &format!("/api/{{account}}/resources/{path}"),
-            Some(body),
-        )
-        .await?;
-    ensure!(
-        reply.status == 200,
-        "publishing {path}: {} {}",
-        reply.status,
-        reply.body
-    );
+    w.admin_expect(
+        200,
+        "PUT",
+        &format!("/api/{{account}}/resources/{path}"),
+        Some(body),
+    )
+    .await?;
     Ok(())
 }
 

@@ -192,32 +192,20 @@ fn tutorial_config(w: &DsWorld, extra: serde_json::Value) -> anyhow::Result<serd
 
 async fn configure(w: &mut DsWorld, mode: &str, extra: serde_json::Value) -> anyhow::Result<()> {
     let body = tutorial_config(w, extra)?;
-    let reply = w
-        .admin_call(
-            "PUT",
-            &format!("/api/{{account}}/modes/{mode}/saml"),
-            Some(body),
-        )
-        .await?;
-    ensure!(
-        reply.status == 200,
-        "configuring SAML: {} {}",
-        reply.status,
-        reply.body
-    );
-    let reply = w
-        .admin_call(
-            "PUT",
-            &format!("/api/{{account}}/modes/{mode}/method"),
-            Some(json!({"method": "saml"})),
-        )
-        .await?;
-    ensure!(
-        reply.status == 200,
-        "selecting SAML: {} {}",
-        reply.status,
-        reply.body
-    );
+    w.admin_expect(
+        200,
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/saml"),
+        Some(body),
+    )
+    .await?;
+    w.admin_expect(
+        200,
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/method"),
+        Some(json!({"method": "saml"})),
+    )
+    .await?;
     Ok(())
 }
 
@@ -718,19 +706,13 @@ async fn bind_trigger(w: &mut DsWorld, event: &str, url: &str) -> anyhow::Result
         .json()?;
     let mut body = current.as_object().cloned().unwrap_or_default();
     body.insert(event.to_owned(), json!(url));
-    let reply = w
-        .admin_call(
-            "PUT",
-            "/api/{account}/composite-triggers",
-            Some(body.into()),
-        )
-        .await?;
-    ensure!(
-        reply.status == 200,
-        "binding the trigger: {} {}",
-        reply.status,
-        reply.body
-    );
+    w.admin_expect(
+        200,
+        "PUT",
+        "/api/{account}/composite-triggers",
+        Some(body.into()),
+    )
+    .await?;
     Ok(())
 }
 

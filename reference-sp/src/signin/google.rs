@@ -307,41 +307,32 @@ impl crate::scope::ModeParam for StartQuery {
 /// Direct login from a web interface, and the "Sign in with Google" link of the login page.
 async fn direct_login(
     State(state): State<AppState>,
-    Scoped {
-        account,
-        mode,
-        query: q,
-    }: Scoped<StartQuery>,
+    scoped: Scoped<StartQuery>,
 ) -> Result<Response, ApiError> {
-    let next = crate::scope::safe_next(&account, mode, q.next.as_deref());
-    start(
-        &state,
-        &account,
-        mode,
-        q.domain.filter(|d| !d.is_empty()),
-        &next,
-    )
-    .await
+    let next = crate::scope::safe_next(&scoped.account, scoped.mode, scoped.query.next.as_deref());
+    start_from(&state, scoped, &next).await
 }
 
 /// The app opened from the Google Workspace Marketplace: sign in, then the account home.
 async fn marketplace(
     State(state): State<AppState>,
+    scoped: Scoped<StartQuery>,
+) -> Result<Response, ApiError> {
+    let next = format!("/live/{}?P_mode={}", scoped.account, scoped.mode);
+    start_from(&state, scoped, &next).await
+}
+
+async fn start_from(
+    state: &AppState,
     Scoped {
         account,
         mode,
-        query: q,
+        query,
     }: Scoped<StartQuery>,
+    next: &str,
 ) -> Result<Response, ApiError> {
-    let next = format!("/live/{account}?P_mode={mode}");
-    start(
-        &state,
-        &account,
-        mode,
-        q.domain.filter(|d| !d.is_empty()),
-        &next,
-    )
-    .await
+    let domain = query.domain.filter(|d| !d.is_empty());
+    start(state, &account, mode, domain, next).await
 }
 
 // ---------------------------------------------------------------- callback

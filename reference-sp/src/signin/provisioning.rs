@@ -4,7 +4,7 @@
 //! without a password. The email is matched exactly as signed, never folded onto another user
 //! beyond the ASCII case the store's key ignores (R-SA-4, R-GO-4).
 
-use crate::domain::{AccountId, Email, ExecutionMode, Profile, parse_name};
+use crate::domain::{AccountId, Email, ExecutionMode, parse_name};
 use crate::error::ApiError;
 use crate::store::{self, NewUser, User};
 use chrono::{DateTime, Utc};
@@ -31,13 +31,9 @@ pub fn find_or_create(
     if !provision {
         return Ok(None);
     }
-    let new = NewUser {
-        name: parse_name(name).unwrap_or_else(|_| email.as_str().to_owned()),
-        email: email.clone(),
-        profile: Profile::User,
-        ide_language: "en".into(),
-        language: "en".into(),
-        password_hash: None,
-    };
+    let new = NewUser::new(
+        parse_name(name).unwrap_or_else(|_| email.as_str().to_owned()),
+        email.clone(),
+    );
     Ok(Some((store::create_user(conn, account, &new, now)?, true)))
 }

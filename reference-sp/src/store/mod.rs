@@ -300,7 +300,7 @@ pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AccountId, Email, ExecutionMode, Profile, UserStatus};
+    use crate::domain::{AccountId, Email, ExecutionMode, UserStatus};
     use chrono::TimeZone;
 
     fn setup() -> (Store, AccountId, i64) {
@@ -310,14 +310,7 @@ mod tests {
         let id = store
             .call_blocking(|c| {
                 create_account(c, &account, "Acme", Some(3), now)?;
-                let user = NewUser {
-                    name: "B.Simon".into(),
-                    email: Email::parse("B.Simon@contoso.com")?,
-                    profile: Profile::User,
-                    ide_language: "en".into(),
-                    language: "en".into(),
-                    password_hash: None,
-                };
+                let user = NewUser::new("B.Simon", Email::parse("B.Simon@contoso.com")?);
                 Ok(create_user(c, &account, &user, now)?.id)
             })
             .unwrap();
@@ -386,14 +379,7 @@ mod tests {
         let (store, account, _) = setup();
         let err = store
             .call_blocking(|c| {
-                let dup = NewUser {
-                    name: "Other".into(),
-                    email: Email::parse("b.simon@CONTOSO.com")?,
-                    profile: Profile::User,
-                    ide_language: "en".into(),
-                    language: "en".into(),
-                    password_hash: None,
-                };
+                let dup = NewUser::new("Other", Email::parse("b.simon@CONTOSO.com")?);
                 create_user(c, &account, &dup, Utc::now())
             })
             .unwrap_err();

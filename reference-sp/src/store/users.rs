@@ -37,6 +37,21 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
+impl NewUser {
+    /// A user with the defaults the admin API applies to what is not given (R-ACC-4): profile
+    /// User, English, no password. Auto-provisioning creates exactly this (R-PROV-1).
+    pub fn new(name: impl Into<String>, email: Email) -> Self {
+        Self {
+            name: name.into(),
+            email,
+            profile: Profile::User,
+            ide_language: "en".into(),
+            language: "en".into(),
+            password_hash: None,
+        }
+    }
+}
+
 const USER_COLUMNS: &str = "id, name, email, profile, ide_language, language, status, \
      failed_attempts, password_hash, saml_roles";
 
