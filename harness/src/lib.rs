@@ -6,6 +6,7 @@
 //! task starts, so the URL answers as soon as `start` returns: no waiting, no sleeps.
 
 pub mod load;
+pub mod vendor;
 
 use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};

@@ -77,6 +77,37 @@ enum Command {
         #[arg(long)]
         sp_binary: Option<PathBuf>,
     },
+    /// Judge captured SAMLResponses against every rule of the reference SP's ACS (R-VEN-1).
+    /// Exit code 0: every rule passed; 1: a rule failed; 2: the input cannot be judged.
+    CheckResponse {
+        /// A file (or `-` for standard input): the posted base64 value, the XML, a HAR file or
+        /// a SAML-tracer export. Every SAMLResponse in it is judged.
+        input: PathBuf,
+        /// The IdP's signing certificate: PEM, or the Base64 file Entra downloads.
+        #[arg(long)]
+        idp_cert: PathBuf,
+        /// The IdP's entity ID (Entra: "Azure AD Identifier").
+        #[arg(long)]
+        idp_entity_id: String,
+        /// The SP's entity ID (Entra: "Identifier (Entity ID)").
+        #[arg(long)]
+        sp_entity_id: String,
+        /// The SP's ACS URL (Entra: "Reply URL").
+        #[arg(long)]
+        acs: String,
+        /// The AuthnRequest's ID; InResponseTo must be it.
+        #[arg(long)]
+        request_id: Option<String>,
+        /// Judge at this instant (RFC 3339), e.g. when the capture was taken; default: now.
+        #[arg(long)]
+        now: Option<String>,
+        /// Fix hints in this vendor's terms: entra-id, okta or google-workspace.
+        #[arg(long)]
+        profile: Option<harness::vendor::Profile>,
+        /// text (default), json or junit.
+        #[arg(long, default_value = "text")]
+        format: harness::vendor::render::Format,
+    },
     /// Unlock a user of the stack's store offline (e.g. the only administrator).
     Unlock {
         /// Folder of the SP's SQLite store (as given to `up`).
@@ -118,6 +149,36 @@ async fn main() -> anyhow::Result<()> {
                 report.failures.len()
             );
             Ok(())
+        }
+        Command::CheckResponse {
+            input,
+            idp_cert,
+            idp_entity_id,
+            sp_entity_id,
+            acs,
+            request_id,
+            now,
+            profile,
+            format,
+        } => {
+            let options = harness::vendor::cli::CheckResponse {
+                input,
+                idp_cert,
+                idp_entity_id,
+                sp_entity_id,
+                acs,
+                request_id,
+                now,
+                profile,
+                format,
+            };
+            let (output, code) = harness::vendor::cli::check_response(&options);
+            if code == 2 {
+                eprint!("{output}");
+            } else {
+                print!("{output}");
+            }
+            std::process::exit(code);
         }
         Command::Unlock {
             data_dir,

@@ -14,6 +14,7 @@ mod password;
 mod resources;
 mod saml;
 mod signing;
+mod vendor;
 
 use anyhow::{Context, anyhow, bail, ensure};
 use cucumber::World;
@@ -130,6 +131,9 @@ pub struct DsWorld {
     pub held_composite: Option<HeldApi>,
     /// The last Google callback URL the browser followed (real code and state), for replays.
     pub google_callback: Option<String>,
+    /// The last check-response reports, and the exit code and output of the last command run.
+    pub vendor_reports: Vec<harness::vendor::MessageReport>,
+    pub vendor_exit: Option<(i32, String)>,
 }
 
 #[derive(Debug)]
@@ -161,6 +165,8 @@ impl DsWorld {
             verifications_mark: 0,
             held_composite: None,
             google_callback: None,
+            vendor_reports: Vec::new(),
+            vendor_exit: None,
         })
     }
 

@@ -58,7 +58,7 @@ impl DsWorld {
 }
 
 /// The action and fields of the auto-submitting SAML form on a page.
-fn saml_form(html: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
+pub(super) fn saml_form(html: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
     let attr = |chunk: &str, name: &str| {
         chunk
             .split(&format!("{name}=\""))

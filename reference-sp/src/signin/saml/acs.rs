@@ -10,6 +10,8 @@
 //! it returns the facts of the assertion or the one rule broken. What needs the store (the
 //! outstanding request bound to this browser, the replay cache, the user) is the caller's.
 
+pub use super::checks::Check;
+use super::checks::Checks;
 use crate::store::saml::SamlConfig;
 use chrono::{DateTime, Duration, Utc};
 use protocol::keys::Certificate;
@@ -22,6 +24,10 @@ pub const SKEW: Duration = Duration::seconds(120);
 
 /// How long an AuthnRequest or LogoutRequest waits for its answer (R-SA-6).
 pub const REQUEST_LIFETIME: Duration = Duration::minutes(10);
+
+/// One rule's result in a report.
+pub type Finding = super::checks::Finding<AcsError>;
+pub type Outcome = super::checks::Outcome<AcsError>;
 
 /// Why a Response is refused; each variant has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,8 +106,8 @@ pub enum AcsError {
     NotYetValid,
     #[error("the assertion has expired")]
     Expired,
-    #[error("the assertion is not addressed to this service provider")]
-    WrongAudience,
+    #[error("the assertion is not addressed to this service provider (its Audience: {0})")]
+    WrongAudience(String),
     #[error("the assertion has no AuthnStatement")]
     MissingAuthnStatement,
     #[error("this assertion was already used")]
@@ -158,7 +164,7 @@ impl crate::error::Refusal for AcsError {
             Self::ConfirmationNotBefore => "saml_confirmation_not_before",
             Self::NotYetValid => "saml_not_yet_valid",
             Self::Expired => "saml_expired",
-            Self::WrongAudience => "saml_wrong_audience",
+            Self::WrongAudience(_) => "saml_wrong_audience",
             Self::MissingAuthnStatement => "saml_missing_authn_statement",
             Self::Replayed => "saml_replayed_assertion",
             Self::UnknownRequest => "saml_unknown_request",
@@ -308,6 +314,7 @@ pub fn accepted_logout_issuers(idp_entity_id: &str) -> Vec<String> {
 }
 
 /// Decodes the POSTed value and checks the Response. `cert` is the configured IdP certificate.
+/// The first broken rule is the answer.
 pub fn validate(
     encoded: &str,
     config: &SamlConfig,
@@ -315,76 +322,313 @@ pub fn validate(
     acs_url: &str,
     now: DateTime<Utc>,
 ) -> Result<ValidatedAssertion, AcsError> {
-    let text = post::decode(encoded).map_err(|e| AcsError::Malformed(e.to_string()))?;
+    judge(
+        encoded,
+        config,
+        cert,
+        acs_url,
+        now,
+        &mut Checks::first_failure(),
+    )
+}
+
+/// The same checks as [`validate`], each recorded (R-VEN-1): every rule the message lets the
+/// run reach is passed or failed, the rest not checked. The ACS's answer would be the first
+/// failure. When the signature fails, the checks after it read the unsigned envelope, which the
+/// ACS never does; the report says so by the signature's failure.
+pub fn report(
+    encoded: &str,
+    config: &SamlConfig,
+    cert: &Certificate,
+    acs_url: &str,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    let mut checks = Checks::every_rule();
+    let _ = judge(encoded, config, cert, acs_url, now, &mut checks);
+    checks.into_findings()
+}
+
+/// Every rule, in order, through `checks`: the ACS's run stops at the first failure; a report's
+/// goes on wherever the message still allows (`checks.value` fallbacks; `fatal` ends both).
+fn judge(
+    encoded: &str,
+    config: &SamlConfig,
+    cert: &Certificate,
+    acs_url: &str,
+    now: DateTime<Utc>,
+    checks: &mut Checks<AcsError>,
+) -> Result<ValidatedAssertion, AcsError> {
+    let text = checks.fatal(
+        Check::Decoding,
+        post::decode(encoded).map_err(|e| AcsError::Malformed(e.to_string())),
+    )?;
     // The encoding declaration is judged first of all (xml::parse): what libxml2 verifies must
     // be the text read here.
-    let doc = xml::parse(&text)?;
+    let doc = checks.fatal(
+        Check::WellFormedXml,
+        xml::parse(&text).map_err(AcsError::from),
+    )?;
     let root = doc.root_element();
-    if !is(&root, s::NS_PROTOCOL, "Response") {
-        return Err(AcsError::NotAResponse);
-    }
-    if root.attribute("Version") != Some("2.0") {
-        return Err(AcsError::WrongVersion);
-    }
+    checks.fatal(
+        Check::IsResponse,
+        if is(&root, s::NS_PROTOCOL, "Response") {
+            Ok(())
+        } else {
+            Err(AcsError::NotAResponse)
+        },
+    )?;
+    checks.check(Check::ResponseVersion, version(root))?;
     // The Response's own Issuer is optional (§3.2.2) but, when present, must be the IdP.
-    if let Some(issuer) = child(root, s::NS_ASSERTION, "Issuer") {
-        check_issuer(issuer, &config.idp_entity_id)?;
-    }
-    check_issue_instant(root, "Response", now)?;
+    checks.check(
+        Check::ResponseIssuer,
+        child(root, s::NS_ASSERTION, "Issuer")
+            .map_or(Ok(()), |issuer| check_issuer(issuer, &config.idp_entity_id)),
+    )?;
+    checks.check(
+        Check::ResponseIssueInstant,
+        check_issue_instant(root, "Response", now),
+    )?;
     let in_response_to = root.attribute("InResponseTo").map(str::to_owned);
-    let status = child(root, s::NS_PROTOCOL, "Status")
-        .and_then(|st| child(st, s::NS_PROTOCOL, "StatusCode"))
-        .and_then(|c| c.attribute("Value"))
-        .unwrap_or_default()
-        .to_owned();
-    if status != s::STATUS_SUCCESS {
-        let message = child(root, s::NS_PROTOCOL, "Status")
-            .and_then(|st| child(st, s::NS_PROTOCOL, "StatusMessage"))
-            .and_then(|m| m.text())
-            .unwrap_or_default()
-            .to_owned();
-        return Err(match status.as_str() {
-            s::STATUS_REQUESTER => AcsError::StatusRequester(message),
-            s::STATUS_RESPONDER => AcsError::StatusResponder(message),
-            other => AcsError::StatusOther(other.to_owned()),
-        });
-    }
+    checks.fatal(Check::Status, status(root))?;
     // Destination is required: Entra, Okta and Google always send it, and a signed Response
     // must carry it (saml-bindings-2.0-os §3.5.5.2).
-    match root.attribute("Destination") {
-        Some(d) if d == acs_url => {}
-        other => {
-            return Err(AcsError::WrongDestination(
+    checks.check(
+        Check::Destination,
+        match root.attribute("Destination") {
+            Some(d) if d == acs_url => Ok(()),
+            other => Err(AcsError::WrongDestination(
                 other.unwrap_or_default().to_owned(),
-            ));
-        }
-    }
-    let in_response_to = in_response_to.ok_or(AcsError::Unsolicited)?;
-    if doc
-        .descendants()
-        .any(|n| is(&n, s::NS_ASSERTION, "EncryptedAssertion"))
-    {
-        return Err(AcsError::EncryptedAssertion);
-    }
+            )),
+        },
+    )?;
+    let in_response_to = checks.value(
+        Check::InResponseTo,
+        in_response_to.ok_or(AcsError::Unsolicited),
+        String::new,
+    )?;
+    checks.fatal(
+        Check::NotEncrypted,
+        if doc
+            .descendants()
+            .any(|n| is(&n, s::NS_ASSERTION, "EncryptedAssertion"))
+        {
+            Err(AcsError::EncryptedAssertion)
+        } else {
+            Ok(())
+        },
+    )?;
     // Exactly one assertion in the whole document, a direct child of the Response: an extra one
     // anywhere (samael would silently drop it) is a wrapping attempt.
     let assertions: Vec<Node<'_, '_>> = doc
         .descendants()
         .filter(|n| is(n, s::NS_ASSERTION, "Assertion"))
         .collect();
-    let [assertion] = assertions.as_slice() else {
-        return Err(AcsError::AssertionCount(assertions.len()));
-    };
-    if assertion.parent_element() != Some(root) {
-        return Err(AcsError::AssertionCount(assertions.len()));
-    }
+    let envelope_assertion = checks.fatal(
+        Check::OneAssertion,
+        match assertions.as_slice() {
+            [only] if only.parent_element() == Some(root) => Ok(*only),
+            _ => Err(AcsError::AssertionCount(assertions.len())),
+        },
+    )?;
     let response_id = root.attribute("ID").unwrap_or_default();
-    let assertion_id = assertion
-        .attribute("ID")
-        .ok_or_else(|| AcsError::Malformed("the Assertion has no ID".into()))?;
+    let assertion_id = checks.fatal(
+        Check::AssertionId,
+        envelope_assertion
+            .attribute("ID")
+            .ok_or_else(|| AcsError::Malformed("the Assertion has no ID".into())),
+    )?;
 
-    // Signatures: shape first, then crypto against the configured certificate only.
-    let (signed, reduced) = sign::verify(&text, cert)?;
+    // Signatures: shape first, then crypto against the configured certificate only. Only a
+    // report goes on past a failure here (`reduced` is then None and the envelope is read).
+    let reduced = checks.value(
+        Check::Signature,
+        signed_text(&text, cert, response_id, assertion_id).map(Some),
+        || None,
+    )?;
+    let reduced_doc = match &reduced {
+        Some(reduced) => Some(checks.fatal(
+            Check::Signature,
+            xml::parse(reduced).map_err(AcsError::from),
+        )?),
+        None => None,
+    };
+    // Read the assertion from what the signature covers, never from the envelope.
+    let assertion = match &reduced_doc {
+        Some(reduced_doc) => checks.fatal(
+            Check::Signature,
+            reduced_doc
+                .descendants()
+                // The ID names the envelope's one Assertion (IDs are unique), so it is that
+                // Assertion or nothing; matching the element name too adds nothing.
+                .find(|n| n.attribute("ID") == Some(assertion_id))
+                .ok_or(AcsError::Unsigned),
+        )?,
+        None => envelope_assertion,
+    };
+
+    checks.check(Check::AssertionVersion, version(assertion))?;
+    checks.check(
+        Check::AssertionIssuer,
+        match child(assertion, s::NS_ASSERTION, "Issuer") {
+            Some(issuer) => check_issuer(issuer, &config.idp_entity_id),
+            None => Err(AcsError::WrongIssuer(String::new())),
+        },
+    )?;
+    checks.check(
+        Check::AssertionIssueInstant,
+        check_issue_instant(assertion, "Assertion", now),
+    )?;
+
+    // Subject and NameID (the login, R-SA-4): exactly one identifier, a NameID, used as signed.
+    let subject = child(assertion, s::NS_ASSERTION, "Subject");
+    let name_id_node = checks.value(
+        Check::Subject,
+        subject
+            .ok_or(AcsError::MissingNameId)
+            .and_then(subject_name_id)
+            .and_then(|n| {
+                let text = text_of(n)?;
+                if text.is_empty() {
+                    return Err(AcsError::MissingNameId);
+                }
+                Ok(Some((n, text)))
+            }),
+        || None,
+    )?;
+    let (name_id, format) = match name_id_node {
+        Some((node, name_id)) => {
+            let format = node.attribute("Format").unwrap_or(s::NAMEID_UNSPECIFIED);
+            checks.check(
+                Check::NameIdFormat,
+                if format == config.name_id_format {
+                    Ok(())
+                } else {
+                    Err(AcsError::NameIdFormat(format.to_owned()))
+                },
+            )?;
+            checks.check(Check::NameIdQualifiers, qualifiers(node, config))?;
+            checks.check(
+                Check::NameIdIsEmail,
+                if format == s::NAMEID_EMAIL && crate::domain::Email::parse(&name_id).is_err() {
+                    Err(AcsError::NameIdNotEmail(name_id.clone()))
+                } else {
+                    Ok(())
+                },
+            )?;
+            (name_id, format)
+        }
+        None => (String::new(), s::NAMEID_UNSPECIFIED),
+    };
+
+    // Conditions (§2.5.1): time window and an AudienceRestriction naming us. The profile
+    // requires the restriction (§4.1.4.2), so its absence is refused too.
+    let conditions = checks.value(
+        Check::Audience,
+        child(assertion, s::NS_ASSERTION, "Conditions")
+            .map(Some)
+            .ok_or_else(|| AcsError::WrongAudience("none: the Assertion has no Conditions".into())),
+        || None,
+    )?;
+    let mut not_on_or_after = None;
+    if let Some(conditions) = conditions {
+        checks.check(
+            Check::NotBefore,
+            time(conditions, "NotBefore").and_then(|nb| match nb {
+                Some(nb) if now + SKEW < nb => Err(AcsError::NotYetValid),
+                _ => Ok(()),
+            }),
+        )?;
+        not_on_or_after = checks.value(
+            Check::NotOnOrAfter,
+            time(conditions, "NotOnOrAfter").and_then(|noa| match noa {
+                Some(noa) if now >= noa + SKEW => Err(AcsError::Expired),
+                other => Ok(other),
+            }),
+            || None,
+        )?;
+        checks.check(Check::Audience, audience(conditions, config))?;
+    }
+
+    // Bearer confirmation (§4.1.4.2): Recipient = ACS, NotOnOrAfter in the future, no NotBefore,
+    // InResponseTo = the request.
+    let confirmation_until = checks.value(
+        Check::BearerConfirmation,
+        match subject {
+            Some(subject) => bearer_confirmation(subject, acs_url, &in_response_to, now),
+            None => Err(AcsError::NoBearerConfirmation),
+        },
+        || now,
+    )?;
+
+    let authn = checks.value(
+        Check::AuthnStatement,
+        child(assertion, s::NS_ASSERTION, "AuthnStatement")
+            .map(Some)
+            .ok_or(AcsError::MissingAuthnStatement),
+        || None,
+    )?;
+    let session_index = authn.and_then(|a| a.attribute("SessionIndex").map(str::to_owned));
+    let session_not_on_or_after = checks.value(
+        Check::SessionNotOnOrAfter,
+        session_end(assertion, now),
+        || None,
+    )?;
+    let attributes = checks.value(Check::Attributes, attributes(assertion), Vec::new)?;
+
+    Ok(ValidatedAssertion {
+        in_response_to,
+        assertion_id: assertion_id.to_owned(),
+        name_id,
+        name_id_format: format.to_owned(),
+        session_index,
+        session_not_on_or_after,
+        attributes,
+        remember_until: not_on_or_after
+            .unwrap_or(confirmation_until)
+            .max(confirmation_until)
+            + SKEW,
+    })
+}
+
+fn version(node: Node<'_, '_>) -> Result<(), AcsError> {
+    if node.attribute("Version") == Some("2.0") {
+        Ok(())
+    } else {
+        Err(AcsError::WrongVersion)
+    }
+}
+
+/// The Status must be Success; otherwise the IdP's refusal, with its message.
+fn status(root: Node<'_, '_>) -> Result<(), AcsError> {
+    let status = child(root, s::NS_PROTOCOL, "Status");
+    let code = status
+        .and_then(|st| child(st, s::NS_PROTOCOL, "StatusCode"))
+        .and_then(|c| c.attribute("Value"))
+        .unwrap_or_default();
+    if code == s::STATUS_SUCCESS {
+        return Ok(());
+    }
+    let message = status
+        .and_then(|st| child(st, s::NS_PROTOCOL, "StatusMessage"))
+        .and_then(|m| m.text())
+        .unwrap_or_default()
+        .to_owned();
+    Err(match code {
+        s::STATUS_REQUESTER => AcsError::StatusRequester(message),
+        s::STATUS_RESPONDER => AcsError::StatusResponder(message),
+        other => AcsError::StatusOther(other.to_owned()),
+    })
+}
+
+/// Verifies the signatures and returns the text they cover, which must include the Response or
+/// this Assertion.
+fn signed_text(
+    text: &str,
+    cert: &Certificate,
+    response_id: &str,
+    assertion_id: &str,
+) -> Result<String, AcsError> {
+    let (signed, reduced) = sign::verify(text, cert)?;
     // IDs are unique in the document (`check_structure`), so an ID names one element: the
     // signature must cover the root Response or this Assertion. (Comparing element names too
     // would add nothing a scenario could tell apart; cargo-mutants showed it.)
@@ -394,72 +638,32 @@ pub fn validate(
     if !covers_assertion {
         return Err(AcsError::Unsigned);
     }
-    // Read the assertion from what the signature covers, never from the envelope.
-    let reduced_doc = xml::parse(&reduced)?;
-    let assertion = reduced_doc
-        .descendants()
-        .find(|n| is(n, s::NS_ASSERTION, "Assertion") && n.attribute("ID") == Some(assertion_id))
-        .ok_or(AcsError::Unsigned)?;
+    Ok(reduced)
+}
 
-    if assertion.attribute("Version") != Some("2.0") {
-        return Err(AcsError::WrongVersion);
-    }
-    match child(assertion, s::NS_ASSERTION, "Issuer") {
-        Some(issuer) => check_issuer(issuer, &config.idp_entity_id)?,
-        None => return Err(AcsError::WrongIssuer(String::new())),
-    }
-    check_issue_instant(assertion, "Assertion", now)?;
-
-    // Subject and NameID (the login, R-SA-4): exactly one identifier, a NameID, used as signed.
-    let subject = child(assertion, s::NS_ASSERTION, "Subject").ok_or(AcsError::MissingNameId)?;
-    let name_id_node = subject_name_id(subject)?;
-    let name_id = text_of(name_id_node)?;
-    if name_id.is_empty() {
-        return Err(AcsError::MissingNameId);
-    }
-    let format = name_id_node
-        .attribute("Format")
-        .unwrap_or(s::NAMEID_UNSPECIFIED);
-    if format != config.name_id_format {
-        return Err(AcsError::NameIdFormat(format.to_owned()));
-    }
-    // Qualifiers, when present, must name the two parties of this sign-in (saml-core §2.2.2).
-    if name_id_node
+/// Qualifiers, when present, must name the two parties of this sign-in (saml-core §2.2.2).
+fn qualifiers(name_id: Node<'_, '_>, config: &SamlConfig) -> Result<(), AcsError> {
+    if name_id
         .attribute("SPNameQualifier")
         .is_some_and(|q| q != config.sp_entity_id)
     {
         return Err(AcsError::NameIdQualifier("SPNameQualifier".into()));
     }
-    if name_id_node
+    if name_id
         .attribute("NameQualifier")
         .is_some_and(|q| q != config.idp_entity_id)
     {
         return Err(AcsError::NameIdQualifier("NameQualifier".into()));
     }
-    if format == s::NAMEID_EMAIL && crate::domain::Email::parse(&name_id).is_err() {
-        return Err(AcsError::NameIdNotEmail(name_id));
-    }
+    Ok(())
+}
 
-    // Conditions (§2.5.1): time window and an AudienceRestriction naming us. The profile
-    // requires the restriction (§4.1.4.2), so its absence is refused too.
-    let conditions =
-        child(assertion, s::NS_ASSERTION, "Conditions").ok_or(AcsError::WrongAudience)?;
-    if let Some(nb) = time(conditions, "NotBefore")?
-        && now + SKEW < nb
-    {
-        return Err(AcsError::NotYetValid);
-    }
-    let not_on_or_after = time(conditions, "NotOnOrAfter")?;
-    if let Some(noa) = not_on_or_after
-        && now >= noa + SKEW
-    {
-        return Err(AcsError::Expired);
-    }
+/// Every AudienceRestriction must name us (§2.5.1.4: they are ANDed), and there must be one.
+fn audience(conditions: Node<'_, '_>, config: &SamlConfig) -> Result<(), AcsError> {
     let restrictions: Vec<Node<'_, '_>> = conditions
         .children()
         .filter(|c| is(c, s::NS_ASSERTION, "AudienceRestriction"))
         .collect();
-    // Every restriction must name us (§2.5.1.4: they are ANDed).
     if restrictions.is_empty()
         || !restrictions.iter().all(|r| {
             r.children()
@@ -467,12 +671,28 @@ pub fn validate(
                 .any(|a| text_of(a).is_ok_and(|v| v == config.sp_entity_id))
         })
     {
-        return Err(AcsError::WrongAudience);
+        let found: Vec<String> = restrictions
+            .iter()
+            .flat_map(|r| r.children().filter(|a| is(a, s::NS_ASSERTION, "Audience")))
+            .map(|a| format!("{:?}", text_of(a).unwrap_or_default()))
+            .collect();
+        return Err(AcsError::WrongAudience(if found.is_empty() {
+            "none".into()
+        } else {
+            found.join(", ")
+        }));
     }
+    Ok(())
+}
 
-    // Bearer confirmation (§4.1.4.2): Recipient = ACS, NotOnOrAfter in the future, no NotBefore,
-    // InResponseTo = the request.
-    let mut confirmation_until = None;
+/// The first bearer SubjectConfirmation that meets every rule; its NotOnOrAfter. None meeting
+/// them: the last one's reason.
+fn bearer_confirmation(
+    subject: Node<'_, '_>,
+    acs_url: &str,
+    in_response_to: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, AcsError> {
     let mut last_error = AcsError::NoBearerConfirmation;
     for sc in subject
         .children()
@@ -502,20 +722,19 @@ pub fn validate(
             Ok(until)
         };
         match check() {
-            Ok(until) => {
-                confirmation_until = Some(until);
-                break;
-            }
+            Ok(until) => return Ok(until),
             Err(e) => last_error = e,
         }
     }
-    let confirmation_until = confirmation_until.ok_or(last_error)?;
+    Err(last_error)
+}
 
-    let authn = child(assertion, s::NS_ASSERTION, "AuthnStatement")
-        .ok_or(AcsError::MissingAuthnStatement)?;
-    let session_index = authn.attribute("SessionIndex").map(str::to_owned);
-    // The earliest SessionNotOnOrAfter of all AuthnStatements bounds the SP session
-    // (saml-core §2.7.2); one already past refuses the sign-in.
+/// The earliest SessionNotOnOrAfter of all AuthnStatements bounds the SP session
+/// (saml-core §2.7.2); one already past refuses the sign-in.
+fn session_end(
+    assertion: Node<'_, '_>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, AcsError> {
     let mut session_not_on_or_after: Option<DateTime<Utc>> = None;
     for st in assertion
         .children()
@@ -528,8 +747,12 @@ pub fn validate(
     if session_not_on_or_after.is_some_and(|t| t <= now) {
         return Err(AcsError::SessionExpired);
     }
+    Ok(session_not_on_or_after)
+}
 
-    let attributes = child(assertion, s::NS_ASSERTION, "AttributeStatement")
+/// Attributes in document order, each with its values as text.
+fn attributes(assertion: Node<'_, '_>) -> Result<Vec<(String, Vec<String>)>, AcsError> {
+    Ok(child(assertion, s::NS_ASSERTION, "AttributeStatement")
         .map(|st| {
             st.children()
                 .filter(|c| is(c, s::NS_ASSERTION, "Attribute"))
@@ -544,21 +767,7 @@ pub fn validate(
                 .collect::<Result<Vec<_>, AcsError>>()
         })
         .transpose()?
-        .unwrap_or_default();
-
-    Ok(ValidatedAssertion {
-        in_response_to,
-        assertion_id: assertion_id.to_owned(),
-        name_id,
-        name_id_format: format.to_owned(),
-        session_index,
-        session_not_on_or_after,
-        attributes,
-        remember_until: not_on_or_after
-            .unwrap_or(confirmation_until)
-            .max(confirmation_until)
-            + SKEW,
-    })
+        .unwrap_or_default())
 }
 
 /// The Subject's one identifier (saml-core §2.4.1: a choice of BaseID, NameID or EncryptedID),

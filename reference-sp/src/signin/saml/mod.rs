@@ -18,6 +18,7 @@
 //! account management and the admin API.
 
 pub mod acs;
+mod checks;
 mod config;
 mod request;
 mod slo;

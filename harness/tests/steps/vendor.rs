@@ -1,0 +1,435 @@
+//! Vendor mode (R-VEN-1): `check-response` on what the mock IdP posted, as a vendor would run it
+//! on a capture of their own IdP's Response.
+
+use super::DsWorld;
+use anyhow::{Context, anyhow, ensure};
+use base64::Engine as _;
+use cucumber::{then, when};
+use harness::vendor::render::{self, Format};
+use harness::vendor::{self, Expectations, MessageReport, Profile, Verdict, input};
+use mock_idp::VendorProfile;
+use reference_sp::domain::ExecutionMode;
+
+/// What the SP was configured with for the scenario's IdP, and the AuthnRequest's ID.
+fn expectations(w: &DsWorld, request_id: bool) -> anyhow::Result<Expectations> {
+    let account: reference_sp::domain::AccountId = w.account()?.parse()?;
+    let config = w
+        .stack
+        .store()
+        .call_blocking(|c| reference_sp::store::saml::load_config(c, &account, ExecutionMode::Live))
+        .map_err(|e| anyhow!("{e}"))?
+        .context("SAML is not configured for LIVE")?;
+    let (action, _) = w.saml_post.clone().context("no SAML form was captured")?;
+    let request = w
+        .idp()?
+        .received()
+        .into_iter()
+        .rev()
+        .find(|m| m.kind == "AuthnRequest")
+        .context("the IdP received no AuthnRequest")?;
+    let id = roxmltree::Document::parse(&request.xml)?
+        .root_element()
+        .attribute("ID")
+        .context("an AuthnRequest without ID")?
+        .to_owned();
+    let profile = match w.idp()?.profile() {
+        VendorProfile::EntraId => Profile::EntraId,
+        VendorProfile::Okta => Profile::Okta,
+        VendorProfile::GoogleWorkspace => Profile::GoogleWorkspace,
+    };
+    Ok(Expectations {
+        idp_certificate: config.idp_certificate,
+        idp_entity_id: config.idp_entity_id,
+        sp_entity_id: config.sp_entity_id,
+        acs_url: action,
+        request_id: request_id.then_some(id),
+        now: protocol::Clock::now(w.stack.clock()),
+        profile: Some(profile),
+    })
+}
+
+/// The SAMLResponse of the IdP's auto-posting form, kept without posting it.
+fn captured(w: &mut DsWorld) -> anyhow::Result<String> {
+    let page = w.expect_status(200)?.body.clone();
+    let form = super::saml::saml_form(&page)?;
+    let value = form
+        .1
+        .iter()
+        .find(|(n, _)| n == "SAMLResponse")
+        .map(|(_, v)| v.clone())
+        .context("no SAMLResponse")?;
+    w.saml_post = Some(form);
+    Ok(value)
+}
+
+/// The capture as a vendor would hand it over: `value`, `xml`, `har` or `saml-tracer`.
+fn as_input(encoded: &str, shape: &str, acs: &str) -> anyhow::Result<String> {
+    Ok(match shape {
+        "value" => encoded.to_owned(),
+        "xml" => String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded)?)?,
+        "har" => {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("SAMLResponse", encoded)
+                .append_pair("RelayState", "")
+                .finish();
+            serde_json::json!({"log": {"version": "1.2", "entries": [
+                {"request": {"method": "GET", "url": "https://login.example/authorize", "headers": []}},
+                {"request": {"method": "POST", "url": acs, "headers": [],
+                    "postData": {"mimeType": "application/x-www-form-urlencoded", "text": body}}}
+            ]}})
+            .to_string()
+        }
+        "saml-tracer" => serde_json::json!({"requests": [
+            {"requestId": "1", "method": "POST", "url": acs,
+             "post": [["SAMLResponse", encoded], ["RelayState", ""]]}
+        ], "timestamp": "2026-01-05T09:00:00.000Z"})
+        .to_string(),
+        other => return Err(anyhow!("unknown capture shape {other}")),
+    })
+}
+
+fn judge(w: &mut DsWorld, shape: &str, request_id: bool) -> anyhow::Result<()> {
+    let encoded = captured(w)?;
+    let expect = expectations(w, request_id)?;
+    let text = as_input(&encoded, shape, &expect.acs_url)?;
+    let found = input::extract(&text).map_err(|e| anyhow!(e))?;
+    ensure!(
+        found.len() == 1,
+        "expected one capture, found {}",
+        found.len()
+    );
+    ensure!(
+        found[0].encoded == encoded,
+        "the {shape} capture did not yield the posted value"
+    );
+    let reports = found
+        .iter()
+        .map(|c| vendor::check_response(&c.source, &c.encoded, &expect))
+        .collect::<Result<Vec<_>, _>>()?;
+    w.vendor_reports = reports;
+    Ok(())
+}
+
+#[when("the vendor checks the Response the identity provider posted")]
+async fn check(w: &mut DsWorld) -> anyhow::Result<()> {
+    judge(w, "value", true)
+}
+
+#[when(expr = "the vendor checks the Response the identity provider posted, captured as {word}")]
+async fn check_as(w: &mut DsWorld, shape: String) -> anyhow::Result<()> {
+    judge(w, &shape, true)
+}
+
+#[when("the vendor checks the Response the identity provider posted, without the request ID")]
+async fn check_without_request(w: &mut DsWorld) -> anyhow::Result<()> {
+    judge(w, "value", false)
+}
+
+#[when(
+    expr = "the vendor checks the Response the identity provider posted, as an answer to request {string}"
+)]
+async fn check_other_request(w: &mut DsWorld, id: String) -> anyhow::Result<()> {
+    judge(w, "value", true)?;
+    let encoded = w
+        .saml_post
+        .as_ref()
+        .and_then(|(_, f)| f.iter().find(|(n, _)| n == "SAMLResponse"))
+        .map(|(_, v)| v.clone())
+        .context("no capture")?;
+    let mut expect = expectations(w, true)?;
+    expect.request_id = Some(id);
+    w.vendor_reports = vec![vendor::check_response("posted value", &encoded, &expect)?];
+    Ok(())
+}
+
+fn report(w: &DsWorld) -> anyhow::Result<&MessageReport> {
+    w.vendor_reports.first().context("no check-response run")
+}
+
+fn verdicts(r: &MessageReport) -> String {
+    r.rules
+        .iter()
+        .map(|x| format!("{}={:?}", x.id, x.outcome))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[then("every rule passes")]
+async fn all_pass(w: &mut DsWorld) -> anyhow::Result<()> {
+    let r = report(w)?;
+    ensure!(
+        r.rules.iter().all(|x| x.outcome == Verdict::Pass),
+        "not every rule passed: {}",
+        verdicts(r)
+    );
+    ensure!(
+        r.rules.len() == vendor::all_checks().len() + 1,
+        "{} rules reported, the ACS has {} and check-response adds 1",
+        r.rules.len(),
+        vendor::all_checks().len()
+    );
+    Ok(())
+}
+
+/// Exactly these rules failed (comma-separated ids), each with its code; nothing else failed.
+#[then(expr = "exactly the rules {string} fail, with {string}")]
+async fn exactly_fail(w: &mut DsWorld, ids: String, codes: String) -> anyhow::Result<()> {
+    let r = report(w)?;
+    let want: Vec<&str> = ids.split(',').map(str::trim).collect();
+    let codes: Vec<&str> = codes.split(',').map(str::trim).collect();
+    let failed: Vec<&str> = r
+        .rules
+        .iter()
+        .filter(|x| x.outcome == Verdict::Fail)
+        .map(|x| x.id)
+        .collect();
+    ensure!(
+        failed == want,
+        "failed: {failed:?}, expected {want:?}; {}",
+        verdicts(r)
+    );
+    for (id, code) in want.iter().zip(&codes) {
+        let rule = r.rule(id).context("missing rule")?;
+        ensure!(
+            rule.code == Some(*code),
+            "{id}: code {:?}, expected {code}",
+            rule.code
+        );
+        ensure!(
+            rule.hint.as_deref().is_some_and(|h| !h.is_empty())
+                && rule.found.as_deref().is_some_and(|f| !f.is_empty())
+                && !rule.clause.is_empty(),
+            "{id} failed without what was found, its clause or a fix: {rule:?}"
+        );
+    }
+    Ok(())
+}
+
+#[then(expr = "the fix for {string} says {string}")]
+async fn fix_says(w: &mut DsWorld, id: String, words: String) -> anyhow::Result<()> {
+    let rule = report(w)?.rule(&id).context("no such rule")?;
+    let hint = rule.hint.as_deref().unwrap_or_default();
+    ensure!(hint.contains(&words), "{id}'s fix is {hint:?}");
+    Ok(())
+}
+
+#[then(expr = "the rule {string} is not judged")]
+async fn not_judged(w: &mut DsWorld, id: String) -> anyhow::Result<()> {
+    let rule = report(w)?.rule(&id).context("no such rule")?;
+    ensure!(
+        rule.outcome == Verdict::NotChecked,
+        "{id}: {:?}",
+        rule.outcome
+    );
+    Ok(())
+}
+
+#[then(expr = "every rule after {string} is not judged")]
+async fn rest_not_judged(w: &mut DsWorld, id: String) -> anyhow::Result<()> {
+    let r = report(w)?;
+    let at = r
+        .rules
+        .iter()
+        .position(|x| x.id == id)
+        .context("no such rule")?;
+    // The last rule is check-response's own (the request ID), judged on the decoded message.
+    let acs_rules = &r.rules[at + 1..r.rules.len() - 1];
+    ensure!(
+        !acs_rules.is_empty() && acs_rules.iter().all(|x| x.outcome == Verdict::NotChecked),
+        "{}",
+        verdicts(r)
+    );
+    Ok(())
+}
+
+#[then(expr = "the {word} report says {int} rule(s) failed, among them {string}")]
+async fn rendered(w: &mut DsWorld, format: String, n: usize, id: String) -> anyhow::Result<()> {
+    let format: Format = format.parse().map_err(|e: String| anyhow!(e))?;
+    let out = render::render(&w.vendor_reports, format, false);
+    match format {
+        Format::Json => {
+            let json: serde_json::Value = serde_json::from_str(&out)?;
+            ensure!(json["failed"] == n, "failed: {}", json["failed"]);
+            let rule = json["messages"][0]["rules"]
+                .as_array()
+                .context("rules")?
+                .iter()
+                .find(|r| r["id"] == id.as_str())
+                .context("rule missing from the JSON")?;
+            ensure!(rule["outcome"] == "fail", "{rule}");
+            ensure!(
+                rule["hint"].as_str().is_some_and(|h| !h.is_empty()),
+                "{rule}"
+            );
+        }
+        Format::Junit => {
+            let doc = roxmltree::Document::parse(&out)?;
+            let root = doc.root_element();
+            ensure!(
+                root.attribute("failures") == Some(n.to_string().as_str()),
+                "{out}"
+            );
+            let cases: Vec<_> = doc
+                .descendants()
+                .filter(|d| d.has_tag_name("testcase"))
+                .collect();
+            ensure!(
+                root.attribute("tests") == Some(cases.len().to_string().as_str()),
+                "tests= does not count the testcases: {out}"
+            );
+            let case = cases
+                .iter()
+                .find(|c| c.attribute("name") == Some(id.as_str()))
+                .context("testcase missing")?;
+            ensure!(
+                case.children().any(|c| c.has_tag_name("failure")),
+                "{id} is not a failure in {out}"
+            );
+        }
+        Format::Text => {
+            ensure!(out.contains(&format!("{n} rule(s) failed")), "{out}");
+            ensure!(out.contains(&format!("FAIL {id}")), "{out}");
+        }
+    }
+    Ok(())
+}
+
+#[then("the report shows the message with its assertion marked as signed")]
+async fn pretty(w: &mut DsWorld) -> anyhow::Result<()> {
+    let pretty = &report(w)?.pretty;
+    let assertion = pretty
+        .lines()
+        .find(|l| l.contains(":Assertion ") || l.contains("<Assertion "))
+        .context("no Assertion line")?;
+    ensure!(
+        assertion.starts_with("S "),
+        "not marked signed: {assertion}"
+    );
+    // The Issuer before it is outside the assertion: marked only when the Response is signed.
+    let response_signed = pretty.lines().next().is_some_and(|l| l.starts_with("S "));
+    let issuer = pretty.lines().nth(1).unwrap_or_default();
+    ensure!(
+        issuer.starts_with("S ") == response_signed,
+        "the Response's Issuer is marked unlike the Response: {issuer}"
+    );
+    Ok(())
+}
+
+/// Runs the built `harness check-response` on `capture` written to a file; keeps the exit code
+/// and what it printed (standard output, then standard error).
+async fn run_binary(w: &mut DsWorld, capture: &str, extra: &str) -> anyhow::Result<()> {
+    let expect = expectations(w, true)?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("capture.txt");
+    let cert = dir.path().join("idp.cer");
+    std::fs::write(&file, capture)?;
+    std::fs::write(&cert, &expect.idp_certificate)?;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.arg("check-response")
+        .arg(&file)
+        .arg("--idp-cert")
+        .arg(&cert)
+        .args(["--idp-entity-id", &expect.idp_entity_id])
+        .args(["--sp-entity-id", &expect.sp_entity_id])
+        .args(["--acs", &expect.acs_url])
+        .args(["--now", &expect.now.to_rfc3339()])
+        .args(extra.split_whitespace());
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    w.vendor_exit = Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ));
+    Ok(())
+}
+
+#[when(expr = "the vendor runs check-response on the captured Response with {string}")]
+async fn run_on_capture(w: &mut DsWorld, extra: String) -> anyhow::Result<()> {
+    let encoded = captured(w)?;
+    run_binary(w, &encoded, &extra).await
+}
+
+#[when("the vendor runs check-response on a HAR file in which nothing was posted")]
+async fn run_on_empty_har(w: &mut DsWorld) -> anyhow::Result<()> {
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [
+        {"request": {"method": "GET", "url": "https://login.example/", "headers": []}}
+    ]}});
+    run_binary(w, &har.to_string(), "").await
+}
+
+/// The README's check-response example, run exactly as written (from the workspace root), and
+/// the output the README shows after it.
+#[when("the vendor runs the README's check-response example")]
+async fn readme_example(w: &mut DsWorld) -> anyhow::Result<()> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("the workspace root")?
+        .to_owned();
+    let readme = std::fs::read_to_string(root.join("README.md"))?;
+    let after = readme
+        .split("<!-- check-response example")
+        .nth(1)
+        .context("the README has no check-response example")?;
+    let mut blocks = after.split("```").skip(1).step_by(2);
+    let command = blocks.next().context("no command block")?;
+    let shown = blocks.next().context("no output block")?;
+    let line = command.trim_start_matches("sh").replace("\\\n", " ");
+    let words = shell_words(&line);
+    let args = words
+        .strip_prefix(&["cargo", "run", "-q", "-p", "harness", "--"].map(String::from))
+        .context("the example is not `cargo run -q -p harness -- ...`")?
+        .to_vec();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.current_dir(&root).args(&args);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    for expected in shown
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+    {
+        ensure!(
+            printed.lines().any(|l| l.trim_end() == expected),
+            "the README shows {expected:?}, the command printed:\n{printed}"
+        );
+    }
+    w.vendor_exit = Some((out.status.code().unwrap_or(-1), printed));
+    Ok(())
+}
+
+/// Words of a one-line shell command: spaces separate, single quotes group.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+#[then(expr = "the command exits with {int} and prints {string}")]
+async fn exits(w: &mut DsWorld, code: i32, text: String) -> anyhow::Result<()> {
+    let (got, out) = w.vendor_exit.as_ref().context("no command run")?;
+    ensure!(*got == code, "exit code {got}, expected {code}: {out}");
+    ensure!(out.contains(&text), "output lacks {text:?}: {out}");
+    Ok(())
+}
