@@ -108,6 +108,22 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: harness::vendor::render::Format,
     },
+    /// Judge an IdP's SAML metadata (or with --sp an SP's) for what the reference SP needs
+    /// (R-VEN-2). Exit code 0: nothing failed (warnings allowed); 1: a rule failed; 2: not
+    /// metadata, or unreadable.
+    CheckMetadata {
+        /// A file, `-` for standard input, or an http(s) URL.
+        input: String,
+        /// The metadata is an SP's.
+        #[arg(long)]
+        sp: bool,
+        /// Judge at this instant (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<String>,
+        /// text (default), json or junit.
+        #[arg(long, default_value = "text")]
+        format: harness::vendor::render::Format,
+    },
     /// Unlock a user of the stack's store offline (e.g. the only administrator).
     Unlock {
         /// Folder of the SP's SQLite store (as given to `up`).
@@ -173,6 +189,26 @@ async fn main() -> anyhow::Result<()> {
                 format,
             };
             let (output, code) = harness::vendor::cli::check_response(&options);
+            if code == 2 {
+                eprint!("{output}");
+            } else {
+                print!("{output}");
+            }
+            std::process::exit(code);
+        }
+        Command::CheckMetadata {
+            input,
+            sp,
+            now,
+            format,
+        } => {
+            let options = harness::vendor::cli::CheckMetadata {
+                input,
+                sp,
+                now,
+                format,
+            };
+            let (output, code) = harness::vendor::cli::check_metadata(&options).await;
             if code == 2 {
                 eprint!("{output}");
             } else {

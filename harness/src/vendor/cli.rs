@@ -1,5 +1,6 @@
-//! The `harness check-response` command: reads its files, judges every capture, renders, and
-//! chooses the exit code (0 nothing failed, 1 a rule failed, 2 the input cannot be judged).
+//! The `harness check-response` and `check-metadata` commands: read their inputs (bounded),
+//! judge, render, and choose the exit code (0 nothing failed, 1 a rule failed, 2 the input
+//! cannot be judged).
 
 use super::render::{self, Format};
 use super::{Expectations, MessageReport, Profile, check_response as judge, input};
@@ -48,12 +49,7 @@ fn read(path: &PathBuf) -> Result<String, String> {
 }
 
 fn run(o: &CheckResponse) -> Result<Vec<MessageReport>, String> {
-    let now = match &o.now {
-        Some(raw) => DateTime::parse_from_rfc3339(raw)
-            .map_err(|e| format!("--now {raw:?}: {e}"))?
-            .with_timezone(&Utc),
-        None => Utc::now(),
-    };
+    let now = parse_now(o.now.as_deref())?;
     let expect = Expectations {
         idp_certificate: read(&o.idp_cert)?,
         idp_entity_id: o.idp_entity_id.clone(),
@@ -68,4 +64,86 @@ fn run(o: &CheckResponse) -> Result<Vec<MessageReport>, String> {
         .iter()
         .map(|c| judge(&c.source, &c.encoded, &expect).map_err(|e| e.to_string()))
         .collect()
+}
+
+/// Largest metadata document fetched or read.
+pub const MAX_METADATA_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct CheckMetadata {
+    /// A file, `-`, or an `http(s)://` URL.
+    pub input: String,
+    pub sp: bool,
+    pub now: Option<String>,
+    pub format: Format,
+}
+
+/// The `check-metadata` command's output and exit code.
+pub async fn check_metadata(o: &CheckMetadata) -> (String, i32) {
+    let result = async {
+        let now = parse_now(o.now.as_deref())?;
+        let text = if o.input.starts_with("http://") || o.input.starts_with("https://") {
+            fetch(&o.input).await?
+        } else {
+            let text = read(&PathBuf::from(&o.input))?;
+            if text.len() > MAX_METADATA_BYTES {
+                return Err(format!(
+                    "{} is larger than {MAX_METADATA_BYTES} bytes",
+                    o.input
+                ));
+            }
+            text
+        };
+        let role = if o.sp {
+            super::metadata::Role::Sp
+        } else {
+            super::metadata::Role::Idp
+        };
+        super::metadata::check_metadata(&o.input, &text, role, now)
+    }
+    .await;
+    match result {
+        Ok(report) => {
+            let failed = report.failed() > 0;
+            let colour = o.format == Format::Text && std::io::stdout().is_terminal();
+            (
+                render::render(std::slice::from_ref(&report), o.format, colour),
+                i32::from(failed),
+            )
+        }
+        Err(e) => (format!("check-metadata: {e}\n"), 2),
+    }
+}
+
+/// GETs metadata with a 10 s limit and at most [`MAX_METADATA_BYTES`], read before parsing.
+async fn fetch(url: &str) -> Result<String, String> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_METADATA_BYTES {
+            return Err(format!("{url}: larger than {MAX_METADATA_BYTES} bytes"));
+        }
+    }
+    String::from_utf8(body).map_err(|_| format!("{url}: not UTF-8"))
+}
+
+fn parse_now(raw: Option<&str>) -> Result<DateTime<Utc>, String> {
+    match raw {
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("--now {raw:?}: {e}")),
+        None => Ok(Utc::now()),
+    }
 }

@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod hints;
 pub mod input;
+pub mod metadata;
 pub mod render;
 
 use chrono::{DateTime, Utc};
@@ -90,6 +91,8 @@ pub struct RuleResult {
 pub enum Verdict {
     Pass,
     Fail,
+    /// Allowed, but worth acting on (a certificate ending soon, no single logout).
+    Warn,
     /// Not judged, and why is in `found`.
     NotChecked,
 }
@@ -102,6 +105,11 @@ pub struct MessageReport {
     pub rules: Vec<RuleResult>,
     /// The message, indented, with the signed elements marked; empty if it does not decode.
     pub pretty: String,
+    /// What "nothing failed" and "a rule failed" mean for this kind of message.
+    #[serde(skip)]
+    pub verdict_pass: &'static str,
+    #[serde(skip)]
+    pub verdict_fail: &'static str,
 }
 
 impl MessageReport {
@@ -154,6 +162,8 @@ pub fn check_response(
         source: source.to_owned(),
         rules,
         pretty,
+        verdict_pass: "the reference SP accepts this Response",
+        verdict_fail: "the reference SP refuses this Response",
     })
 }
 

@@ -49,6 +49,7 @@ fn text_report(reports: &[MessageReport], colour: bool) -> String {
             let mark = match rule.outcome {
                 Verdict::Pass => paint("32", "PASS"),
                 Verdict::Fail => paint("31", "FAIL"),
+                Verdict::Warn => paint("33", "WARN"),
                 Verdict::NotChecked => paint("33", "----"),
             };
             let _ = writeln!(
@@ -56,13 +57,17 @@ fn text_report(reports: &[MessageReport], colour: bool) -> String {
                 "{mark} {:<34} {:<8} {}",
                 rule.id, rule.rule, rule.title
             );
-            if rule.outcome == Verdict::Fail {
-                let _ = writeln!(
-                    out,
-                    "     found: {} ({})",
-                    rule.found.as_deref().unwrap_or_default(),
-                    rule.code.unwrap_or_default()
-                );
+            if rule.outcome == Verdict::Pass
+                && let Some(found) = &rule.found
+            {
+                let _ = writeln!(out, "     found: {found}");
+            }
+            if matches!(rule.outcome, Verdict::Fail | Verdict::Warn) {
+                let found = rule.found.as_deref().unwrap_or_default();
+                let _ = match rule.code {
+                    Some(code) => writeln!(out, "     found: {found} ({code})"),
+                    None => writeln!(out, "     found: {found}"),
+                };
                 let _ = writeln!(out, "     clause: {}", rule.clause);
                 if let Some(hint) = &rule.hint {
                     let _ = writeln!(out, "     fix: {hint}");
@@ -141,6 +146,14 @@ fn junit(reports: &[MessageReport]) -> String {
             );
             match rule.outcome {
                 Verdict::Pass => out.push_str("/>\n"),
+                Verdict::Warn => {
+                    let _ = writeln!(
+                        out,
+                        "><system-out>warning: {}\nfix: {}</system-out></testcase>",
+                        text(rule.found.as_deref().unwrap_or_default()),
+                        text(rule.hint.as_deref().unwrap_or_default())
+                    );
+                }
                 Verdict::NotChecked => {
                     let _ = writeln!(
                         out,

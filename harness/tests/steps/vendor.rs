@@ -6,7 +6,7 @@ use anyhow::{Context, anyhow, ensure};
 use base64::Engine as _;
 use cucumber::{then, when};
 use harness::vendor::render::{self, Format};
-use harness::vendor::{self, Expectations, MessageReport, Profile, Verdict, input};
+use harness::vendor::{self, Expectations, MessageReport, Profile, Verdict, input, metadata};
 use mock_idp::VendorProfile;
 use reference_sp::domain::ExecutionMode;
 
@@ -431,5 +431,195 @@ async fn exits(w: &mut DsWorld, code: i32, text: String) -> anyhow::Result<()> {
     let (got, out) = w.vendor_exit.as_ref().context("no command run")?;
     ensure!(*got == code, "exit code {got}, expected {code}: {out}");
     ensure!(out.contains(&text), "output lacks {text:?}: {out}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- check-metadata
+
+async fn judge_metadata(
+    w: &mut DsWorld,
+    source: &str,
+    text: &str,
+    role: metadata::Role,
+) -> anyhow::Result<()> {
+    let now = protocol::Clock::now(w.stack.clock());
+    judge_metadata_at(w, source, text, role, now)
+}
+
+fn judge_metadata_at(
+    w: &mut DsWorld,
+    source: &str,
+    text: &str,
+    role: metadata::Role,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let report = metadata::check_metadata(source, text, role, now).map_err(|e| anyhow!(e))?;
+    w.vendor_reports = vec![report];
+    Ok(())
+}
+
+#[when(expr = "the vendor checks the identity provider's metadata as of {string}")]
+async fn idp_metadata(w: &mut DsWorld, at: String) -> anyhow::Result<()> {
+    let url = w.idp()?.metadata_url();
+    let text = reqwest::get(&url).await?.text().await?;
+    let now = chrono::DateTime::parse_from_rfc3339(&at)?.with_timezone(&chrono::Utc);
+    judge_metadata_at(w, &url, &text, metadata::Role::Idp, now)
+}
+
+#[when("the vendor checks the SP's metadata with --sp")]
+async fn sp_metadata(w: &mut DsWorld) -> anyhow::Result<()> {
+    let path = w.expand("/live/{account}/saml/metadata?P_mode=LIVE")?;
+    let url = w.stack.sp_url(&path);
+    let text = reqwest::get(&url).await?.text().await?;
+    judge_metadata(w, &url, &text, metadata::Role::Sp).await
+}
+
+/// A self-signed RSA certificate valid from `from` to `to` days around the stack's clock.
+fn certificate(w: &DsWorld, from: i64, to: i64, bits: u32) -> anyhow::Result<String> {
+    use openssl::{asn1::Asn1Time, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509};
+    let now = protocol::Clock::now(w.stack.clock()).timestamp();
+    let key = PKey::from_rsa(Rsa::generate(bits)?)?;
+    let mut name = x509::X509NameBuilder::new()?;
+    name.append_entry_by_text("CN", "Vendor IdP Signing")?;
+    let name = name.build();
+    let mut b = x509::X509Builder::new()?;
+    b.set_version(2)?;
+    b.set_subject_name(&name)?;
+    b.set_issuer_name(&name)?;
+    b.set_pubkey(&key)?;
+    let not_before = Asn1Time::from_unix(now + from * 86_400)?;
+    let not_after = Asn1Time::from_unix(now + to * 86_400)?;
+    b.set_not_before(&not_before)?;
+    b.set_not_after(&not_after)?;
+    b.sign(&key, MessageDigest::sha256())?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(b.build().to_der()?))
+}
+
+/// IdP metadata with these parts (`certs`: base64 DER each).
+fn idp_metadata_xml(
+    certs: &[String],
+    sso_binding: &str,
+    extra: &str,
+    valid_until: Option<&str>,
+) -> String {
+    let keys: String = certs
+        .iter()
+        .map(|c| format!("<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"))
+        .collect();
+    let until = valid_until
+        .map(|v| format!(" validUntil=\"{v}\""))
+        .unwrap_or_default();
+    format!(
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"https://idp.vendor.example/\"{until}>{extra}<md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{keys}<md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"https://idp.vendor.example/slo\"/><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:SingleSignOnService Binding=\"{sso_binding}\" Location=\"https://idp.vendor.example/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+}
+
+const REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+#[when(
+    expr = "the vendor checks IdP metadata whose signing certificates are valid for the day spans {string}"
+)]
+async fn metadata_with_certs(w: &mut DsWorld, spans: String) -> anyhow::Result<()> {
+    let mut certs = Vec::new();
+    for span in spans.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (from, to) = span.split_once("..").context("spans are FROM..TO")?;
+        certs.push(certificate(
+            w,
+            from.trim().parse()?,
+            to.trim().parse()?,
+            2048,
+        )?);
+    }
+    let xml = idp_metadata_xml(&certs, REDIRECT, "", None);
+    judge_metadata(w, "vendor metadata", &xml, metadata::Role::Idp).await
+}
+
+#[when("the vendor checks IdP metadata offering single sign-on only by POST")]
+async fn metadata_post_only(w: &mut DsWorld) -> anyhow::Result<()> {
+    let cert = certificate(w, -1, 365, 2048)?;
+    let xml = idp_metadata_xml(
+        &[cert],
+        "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+        "",
+        None,
+    );
+    judge_metadata(w, "vendor metadata", &xml, metadata::Role::Idp).await
+}
+
+#[when("the vendor checks IdP metadata that expired yesterday and carries a WS-Federation role")]
+async fn metadata_stale_wsfed(w: &mut DsWorld) -> anyhow::Result<()> {
+    let cert = certificate(w, -1, 365, 2048)?;
+    let yesterday = (protocol::Clock::now(w.stack.clock()) - chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let wsfed = "<md:RoleDescriptor xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:fed=\"http://docs.oasis-open.org/wsfed/federation/200706\" xsi:type=\"fed:SecurityTokenServiceType\" protocolSupportEnumeration=\"http://docs.oasis-open.org/wsfed/federation/200706\"/>";
+    let xml = idp_metadata_xml(&[cert], REDIRECT, wsfed, Some(&yesterday));
+    judge_metadata(w, "vendor metadata", &xml, metadata::Role::Idp).await
+}
+
+#[then(expr = "the metadata rule {string} is {word}, saying {string}")]
+async fn metadata_rule(
+    w: &mut DsWorld,
+    id: String,
+    verdict: String,
+    says: String,
+) -> anyhow::Result<()> {
+    let r = report(w)?;
+    let rule = r
+        .rule(&id)
+        .with_context(|| format!("no rule {id}: {}", verdicts(r)))?;
+    let want = match verdict.as_str() {
+        "passed" => Verdict::Pass,
+        "failed" => Verdict::Fail,
+        "a warning" | "warned" => Verdict::Warn,
+        other => return Err(anyhow!("unknown verdict {other}")),
+    };
+    ensure!(rule.outcome == want, "{id} is {:?}: {rule:?}", rule.outcome);
+    let found = rule.found.as_deref().unwrap_or_default();
+    ensure!(found.contains(&says), "{id} says {found:?}");
+    if want != Verdict::Pass {
+        ensure!(
+            rule.hint.as_deref().is_some_and(|h| !h.is_empty()),
+            "{id} has no fix"
+        );
+    }
+    Ok(())
+}
+
+#[then("no metadata rule failed")]
+async fn metadata_ok(w: &mut DsWorld) -> anyhow::Result<()> {
+    let r = report(w)?;
+    ensure!(r.failed() == 0, "{}", verdicts(r));
+    ensure!(r.rules.len() >= 9, "only {} rules judged", r.rules.len());
+    Ok(())
+}
+
+#[when("the vendor runs check-metadata on a web page that is not metadata")]
+async fn metadata_not_xml(w: &mut DsWorld) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("page.html");
+    std::fs::write(&file, "<!DOCTYPE html><html><body>Sign in</body></html>")?;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.arg("check-metadata").arg(&file);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    w.vendor_exit = Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ));
+    Ok(())
+}
+
+#[when(
+    expr = "the vendor runs check-metadata on the identity provider's metadata URL as of {string}"
+)]
+async fn metadata_binary_url(w: &mut DsWorld, now: String) -> anyhow::Result<()> {
+    let url = w.idp()?.metadata_url();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.args(["check-metadata", &url, "--now", &now, "--format", "json"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    w.vendor_exit = Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ));
     Ok(())
 }
