@@ -50,6 +50,20 @@ Feature: The SAML subject is used exactly as signed; nothing ambiguous signs any
     And the browser has no session in LIVE, answered "authentication_required"
     And the account has exactly the users "admin@contoso.com, root@contoso.com"
 
+  @r-sa-4
+  Scenario Outline: The Subject must hold exactly one identifier, counted everywhere: <what>
+    When the identity provider's next Response has the fault "<fault>"
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the SP refuses the Response with "saml_subject_identifier_count", saying "found <n>"
+    And the browser has no session in LIVE, answered "authentication_required"
+    And the account has exactly the users "admin@contoso.com, root@contoso.com"
+
+    Examples:
+      | what                                      | fault                        | n |
+      | two NameIDs                               | two_name_ids                 | 2 |
+      | a NameID in the SubjectConfirmation too   | confirmation_name_id         | 2 |
+      | the NameID only in the SubjectConfirmation | name_id_only_in_confirmation | 1 |
+
   @r-sa-6 @r-sa-4
   Scenario Outline: An ambiguous or misdated Response is refused: <what>
     When the identity provider's next Response has the fault "<fault>"
@@ -60,8 +74,6 @@ Feature: The SAML subject is used exactly as signed; nothing ambiguous signs any
 
     Examples:
       | what                                    | fault                       | code                          |
-      | two NameIDs                             | two_name_ids                | saml_subject_identifier_count |
-      | a NameID in the SubjectConfirmation too | confirmation_name_id        | saml_subject_identifier_count |
       | an EncryptedID beside the NameID        | name_id_and_encrypted_id    | saml_subject_identifier_count |
       | a BaseID beside the NameID              | name_id_and_base_id         | saml_subject_identifier_count |
       | an SPNameQualifier of another SP        | sp_name_qualifier_other     | saml_name_id_qualifier        |

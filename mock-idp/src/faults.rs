@@ -59,6 +59,9 @@ pub enum Fault {
     NameIdAndBaseId,
     /// A NameID (root@contoso.com) inside the bearer SubjectConfirmation too.
     ConfirmationNameId,
+    /// The NameID moved from the Subject into the bearer SubjectConfirmation: the Subject's only
+    /// identifier sits where a lenient SP would not look for it.
+    NameIdOnlyInConfirmation,
     /// The NameID's SPNameQualifier names another SP.
     SpNameQualifierOther,
     /// The NameID's NameQualifier names another IdP.
@@ -136,7 +139,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 63] = [
+    pub const ALL: [Fault; 64] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -163,6 +166,7 @@ impl Fault {
         Self::NameIdAndEncryptedId,
         Self::NameIdAndBaseId,
         Self::ConfirmationNameId,
+        Self::NameIdOnlyInConfirmation,
         Self::SpNameQualifierOther,
         Self::NameQualifierOther,
         Self::NameIdQualified,

@@ -531,6 +531,17 @@ async fn idp_got_logout_response(w: &mut DsWorld, signed: String) -> anyhow::Res
     Ok(())
 }
 
+#[then(expr = "the SP refuses the Response with {string}, saying {string}")]
+async fn refused_saying(w: &mut DsWorld, code: String, says: String) -> anyhow::Result<()> {
+    w.expect_refusal(&code)?;
+    let body = &w.last()?.body;
+    ensure!(
+        body.contains(&says),
+        "the refusal does not say {says:?}: {body}"
+    );
+    Ok(())
+}
+
 #[then(expr = "the SP refuses the Response with {string}")]
 async fn refused(w: &mut DsWorld, code: String) -> anyhow::Result<()> {
     w.expect_refusal(&code)

@@ -181,6 +181,7 @@ pub(super) fn apply_fault(
         | Fault::NameIdAndEncryptedId
         | Fault::NameIdAndBaseId
         | Fault::ConfirmationNameId
+        | Fault::NameIdOnlyInConfirmation
         | Fault::SpNameQualifierOther
         | Fault::NameQualifierOther
         | Fault::NameIdQualified
@@ -296,6 +297,18 @@ pub(super) fn xml_edit(fault: Fault, idp: &str, sp: &str) -> Edit {
             )
         }),
         Fault::NameIdAndBaseId => insert_after(|p| format!("<{p}BaseID NameQualifier=\"x\"/>")),
+        Fault::NameIdOnlyInConfirmation => Edit::BeforeSigning(Box::new(|xml: String| {
+            let Some((a, _, _, d, prefix)) = name_id_span(&xml) else {
+                return xml;
+            };
+            let name_id = xml[a..d].to_owned();
+            let without = format!("{}{}", &xml[..a], &xml[d..]);
+            let tag = format!("<{prefix}SubjectConfirmationData");
+            match without.find(&tag) {
+                Some(at) => format!("{}{name_id}{}", &without[..at], &without[at..]),
+                None => xml,
+            }
+        })),
         Fault::ConfirmationNameId => Edit::BeforeSigning(Box::new(|xml: String| {
             let Some((a, b, _, _, prefix)) = name_id_span(&xml) else {
                 return xml;
