@@ -193,7 +193,7 @@ fn rule_result(f: &Finding, profile: Option<Profile>) -> RuleResult {
 /// InResponseTo against the request's ID, which the ACS takes from its store.
 fn request_id_rule(xml: Option<&str>, expect: &Expectations) -> RuleResult {
     let in_response_to = xml.and_then(|x| {
-        roxmltree::Document::parse(x).ok().and_then(|d| {
+        protocol::saml::xml::parse(x).ok().and_then(|d| {
             d.root_element()
                 .attribute("InResponseTo")
                 .map(str::to_owned)

@@ -3,7 +3,7 @@
 
 use super::{MessageReport, Verdict};
 use protocol::saml::xml::{attr, text};
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 use std::fmt::Write as _;
 
 /// Output formats of the vendor commands.
@@ -184,7 +184,8 @@ fn junit(reports: &[MessageReport]) -> String {
 /// `S` (the elements whose enveloped signature references them). Unparsable text is returned
 /// as is.
 pub fn pretty_xml(xml: &str) -> String {
-    let Ok(doc) = Document::parse(xml) else {
+    // The SP's own parser: no DTD, a bounded number of nodes.
+    let Ok(doc) = protocol::saml::xml::parse(xml) else {
         return xml.to_owned();
     };
     let signed: Vec<String> = protocol::saml::sign::check_structure(xml)
@@ -195,6 +196,9 @@ pub fn pretty_xml(xml: &str) -> String {
     out
 }
 
+/// Deeper than any SAML message; below it the printer says so instead of recursing further.
+const MAX_DEPTH: usize = 64;
+
 fn write_node(
     node: Node<'_, '_>,
     depth: usize,
@@ -202,6 +206,14 @@ fn write_node(
     signed: &[String],
     out: &mut String,
 ) {
+    if depth > MAX_DEPTH {
+        let _ = writeln!(
+            out,
+            "  {}… (nested deeper than {MAX_DEPTH})",
+            "  ".repeat(depth)
+        );
+        return;
+    }
     let in_signed = in_signed
         || node
             .attribute("ID")
@@ -277,5 +289,21 @@ fn qualified(node: Node<'_, '_>) -> String {
     {
         Some(p) => format!("{p}:{local}"),
         None => local.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_or_hostile_xml_is_printed_without_recursing_without_bound() {
+        let deep = format!("{}{}", "<a>".repeat(5_000), "</a>".repeat(5_000));
+        let out = pretty_xml(&deep);
+        assert!(out.contains("nested deeper than 64"));
+        assert!(out.lines().count() < 200);
+        // A DTD is not parsed: the text comes back as it is.
+        let dtd = "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>";
+        assert_eq!(pretty_xml(dtd), dtd);
     }
 }
