@@ -143,3 +143,19 @@ Feature: check-response judges a captured SAMLResponse rule by rule, as the refe
   Scenario: The README's example runs as written and prints what the README shows
     When the vendor runs the README's check-response example
     Then the command exits with 1 and prints "1 rule(s) failed: the reference SP refuses this Response"
+
+  Scenario: harness report judges a folder of captures into one JUnit file and a Markdown summary
+    Given a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And the identity provider will sign in "B.Simon@contoso.com"
+    When the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the vendor saves the Response the identity provider posted as "1-good.txt", captured as value
+    And the identity provider will sign in "B.Simon@contoso.com"
+    And the identity provider's next Response has the fault "wrong_audience"
+    And the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And the vendor saves the Response the identity provider posted as "2-wrong.har", captured as har
+    And the vendor runs harness report on the saved captures
+    Then the command exits with 1 and prints "2 message(s) judged, 1 refused"
+    And the Markdown summary lists "1-good.txt" as accepted, and "2-wrong.har" as refused for "conditions.audience"

@@ -108,6 +108,30 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: harness::vendor::render::Format,
     },
+    /// Judge every capture in a folder (as check-response) and write one JUnit file and a
+    /// Markdown summary to attach to a ticket (R-VEN-1). Exit codes as check-response.
+    Report {
+        /// A folder of captures: posted values, XML, HAR files, SAML-tracer exports.
+        captures: PathBuf,
+        #[arg(long)]
+        idp_cert: PathBuf,
+        #[arg(long)]
+        idp_entity_id: String,
+        #[arg(long)]
+        sp_entity_id: String,
+        #[arg(long)]
+        acs: String,
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long)]
+        profile: Option<harness::vendor::Profile>,
+        /// Where the JUnit report goes.
+        #[arg(long, default_value = "conformance.junit.xml")]
+        junit: PathBuf,
+        /// Where the Markdown summary goes.
+        #[arg(long, default_value = "conformance.md")]
+        markdown: PathBuf,
+    },
     /// Judge an IdP's SAML metadata (or with --sp an SP's) for what the reference SP needs
     /// (R-VEN-2). Exit code 0: nothing failed (warnings allowed); 1: a rule failed; 2: not
     /// metadata, or unreadable.
@@ -189,6 +213,41 @@ async fn main() -> anyhow::Result<()> {
                 format,
             };
             let (output, code) = harness::vendor::cli::check_response(&options);
+            if code == 2 {
+                eprint!("{output}");
+            } else {
+                print!("{output}");
+            }
+            std::process::exit(code);
+        }
+        Command::Report {
+            captures,
+            idp_cert,
+            idp_entity_id,
+            sp_entity_id,
+            acs,
+            now,
+            profile,
+            junit,
+            markdown,
+        } => {
+            let options = harness::vendor::cli::Report {
+                captures,
+                expect: harness::vendor::cli::CheckResponse {
+                    input: PathBuf::new(),
+                    idp_cert,
+                    idp_entity_id,
+                    sp_entity_id,
+                    acs,
+                    request_id: None,
+                    now,
+                    profile,
+                    format: harness::vendor::render::Format::Text,
+                },
+                junit,
+                markdown,
+            };
+            let (output, code) = harness::vendor::cli::report(&options);
             if code == 2 {
                 eprint!("{output}");
             } else {

@@ -147,3 +147,68 @@ fn parse_now(raw: Option<&str>) -> Result<DateTime<Utc>, String> {
         None => Ok(Utc::now()),
     }
 }
+
+/// `harness report`: every capture in a folder judged, one JUnit file and one Markdown summary.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub captures: PathBuf,
+    pub expect: CheckResponse,
+    pub junit: PathBuf,
+    pub markdown: PathBuf,
+}
+
+/// Most capture files read from the folder.
+pub const MAX_CAPTURE_FILES: usize = 1_000;
+
+/// Writes the two files; returns the summary line and the exit code (as `check-response`).
+pub fn report(o: &Report) -> (String, i32) {
+    let judge_all = || -> Result<(usize, usize), String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&o.captures)
+            .map_err(|e| format!("{}: {e}", o.captures.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!("{} holds no capture files", o.captures.display()));
+        }
+        if files.len() > MAX_CAPTURE_FILES {
+            return Err(format!(
+                "{} holds {} files; at most {MAX_CAPTURE_FILES} are judged at once",
+                o.captures.display(),
+                files.len()
+            ));
+        }
+        let mut reports = Vec::new();
+        for file in &files {
+            let mut one = o.expect.clone();
+            one.input = file.clone();
+            let mut found = run(&one)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            for r in &mut found {
+                r.source = format!("{name}: {}", r.source);
+            }
+            reports.extend(found);
+        }
+        std::fs::write(&o.junit, render::render(&reports, Format::Junit, false))
+            .map_err(|e| format!("{}: {e}", o.junit.display()))?;
+        std::fs::write(&o.markdown, render::markdown(&reports))
+            .map_err(|e| format!("{}: {e}", o.markdown.display()))?;
+        let refused = reports.iter().filter(|r| r.failed() > 0).count();
+        Ok((reports.len(), refused))
+    };
+    match judge_all() {
+        Ok((n, refused)) => (
+            format!(
+                "{n} message(s) judged, {refused} refused; wrote {} and {}\n",
+                o.junit.display(),
+                o.markdown.display()
+            ),
+            i32::from(refused > 0),
+        ),
+        Err(e) => (format!("report: {e}\n"), 2),
+    }
+}

@@ -292,6 +292,58 @@ fn qualified(node: Node<'_, '_>) -> String {
     }
 }
 
+/// A one-page Markdown summary of many judged messages, for a vendor to attach to a ticket.
+pub fn markdown(reports: &[MessageReport]) -> String {
+    let failed_messages = reports.iter().filter(|r| r.failed() > 0).count();
+    let mut out = format!(
+        "# Conformance report: reference SP (DigitalSuite)\n\n{} message(s) judged, {} refused, {} accepted.\n\n| message | verdict | failed rules |\n|---|---|---|\n",
+        reports.len(),
+        failed_messages,
+        reports.len() - failed_messages
+    );
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for r in reports {
+        let failed: Vec<&str> = r
+            .rules
+            .iter()
+            .filter(|x| x.outcome == Verdict::Fail)
+            .map(|x| x.id)
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            cell(&r.source),
+            if failed.is_empty() {
+                "accepted"
+            } else {
+                "refused"
+            },
+            if failed.is_empty() {
+                "none".to_owned()
+            } else {
+                failed.join(", ")
+            }
+        );
+    }
+    for r in reports.iter().filter(|r| r.failed() > 0) {
+        let _ = writeln!(out, "\n## {}\n", cell(&r.source));
+        for x in r.rules.iter().filter(|x| x.outcome == Verdict::Fail) {
+            let _ = writeln!(
+                out,
+                "- **{}** ({}, {}): {}\n  - found: {} (`{}`)\n  - fix: {}",
+                x.id,
+                x.rule,
+                x.clause,
+                x.title,
+                cell(x.found.as_deref().unwrap_or_default()),
+                x.code.unwrap_or_default(),
+                cell(x.hint.as_deref().unwrap_or_default())
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

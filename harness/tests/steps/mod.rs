@@ -134,6 +134,8 @@ pub struct DsWorld {
     /// The last check-response reports, and the exit code and output of the last command run.
     pub vendor_reports: Vec<harness::vendor::MessageReport>,
     pub vendor_exit: Option<(i32, String)>,
+    /// A folder of saved captures for `harness report`.
+    pub vendor_dir: Option<tempfile::TempDir>,
 }
 
 #[derive(Debug)]
@@ -167,6 +169,7 @@ impl DsWorld {
             google_callback: None,
             vendor_reports: Vec::new(),
             vendor_exit: None,
+            vendor_dir: None,
         })
     }
 

@@ -623,3 +623,109 @@ async fn metadata_binary_url(w: &mut DsWorld, now: String) -> anyhow::Result<()>
     ));
     Ok(())
 }
+
+// ---------------------------------------------------------------- harness report
+
+#[when(
+    expr = "the vendor saves the Response the identity provider posted as {string}, captured as {word}"
+)]
+async fn save_capture(w: &mut DsWorld, name: String, shape: String) -> anyhow::Result<()> {
+    let encoded = captured(w)?;
+    let acs = w
+        .saml_post
+        .as_ref()
+        .map(|(a, _)| a.clone())
+        .unwrap_or_default();
+    let text = as_input(&encoded, &shape, &acs)?;
+    if w.vendor_dir.is_none() {
+        w.vendor_dir = Some(tempfile::tempdir()?);
+    }
+    let dir = w
+        .vendor_dir
+        .as_ref()
+        .context("a folder")?
+        .path()
+        .join("captures");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(name), text)?;
+    Ok(())
+}
+
+#[when("the vendor runs harness report on the saved captures")]
+async fn run_report(w: &mut DsWorld) -> anyhow::Result<()> {
+    let expect = expectations(w, false)?;
+    let dir = w
+        .vendor_dir
+        .as_ref()
+        .context("no captures saved")?
+        .path()
+        .to_owned();
+    let cert = dir.join("idp.cer");
+    std::fs::write(&cert, &expect.idp_certificate)?;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.arg("report")
+        .arg(dir.join("captures"))
+        .arg("--idp-cert")
+        .arg(&cert)
+        .args(["--idp-entity-id", &expect.idp_entity_id])
+        .args(["--sp-entity-id", &expect.sp_entity_id])
+        .args(["--acs", &expect.acs_url])
+        .args(["--now", &expect.now.to_rfc3339()])
+        .args(["--profile", "entra-id"])
+        .arg("--junit")
+        .arg(dir.join("out.xml"))
+        .arg("--markdown")
+        .arg(dir.join("out.md"));
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    w.vendor_exit = Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ));
+    Ok(())
+}
+
+#[then(expr = "the Markdown summary lists {string} as {word}, and {string} as {word} for {string}")]
+async fn markdown_lists(
+    w: &mut DsWorld,
+    ok_name: String,
+    ok_verdict: String,
+    bad_name: String,
+    bad_verdict: String,
+    rule: String,
+) -> anyhow::Result<()> {
+    let dir = w
+        .vendor_dir
+        .as_ref()
+        .context("no report")?
+        .path()
+        .to_owned();
+    let md = std::fs::read_to_string(dir.join("out.md"))?;
+    let row = |name: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {name}: ")))
+            .map(str::to_owned)
+    };
+    let ok = row(&ok_name).with_context(|| format!("no row for {ok_name}: {md}"))?;
+    ensure!(ok.contains(&format!("| {ok_verdict} | none |")), "{ok}");
+    let bad = row(&bad_name).with_context(|| format!("no row for {bad_name}: {md}"))?;
+    ensure!(
+        bad.contains(&format!("| {bad_verdict} | {rule} |")),
+        "{bad}"
+    );
+    ensure!(
+        md.contains(&format!("- **{rule}**")),
+        "no detail for {rule}: {md}"
+    );
+    let junit = std::fs::read_to_string(dir.join("out.xml"))?;
+    let doc = roxmltree::Document::parse(&junit)?;
+    let suites = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .count();
+    ensure!(suites == 2, "{suites} testsuites in {junit}");
+    ensure!(
+        doc.root_element().attribute("failures") == Some("1"),
+        "{junit}"
+    );
+    Ok(())
+}
