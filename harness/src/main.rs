@@ -79,75 +79,14 @@ enum Command {
     },
     /// Judge captured SAMLResponses against every rule of the reference SP's ACS (R-VEN-1).
     /// Exit code 0: every rule passed; 1: a rule failed; 2: the input cannot be judged.
-    CheckResponse {
-        /// A file (or `-` for standard input): the posted base64 value, the XML, a HAR file or
-        /// a SAML-tracer export. Every SAMLResponse in it is judged.
-        input: PathBuf,
-        /// The IdP's signing certificate: PEM, or the Base64 file Entra downloads.
-        #[arg(long)]
-        idp_cert: PathBuf,
-        /// The IdP's entity ID (Entra: "Azure AD Identifier").
-        #[arg(long)]
-        idp_entity_id: String,
-        /// The SP's entity ID (Entra: "Identifier (Entity ID)").
-        #[arg(long)]
-        sp_entity_id: String,
-        /// The SP's ACS URL (Entra: "Reply URL").
-        #[arg(long)]
-        acs: String,
-        /// The AuthnRequest's ID; InResponseTo must be it.
-        #[arg(long)]
-        request_id: Option<String>,
-        /// Judge at this instant (RFC 3339), e.g. when the capture was taken; default: now.
-        #[arg(long)]
-        now: Option<String>,
-        /// Fix hints in this vendor's terms: entra-id, okta or google-workspace.
-        #[arg(long)]
-        profile: Option<harness::vendor::Profile>,
-        /// text (default), json or junit.
-        #[arg(long, default_value = "text")]
-        format: harness::vendor::render::Format,
-    },
+    CheckResponse(harness::vendor::cli::CheckResponse),
     /// Judge every capture in a folder (as check-response) and write one JUnit file and a
     /// Markdown summary to attach to a ticket (R-VEN-1). Exit codes as check-response.
-    Report {
-        /// A folder of captures: posted values, XML, HAR files, SAML-tracer exports.
-        captures: PathBuf,
-        #[arg(long)]
-        idp_cert: PathBuf,
-        #[arg(long)]
-        idp_entity_id: String,
-        #[arg(long)]
-        sp_entity_id: String,
-        #[arg(long)]
-        acs: String,
-        #[arg(long)]
-        now: Option<String>,
-        #[arg(long)]
-        profile: Option<harness::vendor::Profile>,
-        /// Where the JUnit report goes.
-        #[arg(long, default_value = "conformance.junit.xml")]
-        junit: PathBuf,
-        /// Where the Markdown summary goes.
-        #[arg(long, default_value = "conformance.md")]
-        markdown: PathBuf,
-    },
+    Report(harness::vendor::cli::Report),
     /// Judge an IdP's SAML metadata (or with --sp an SP's) for what the reference SP needs
     /// (R-VEN-2). Exit code 0: nothing failed (warnings allowed); 1: a rule failed; 2: not
     /// metadata, or unreadable.
-    CheckMetadata {
-        /// A file, `-` for standard input, or an http(s) URL.
-        input: String,
-        /// The metadata is an SP's.
-        #[arg(long)]
-        sp: bool,
-        /// Judge at this instant (RFC 3339); default: now.
-        #[arg(long)]
-        now: Option<String>,
-        /// text (default), json or junit.
-        #[arg(long, default_value = "text")]
-        format: harness::vendor::render::Format,
-    },
+    CheckMetadata(harness::vendor::cli::CheckMetadata),
     /// Unlock a user of the stack's store offline (e.g. the only administrator).
     Unlock {
         /// Folder of the SP's SQLite store (as given to `up`).
@@ -190,90 +129,14 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::CheckResponse {
-            input,
-            idp_cert,
-            idp_entity_id,
-            sp_entity_id,
-            acs,
-            request_id,
-            now,
-            profile,
-            format,
-        } => {
-            let options = harness::vendor::cli::CheckResponse {
-                input,
-                idp_cert,
-                idp_entity_id,
-                sp_entity_id,
-                acs,
-                request_id,
-                now,
-                profile,
-                format,
-            };
-            let (output, code) = harness::vendor::cli::check_response(&options);
-            if code == 2 {
-                eprint!("{output}");
-            } else {
-                print!("{output}");
-            }
-            std::process::exit(code);
+        Command::CheckResponse(options) => {
+            harness::vendor::cli::finish(harness::vendor::cli::check_response(&options))
         }
-        Command::Report {
-            captures,
-            idp_cert,
-            idp_entity_id,
-            sp_entity_id,
-            acs,
-            now,
-            profile,
-            junit,
-            markdown,
-        } => {
-            let options = harness::vendor::cli::Report {
-                captures,
-                expect: harness::vendor::cli::CheckResponse {
-                    input: PathBuf::new(),
-                    idp_cert,
-                    idp_entity_id,
-                    sp_entity_id,
-                    acs,
-                    request_id: None,
-                    now,
-                    profile,
-                    format: harness::vendor::render::Format::Text,
-                },
-                junit,
-                markdown,
-            };
-            let (output, code) = harness::vendor::cli::report(&options);
-            if code == 2 {
-                eprint!("{output}");
-            } else {
-                print!("{output}");
-            }
-            std::process::exit(code);
+        Command::Report(options) => {
+            harness::vendor::cli::finish(harness::vendor::cli::report(&options))
         }
-        Command::CheckMetadata {
-            input,
-            sp,
-            now,
-            format,
-        } => {
-            let options = harness::vendor::cli::CheckMetadata {
-                input,
-                sp,
-                now,
-                format,
-            };
-            let (output, code) = harness::vendor::cli::check_metadata(&options).await;
-            if code == 2 {
-                eprint!("{output}");
-            } else {
-                print!("{output}");
-            }
-            std::process::exit(code);
+        Command::CheckMetadata(options) => {
+            harness::vendor::cli::finish(harness::vendor::cli::check_metadata(&options).await)
         }
         Command::Unlock {
             data_dir,

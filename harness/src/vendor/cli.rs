@@ -8,17 +8,54 @@ use chrono::{DateTime, Utc};
 use std::io::{IsTerminal as _, Read as _};
 use std::path::PathBuf;
 
-#[derive(Debug, Clone)]
-pub struct CheckResponse {
-    pub input: PathBuf,
+/// What a Response is judged against, as the SP would be configured for this IdP.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Against {
+    /// The IdP's signing certificate: PEM, or the Base64 file Entra downloads.
+    #[arg(long)]
     pub idp_cert: PathBuf,
+    /// The IdP's entity ID (Entra: "Azure AD Identifier").
+    #[arg(long)]
     pub idp_entity_id: String,
+    /// The SP's entity ID (Entra: "Identifier (Entity ID)").
+    #[arg(long)]
     pub sp_entity_id: String,
+    /// The SP's ACS URL (Entra: "Reply URL").
+    #[arg(long)]
     pub acs: String,
-    pub request_id: Option<String>,
+    /// Judge at this instant (RFC 3339), e.g. when the capture was taken; default: now.
+    #[arg(long)]
     pub now: Option<String>,
+    /// Fix hints in this vendor's terms: entra-id, okta or google-workspace.
+    #[arg(long)]
     pub profile: Option<Profile>,
+}
+
+/// `harness check-response`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckResponse {
+    /// A file (or `-` for standard input): the posted base64 value, the XML, a HAR file or
+    /// a SAML-tracer export. Every SAMLResponse in it is judged.
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub against: Against,
+    /// The AuthnRequest's ID; InResponseTo must be it.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// text (default), json or junit.
+    #[arg(long, default_value = "text")]
     pub format: Format,
+}
+
+/// Prints a command's output (to standard error when nothing could be judged) and exits with
+/// its code.
+pub fn finish((output, code): (String, i32)) -> ! {
+    if code == 2 {
+        eprint!("{output}");
+    } else {
+        print!("{output}");
+    }
+    std::process::exit(code)
 }
 
 /// The command's output and exit code.
@@ -49,15 +86,15 @@ fn read(path: &PathBuf) -> Result<String, String> {
 }
 
 fn run(o: &CheckResponse) -> Result<Vec<MessageReport>, String> {
-    let now = parse_now(o.now.as_deref())?;
+    let a = &o.against;
     let expect = Expectations {
-        idp_certificate: read(&o.idp_cert)?,
-        idp_entity_id: o.idp_entity_id.clone(),
-        sp_entity_id: o.sp_entity_id.clone(),
-        acs_url: o.acs.clone(),
+        idp_certificate: read(&a.idp_cert)?,
+        idp_entity_id: a.idp_entity_id.clone(),
+        sp_entity_id: a.sp_entity_id.clone(),
+        acs_url: a.acs.clone(),
         request_id: o.request_id.clone(),
-        now,
-        profile: o.profile,
+        now: parse_now(a.now.as_deref())?,
+        profile: a.profile,
     };
     let captured = input::extract(&read(&o.input)?)?;
     captured
@@ -69,12 +106,19 @@ fn run(o: &CheckResponse) -> Result<Vec<MessageReport>, String> {
 /// Largest metadata document fetched or read.
 pub const MAX_METADATA_BYTES: usize = 1024 * 1024;
 
-#[derive(Debug, Clone)]
+/// `harness check-metadata`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CheckMetadata {
-    /// A file, `-`, or an `http(s)://` URL.
+    /// A file, `-` for standard input, or an http(s) URL.
     pub input: String,
+    /// The metadata is an SP's.
+    #[arg(long)]
     pub sp: bool,
+    /// Judge at this instant (RFC 3339); default: now.
+    #[arg(long)]
     pub now: Option<String>,
+    /// text (default), json or junit.
+    #[arg(long, default_value = "text")]
     pub format: Format,
 }
 
@@ -149,11 +193,17 @@ fn parse_now(raw: Option<&str>) -> Result<DateTime<Utc>, String> {
 }
 
 /// `harness report`: every capture in a folder judged, one JUnit file and one Markdown summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Report {
+    /// A folder of captures: posted values, XML, HAR files, SAML-tracer exports.
     pub captures: PathBuf,
-    pub expect: CheckResponse,
+    #[command(flatten)]
+    pub against: Against,
+    /// Where the JUnit report goes.
+    #[arg(long, default_value = "conformance.junit.xml")]
     pub junit: PathBuf,
+    /// Where the Markdown summary goes.
+    #[arg(long, default_value = "conformance.md")]
     pub markdown: PathBuf,
 }
 
@@ -181,8 +231,12 @@ pub fn report(o: &Report) -> (String, i32) {
         }
         let mut reports = Vec::new();
         for file in &files {
-            let mut one = o.expect.clone();
-            one.input = file.clone();
+            let one = CheckResponse {
+                input: file.clone(),
+                against: o.against.clone(),
+                request_id: None,
+                format: Format::Text,
+            };
             let mut found = run(&one)?;
             let name = file
                 .file_name()

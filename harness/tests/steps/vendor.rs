@@ -315,6 +315,16 @@ async fn pretty(w: &mut DsWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a built `harness` command; its exit code and what it printed (standard output, then
+/// standard error).
+async fn run_harness(mut cmd: std::process::Command) -> anyhow::Result<(i32, String)> {
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    ))
+}
+
 /// Runs the built `harness check-response` on `capture` written to a file; keeps the exit code
 /// and what it printed (standard output, then standard error).
 async fn run_binary(w: &mut DsWorld, capture: &str, extra: &str) -> anyhow::Result<()> {
@@ -334,11 +344,7 @@ async fn run_binary(w: &mut DsWorld, capture: &str, extra: &str) -> anyhow::Resu
         .args(["--acs", &expect.acs_url])
         .args(["--now", &expect.now.to_rfc3339()])
         .args(extra.split_whitespace());
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
-    w.vendor_exit = Some((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ));
+    w.vendor_exit = Some(run_harness(cmd).await?);
     Ok(())
 }
 
@@ -601,11 +607,7 @@ async fn metadata_not_xml(w: &mut DsWorld) -> anyhow::Result<()> {
     std::fs::write(&file, "<!DOCTYPE html><html><body>Sign in</body></html>")?;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
     cmd.arg("check-metadata").arg(&file);
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
-    w.vendor_exit = Some((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ));
+    w.vendor_exit = Some(run_harness(cmd).await?);
     Ok(())
 }
 
@@ -616,11 +618,7 @@ async fn metadata_binary_url(w: &mut DsWorld, now: String) -> anyhow::Result<()>
     let url = w.idp()?.metadata_url();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
     cmd.args(["check-metadata", &url, "--now", &now, "--format", "json"]);
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
-    w.vendor_exit = Some((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ));
+    w.vendor_exit = Some(run_harness(cmd).await?);
     Ok(())
 }
 
@@ -676,11 +674,7 @@ async fn run_report(w: &mut DsWorld) -> anyhow::Result<()> {
         .arg(dir.join("out.xml"))
         .arg("--markdown")
         .arg(dir.join("out.md"));
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
-    w.vendor_exit = Some((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    ));
+    w.vendor_exit = Some(run_harness(cmd).await?);
     Ok(())
 }
 
