@@ -275,6 +275,23 @@ async fn follow_to_idp(w: &mut DsWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[when(expr = "the browser follows the redirect kept as {string} to the identity provider")]
+async fn follow_kept_to_idp(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
+    let kept = w
+        .remembered
+        .get(&name)
+        .with_context(|| format!("no answer kept as {name}"))?;
+    ensure!(
+        kept.status == 303,
+        "{name} was {} {}",
+        kept.status,
+        kept.body
+    );
+    let location = kept.location()?.to_owned();
+    w.get_url("default", &location).await?;
+    Ok(())
+}
+
 #[when("the browser follows the redirect back to the SP")]
 async fn follow_back(w: &mut DsWorld) -> anyhow::Result<()> {
     let location = w.expect_status(303)?.location()?.to_owned();
