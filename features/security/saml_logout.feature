@@ -49,6 +49,32 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     Then the identity provider received a LogoutResponse from the SP, unsigned
     And the browser has no session in LIVE, answered "authentication_required"
 
+  @r-sa-9
+  Scenario: A LogoutRequest from the IdP by the POST binding ends the session too
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the browser is signed in to LIVE as "B.Simon@contoso.com"
+    When the identity provider signs "B.Simon@contoso.com" out of every app by POST
+    And the browser follows the redirect to the identity provider
+    Then the identity provider received a LogoutResponse from the SP, unsigned
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  @r-sa-9 @r-sa-10
+  Scenario: In a strict mode a POSTed LogoutRequest is accepted by its XML signature
+    Given the administrator requires signed logout messages for LIVE
+    And the identity provider signs its logout messages
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the identity provider signs "B.Simon@contoso.com" out of every app by POST
+    And the browser follows the redirect to the identity provider
+    Then the browser has no session in LIVE, answered "authentication_required"
+
+  @r-sa-10
+  Scenario: An unsigned LogoutRequest by POST is refused in a strict mode and ends nothing
+    Given the administrator requires signed logout messages for LIVE
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the identity provider signs "B.Simon@contoso.com" out of every app by POST
+    Then the SP refuses the Response with "saml_logout_unsigned"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
   @r-sa-9 @r-sg-3
   Scenario: The SP's LogoutResponse is signed with the mode's SAML_LOGOUT key
     Given the administrator has uploaded the SAML_LOGOUT key of "sp-contoso" for LIVE

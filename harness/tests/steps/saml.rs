@@ -519,6 +519,48 @@ async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Resu
     Ok(())
 }
 
+/// As above with the HTTP-POST binding: the browser submits the IdP's auto-posting form.
+#[when(expr = "the identity provider signs {string} out of every app by POST")]
+async fn idp_initiated_logout_post(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
+    let url = format!("{}/control/logout", w.idp()?.base_url());
+    let reply = reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "username": username, "binding": "post" }))
+        .send()
+        .await?;
+    ensure!(reply.status() == 200, "control logout: {}", reply.status());
+    let body: serde_json::Value = reply.json().await?;
+    let html = body["form"].as_str().context("no form")?;
+    let (action, fields) = saml_logout_form(html)?;
+    post_saml(w, "default", (action, fields)).await
+}
+
+/// The action and fields of an auto-posting form carrying a SAMLRequest.
+fn saml_logout_form(html: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
+    let form = html.split("<form").nth(1).context("no form on the page")?;
+    let attr = |chunk: &str, name: &str| {
+        chunk
+            .split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(|v| v.replace("&amp;", "&").replace("&quot;", "\""))
+    };
+    let action = attr(form.split('>').next().unwrap_or_default(), "action").context("no action")?;
+    let fields: Vec<(String, String)> = form
+        .split("<input")
+        .skip(1)
+        .filter_map(|input| {
+            let tag = input.split('>').next().unwrap_or_default();
+            Some((attr(tag, "name")?, attr(tag, "value")?))
+        })
+        .collect();
+    ensure!(
+        fields.iter().any(|(n, _)| n == "SAMLRequest"),
+        "the form carries no SAMLRequest: {html}"
+    );
+    Ok((action, fields))
+}
+
 #[when("the IdP's LogoutRequest is replayed to the SP")]
 async fn replay_idp_logout(w: &mut DsWorld) -> anyhow::Result<()> {
     let to = w.saml_logout_url.clone().context("no LogoutRequest yet")?;

@@ -250,23 +250,25 @@ fn session_user(shared: &Shared, headers: &HeaderMap) -> Option<String> {
     shared.runtime().sessions.get(&token).cloned()
 }
 
+/// The auto-submitting form carrying `text` to `to`: a `SAMLRequest` field for a request
+/// (a LogoutRequest), else `SAMLResponse` (saml-bindings §3.5.4).
 fn send_post(shared: &Shared, to: &str, text: &str, relay_state: Option<String>) -> Response {
+    let root = root_name(text).unwrap_or_default();
+    let field = if root.ends_with("Request") {
+        MessageKind::Request
+    } else {
+        MessageKind::Response
+    };
     shared.log(LoggedMessage {
         direction: Direction::Sent,
         binding: "post",
-        kind: root_name(text).unwrap_or_default(),
+        kind: root,
         xml: text.to_owned(),
         relay_state: relay_state.clone(),
         destination: Some(to.to_owned()),
         sig_alg: None,
     });
-    let mut page = Html(saml_post::form(
-        to,
-        MessageKind::Response,
-        text,
-        relay_state.as_deref(),
-    ))
-    .into_response();
+    let mut page = Html(saml_post::form(to, field, text, relay_state.as_deref())).into_response();
     if let Ok(csp) = HeaderValue::from_str(&saml_post::auto_submit_csp(to)) {
         page.headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, csp);

@@ -269,6 +269,10 @@ pub(super) fn logout_answer(shared: &Shared, received: &redirect::Received) -> R
 #[serde(deny_unknown_fields)]
 pub(super) struct LogoutBody {
     username: String,
+    /// `redirect` (the default, as Entra sends) or `post`: the LogoutRequest in an
+    /// auto-submitting form, signed in the XML when the app's logout messages are signed.
+    #[serde(default)]
+    binding: Option<String>,
 }
 
 /// IdP-initiated logout, as Entra sends when the user signs out elsewhere (protocols.md §3.6):
@@ -306,8 +310,9 @@ pub(super) async fn control_logout(State(shared): St, Json(body): Json<LogoutBod
     let Some(logout_url) = app.logout_url.clone() else {
         return mock_kit::control_error("no_logout_url", "the app has no logout URL");
     };
+    let request_id = shared.ids.new_id("_");
     let request = LogoutRequest {
-        id: shared.ids.new_id("_"),
+        id: request_id.clone(),
         issue_instant: shared.clock.now(),
         destination: logout_url.clone(),
         issuer: shared.profile.entity_id(&shared.tenant),
@@ -322,6 +327,31 @@ pub(super) async fn control_logout(State(shared): St, Json(body): Json<LogoutBod
     let sign = app.sign_logout.unwrap_or(shared.profile.signs_logout())
         && fault != Some(Fault::LogoutUnsigned);
     let corrupt = fault == Some(Fault::LogoutBadSignature);
+    match body.binding.as_deref() {
+        None | Some("redirect") => {}
+        Some("post") => {
+            let text = if sign || corrupt {
+                match sign_logout_xml(&shared, &request, &request_id, corrupt) {
+                    Ok(t) => t,
+                    Err(e) => return mock_kit::control_error("signing", &e),
+                }
+            } else {
+                request.clone()
+            };
+            let page = send_post(&shared, &logout_url, &text, None);
+            let html = match axum::body::to_bytes(page.into_body(), 1024 * 1024).await {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => return mock_kit::control_error("encoding", e.to_string()),
+            };
+            return Json(json!({ "form": html })).into_response();
+        }
+        Some(other) => {
+            return mock_kit::control_error(
+                "unknown_binding",
+                format!("binding {other:?}: redirect or post"),
+            );
+        }
+    }
     match redirect_logout_message(
         &shared,
         MessageKind::Request,
