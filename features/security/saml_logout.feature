@@ -75,6 +75,15 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     Then the SP refuses the Response with "saml_logout_unsigned"
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
 
+  @r-sa-10 @r-sa-6
+  Scenario: A POSTed LogoutRequest whose signature covers a copy of it, not itself, is refused
+    Given the administrator requires signed logout messages for LIVE
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the identity provider's next logout message has the fault "logout_signature_wrapped"
+    And the identity provider signs "B.Simon@contoso.com" out of every app by POST
+    Then the SP refuses the Response with "saml_signature_structure"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
   @r-sa-9 @r-sg-3
   Scenario: The SP's LogoutResponse is signed with the mode's SAML_LOGOUT key
     Given the administrator has uploaded the SAML_LOGOUT key of "sp-contoso" for LIVE

@@ -96,6 +96,10 @@ pub enum Fault {
     LogoutUnsigned,
     /// The next logout message is signed, then its signature is corrupted.
     LogoutBadSignature,
+    /// An IdP-initiated LogoutRequest by POST, itself unsigned, that carries in its Extensions a
+    /// correctly signed copy of itself under another ID: the signature is real, but not over
+    /// the message the SP acts on (signature wrapping).
+    LogoutSignatureWrapped,
     /// Only the Response's Issuer is another IdP (the Assertion's is right).
     ResponseIssuerWrong,
     /// Only the Assertion's Issuer is another IdP.
@@ -139,7 +143,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 64] = [
+    pub const ALL: [Fault; 65] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -184,6 +188,7 @@ impl Fault {
         Self::EncodingUtf8Declared,
         Self::LogoutUnsigned,
         Self::LogoutBadSignature,
+        Self::LogoutSignatureWrapped,
         Self::ResponseIssuerWrong,
         Self::AssertionIssuerWrong,
         Self::ConditionsExpired,

@@ -192,6 +192,23 @@ fn sign_logout_xml(shared: &Shared, text: &str, id: &str, corrupt: bool) -> Resu
     })
 }
 
+/// The unsigned `text` with a signed copy of itself (ID `<id>-copy`) in its Extensions, right
+/// after the Issuer (saml-core §3.2.1 order: Issuer, Signature, Extensions).
+fn wrapped_copy(shared: &Shared, text: &str, id: &str) -> Result<String, String> {
+    let copy_id = format!("{id}-copy");
+    let copy = text.replacen(&format!("ID=\"{id}\""), &format!("ID=\"{copy_id}\""), 1);
+    let signed_copy = sign_logout_xml(shared, &copy, &copy_id, false)?;
+    let style = shared.profile.style();
+    let close = format!("</{}>", style.a("Issuer"));
+    let at = text.find(&close).ok_or("no Issuer")? + close.len();
+    let p = style.protocol_prefix;
+    Ok(format!(
+        "{}<{p}:Extensions>{signed_copy}</{p}:Extensions>{}",
+        &text[..at],
+        &text[at..]
+    ))
+}
+
 fn corrupt_signature_value(signed: &str) -> String {
     match signed.find("SignatureValue>") {
         Some(at) => {
@@ -330,7 +347,12 @@ pub(super) async fn control_logout(State(shared): St, Json(body): Json<LogoutBod
     match body.binding.as_deref() {
         None | Some("redirect") => {}
         Some("post") => {
-            let text = if sign || corrupt {
+            let text = if fault == Some(Fault::LogoutSignatureWrapped) {
+                match wrapped_copy(&shared, &request, &request_id) {
+                    Ok(t) => t,
+                    Err(e) => return mock_kit::control_error("signing", &e),
+                }
+            } else if sign || corrupt {
                 match sign_logout_xml(&shared, &request, &request_id, corrupt) {
                     Ok(t) => t,
                     Err(e) => return mock_kit::control_error("signing", &e),

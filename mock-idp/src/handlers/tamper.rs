@@ -193,6 +193,7 @@ pub(super) fn apply_fault(
         | Fault::AssertionInExtensions
         | Fault::LogoutUnsigned
         | Fault::LogoutBadSignature
+        | Fault::LogoutSignatureWrapped
         | Fault::LogoutIssuerWrong
         | Fault::LogoutStatusError => {}
     }

