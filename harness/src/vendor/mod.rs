@@ -236,3 +236,31 @@ fn request_id_rule(xml: Option<&str>, expect: &Expectations) -> RuleResult {
 pub fn all_checks() -> &'static [Check] {
     Check::ALL
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/vendors/README.md lists every check, in the ACS's order, with its rule and clause.
+    #[test]
+    fn the_vendor_guide_lists_every_check_as_the_code_defines_it() {
+        let doc = include_str!("../../../docs/vendors/README.md");
+        let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(
+            rows.len(),
+            Check::ALL.len() + 1,
+            "one row per check, plus the request ID"
+        );
+        for (row, check) in rows.iter().zip(Check::ALL) {
+            let want = format!(
+                "| `{}` | {} | {} | {} |",
+                check.id(),
+                check.rule(),
+                check.clause(),
+                check.title()
+            );
+            assert_eq!(*row, want);
+        }
+        assert!(rows[Check::ALL.len()].starts_with(&format!("| `{REQUEST_ID_CHECK}` |")));
+    }
+}
