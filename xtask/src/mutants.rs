@@ -36,6 +36,8 @@ const SIGNING_TAGS: &str = "@r-sg-1 or @r-sg-2 or @r-sg-3 or @r-sg-4";
 const SCOPE: &[(&str, &str)] = &[
     // ACS validation (R-SA-2, R-SA-4..6) and the SAML flows: ACS, requests, SLO, configuration.
     ("reference-sp/src/signin/saml/acs.rs", SAML_TAGS),
+    // The rule recorder the ACS and the vendor report share (R-SA-6, R-VEN-1).
+    ("reference-sp/src/signin/saml/checks.rs", SAML_TAGS),
     ("reference-sp/src/signin/saml/mod.rs", SAML_TAGS),
     ("reference-sp/src/signin/saml/request.rs", SAML_TAGS),
     ("reference-sp/src/signin/saml/slo.rs", SAML_TAGS),
