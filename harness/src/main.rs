@@ -63,6 +63,8 @@ enum Command {
         /// A TOML seed replacing the embedded demo (same format as harness/demo.toml).
         #[arg(long, env = "HARNESS_CONFIG")]
         config: Option<PathBuf>,
+        #[command(flatten)]
+        external: ExternalIdp,
     },
     /// Drive concurrent password logins against a reference SP in its own process and report
     /// its peak memory and the latency of a protected page meanwhile.
@@ -97,6 +99,57 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+}
+
+/// External-IdP mode (R-VEN-3): wire LIVE of every seeded account to a vendor's real IdP,
+/// from its metadata or from the values its portal shows.
+#[derive(Debug, clap::Args)]
+struct ExternalIdp {
+    /// The IdP's metadata: a file or an http(s) URL.
+    #[arg(long, conflicts_with_all = ["idp_login_url", "idp_logout_url", "idp_cert"])]
+    idp_metadata: Option<String>,
+    /// The IdP's Login URL (Entra: "Login URL"); with --idp-cert.
+    #[arg(long, requires = "idp_cert")]
+    idp_login_url: Option<String>,
+    /// The IdP's Logout URL (Entra: "Logout URL").
+    #[arg(long, requires = "idp_login_url")]
+    idp_logout_url: Option<String>,
+    /// The IdP's signing certificate file: PEM, or the Base64 file Entra downloads.
+    #[arg(long, requires = "idp_login_url")]
+    idp_cert: Option<PathBuf>,
+    /// The IdP's entity ID; derived from the Login URL for Entra ID.
+    #[arg(long)]
+    idp_entity_id: Option<String>,
+}
+
+impl ExternalIdp {
+    async fn values(&self) -> anyhow::Result<Option<harness::vendor::external::IdpValues>> {
+        use harness::vendor::external;
+        if let Some(input) = &self.idp_metadata {
+            let text = harness::vendor::cli::read_metadata(input)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            let mut values =
+                external::from_metadata(&text, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
+            if let Some(e) = &self.idp_entity_id {
+                values.entity_id = e.clone();
+            }
+            return Ok(Some(values));
+        }
+        let (Some(login), Some(cert)) = (&self.idp_login_url, &self.idp_cert) else {
+            return Ok(None);
+        };
+        let cert =
+            std::fs::read_to_string(cert).with_context(|| format!("reading {}", cert.display()))?;
+        external::from_portal(
+            login,
+            self.idp_logout_url.as_deref(),
+            &cert,
+            self.idp_entity_id.as_deref(),
+        )
+        .map(Some)
+        .map_err(anyhow::Error::msg)
+    }
 }
 
 #[tokio::main]
@@ -158,12 +211,15 @@ async fn main() -> anyhow::Result<()> {
             apple_port,
             data_dir,
             config,
+            external,
         } => {
+            let external = external.values().await?;
             up(
                 host,
                 [sp_port, idp_port, google_port, apple_port],
                 data_dir,
                 config,
+                external,
             )
             .await
         }
@@ -175,6 +231,7 @@ async fn up(
     [sp_port, idp_port, google_port, apple_port]: [u16; 4],
     data_dir: PathBuf,
     config: Option<PathBuf>,
+    external: Option<harness::vendor::external::IdpValues>,
 ) -> anyhow::Result<()> {
     let seed_text = match &config {
         Some(path) => std::fs::read_to_string(path)
@@ -353,6 +410,31 @@ async fn up(
         }
     }
 
+    // External-IdP mode: LIVE of every seeded account, new or kept, signs in at the vendor's IdP.
+    if let Some(ext) = &external {
+        for account in &seed.accounts {
+            let id: reference_sp::domain::AccountId =
+                account.id.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let saml = SamlConfig {
+                sso_url: ext.sso_url.clone(),
+                logout_url: ext.slo_url.clone(),
+                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
+                idp_entity_id: ext.entity_id.clone(),
+                idp_certificate: ext.certificate.clone(),
+                sp_entity_id: format!("{base}/live/{}", account.id),
+                account_management_url: None,
+                auto_provisioning: false,
+                idp_signs_logout_messages: false,
+            };
+            store
+                .call_blocking(|c| {
+                    reference_sp::store::saml::save_config(c, &id, ExecutionMode::Live, &saml)?;
+                    reference_sp::store::set_method(c, &id, ExecutionMode::Live, AuthMethod::Saml)
+                })
+                .map_err(|e| anyhow::anyhow!("wiring account {id} to the external IdP: {e}"))?;
+        }
+    }
+
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
     let _server = harness::spawn(listener, state)?;
 
@@ -375,8 +457,13 @@ async fn up(
             SeedOutcome::AlreadyPresent(_) => "already in the store, kept as it is",
         };
         println!("\naccount {} \"{}\" ({note})", account.id, account.name);
+        let through = if external.is_some() {
+            "your IdP"
+        } else {
+            "the mock IdP"
+        };
         println!(
-            "  sign-on URL : {base}/live/{} (LIVE signs in through the mock IdP)",
+            "  sign-on URL : {base}/live/{} (LIVE signs in through {through})",
             account.id
         );
         println!(
@@ -392,6 +479,22 @@ async fn up(
                 user.profile.as_deref().unwrap_or("User"),
                 user.password.as_deref().unwrap_or("(none)")
             );
+        }
+    }
+    if let Some(ext) = &external {
+        println!(
+            "\nExternal IdP {} (LIVE of every seeded account signs in there)",
+            ext.entity_id
+        );
+        println!("  login URL   : {}", ext.sso_url);
+        for account in &seed.accounts {
+            let a = &account.id;
+            println!("  register at your IdP, for account {a}:");
+            println!("    Identifier (Entity ID) : {base}/live/{a}");
+            println!("    Reply URL (ACS)        : {base}/live/{a}/saml/acs?P_mode=LIVE");
+            println!("    Sign on URL            : {base}/live/{a}");
+            println!("    Logout URL             : {base}/live/{a}/saml/slo?P_mode=LIVE");
+            println!("    SP metadata            : {base}/live/{a}/saml/metadata?P_mode=LIVE");
         }
     }
     println!("\nPress Ctrl-C to stop.");

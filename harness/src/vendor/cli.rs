@@ -159,6 +159,18 @@ pub async fn check_metadata(o: &CheckMetadata) -> (String, i32) {
     }
 }
 
+/// Metadata from a file, `-`, or an http(s) URL, bounded by [`MAX_METADATA_BYTES`].
+pub async fn read_metadata(input: &str) -> Result<String, String> {
+    if input.starts_with("http://") || input.starts_with("https://") {
+        return fetch(input).await;
+    }
+    let text = read(&PathBuf::from(input))?;
+    if text.len() > MAX_METADATA_BYTES {
+        return Err(format!("{input} is larger than {MAX_METADATA_BYTES} bytes"));
+    }
+    Ok(text)
+}
+
 /// GETs metadata with a 10 s limit and at most [`MAX_METADATA_BYTES`], read before parsing.
 async fn fetch(url: &str) -> Result<String, String> {
     let client = reqwest::Client::builder()

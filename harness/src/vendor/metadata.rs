@@ -53,7 +53,7 @@ impl Rules {
     }
 }
 
-fn is(node: &Node<'_, '_>, ns: &str, name: &str) -> bool {
+pub(super) fn is(node: &Node<'_, '_>, ns: &str, name: &str) -> bool {
     node.is_element() && node.tag_name().namespace() == Some(ns) && node.tag_name().name() == name
 }
 
@@ -132,7 +132,7 @@ pub fn check_metadata(
     })
 }
 
-fn endpoint<'a>(d: Node<'a, '_>, name: &str, binding: &str) -> Option<&'a str> {
+pub(super) fn endpoint<'a>(d: Node<'a, '_>, name: &str, binding: &str) -> Option<&'a str> {
     d.children()
         .filter(|c| is(c, s::NS_METADATA, name))
         .find(|c| c.attribute("Binding") == Some(binding))
@@ -271,7 +271,7 @@ fn algorithms(r: &mut Rules, d: Node<'_, '_>) {
 }
 
 /// The KeyDescriptors usable for signing: `use="signing"` or no `use`.
-fn signing_keys<'a, 'i>(d: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
+pub(super) fn signing_keys<'a, 'i>(d: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
     d.children()
         .filter(|c| is(c, s::NS_METADATA, "KeyDescriptor"))
         .filter(|k| k.attribute("use").is_none_or(|u| u == "signing"))
@@ -358,14 +358,14 @@ fn certificates(r: &mut Rules, d: Node<'_, '_>, now: DateTime<Utc>, role: Role) 
     );
 }
 
-struct CertFacts {
-    subject: String,
-    bits: u32,
-    not_before: DateTime<Utc>,
-    not_after: DateTime<Utc>,
+pub(super) struct CertFacts {
+    pub(super) subject: String,
+    pub(super) bits: u32,
+    pub(super) not_before: DateTime<Utc>,
+    pub(super) not_after: DateTime<Utc>,
 }
 
-fn describe(b64: &str) -> Result<CertFacts, String> {
+pub(super) fn describe(b64: &str) -> Result<CertFacts, String> {
     use base64::Engine as _;
     let der = base64::engine::general_purpose::STANDARD
         .decode(b64)

@@ -9,6 +9,7 @@
 //! file, a SAML-tracer export); [`render`] writes text, JSON or JUnit.
 
 pub mod cli;
+pub mod external;
 pub mod hints;
 pub mod input;
 pub mod metadata;

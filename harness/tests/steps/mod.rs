@@ -136,6 +136,8 @@ pub struct DsWorld {
     pub vendor_exit: Option<(i32, String)>,
     /// A folder of saved captures for `harness report`.
     pub vendor_dir: Option<tempfile::TempDir>,
+    /// The last external-IdP wiring computed from metadata.
+    pub vendor_wired: Option<Result<harness::vendor::external::IdpValues, String>>,
 }
 
 #[derive(Debug)]
@@ -170,6 +172,7 @@ impl DsWorld {
             vendor_reports: Vec::new(),
             vendor_exit: None,
             vendor_dir: None,
+            vendor_wired: None,
         })
     }
 

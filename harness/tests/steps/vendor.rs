@@ -723,3 +723,50 @@ async fn markdown_lists(
     );
     Ok(())
 }
+
+// ---------------------------------------------------------------- external-IdP mode
+
+#[when(expr = "the demo is wired to the identity provider's metadata as of {string}")]
+async fn wire_from_metadata(w: &mut DsWorld, at: String) -> anyhow::Result<()> {
+    let text = reqwest::get(w.idp()?.metadata_url()).await?.text().await?;
+    let now = chrono::DateTime::parse_from_rfc3339(&at)?.with_timezone(&chrono::Utc);
+    w.vendor_wired = Some(vendor::external::from_metadata(&text, now));
+    Ok(())
+}
+
+#[then(
+    "the SP would sign in at the identity provider's login URL, trusting its entity ID and certificate"
+)]
+async fn wired_as_idp(w: &mut DsWorld) -> anyhow::Result<()> {
+    let idp = w.idp()?;
+    let wired = w
+        .vendor_wired
+        .as_ref()
+        .context("not wired")?
+        .as_ref()
+        .map_err(|e| anyhow!("wiring failed: {e}"))?;
+    ensure!(wired.entity_id == idp.entity_id(), "{wired:?}");
+    ensure!(
+        wired.sso_url == idp.sso_url(),
+        "{} vs {}",
+        wired.sso_url,
+        idp.sso_url()
+    );
+    ensure!(wired.slo_url == idp.slo_url(), "{wired:?}");
+    ensure!(
+        wired.certificate == idp.certificate().pem(),
+        "another certificate"
+    );
+    Ok(())
+}
+
+#[then(expr = "the wiring is refused, saying {string}")]
+async fn wiring_refused(w: &mut DsWorld, says: String) -> anyhow::Result<()> {
+    match w.vendor_wired.as_ref().context("not wired")? {
+        Ok(v) => Err(anyhow!("wired anyway: {v:?}")),
+        Err(e) => {
+            ensure!(e.contains(&says), "{e}");
+            Ok(())
+        }
+    }
+}

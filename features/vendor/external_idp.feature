@@ -1,0 +1,26 @@
+@vendor @r-ven-3
+Feature: harness up wires the demo account's LIVE mode to a vendor's own IdP
+
+  `harness up --idp-metadata <file or URL>` (or the portal's `--idp-login-url`, `--idp-logout-url`,
+  `--idp-cert`) takes what the SP needs from the IdP: its entity ID, the HTTP-Redirect login and
+  logout URLs, and the signing certificate valid now. (The fixture certificates were issued on
+  2026-11-23, after the scenarios' fixed clock, so they are judged as of 2026-12-01.)
+
+  Background:
+    Given the customer account "112501524864919680"
+
+  Scenario Outline: The values taken from each profile's metadata are the IdP's own
+    Given a mock <vendor> identity provider with B.Simon, serving the account's LIVE mode
+    When the demo is wired to the identity provider's metadata as of "2026-12-01T00:00:00Z"
+    Then the SP would sign in at the identity provider's login URL, trusting its entity ID and certificate
+
+    Examples:
+      | vendor           |
+      | entra-id         |
+      | okta             |
+      | google-workspace |
+
+  Scenario: Metadata whose only certificate is not valid yet is refused, not wired with it
+    Given a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    When the demo is wired to the identity provider's metadata as of "2026-01-05T09:00:00Z"
+    Then the wiring is refused, saying "no signing certificate valid now"
