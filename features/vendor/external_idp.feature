@@ -24,3 +24,9 @@ Feature: harness up wires the demo account's LIVE mode to a vendor's own IdP
     Given a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
     When the demo is wired to the identity provider's metadata as of "2026-01-05T09:00:00Z"
     Then the wiring is refused, saying "no signing certificate valid now"
+
+  Scenario: The stack and a vendor's IdP as separate processes: a person signs in through it
+    Given a vendor's IdP runs as its own process
+    And the stack runs as its own process, wired to that IdP's metadata
+    When the browser signs in through the vendor's IdP as "B.Simon@contoso.com" with password "BSimon-Idp-2026"
+    Then the SP's session is "B.Simon@contoso.com"'s

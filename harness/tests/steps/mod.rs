@@ -14,7 +14,7 @@ mod password;
 mod resources;
 mod saml;
 mod signing;
-mod vendor;
+pub mod vendor;
 
 use anyhow::{Context, anyhow, bail, ensure};
 use cucumber::World;
@@ -138,6 +138,11 @@ pub struct DsWorld {
     pub vendor_dir: Option<tempfile::TempDir>,
     /// The last external-IdP wiring computed from metadata.
     pub vendor_wired: Option<Result<harness::vendor::external::IdpValues, String>>,
+    /// Processes a scenario started (a vendor's IdP, the stack), killed when it ends; the IdP's
+    /// base and metadata URLs; the stack's SP URL and data folder.
+    pub vendor_processes: Vec<vendor::Process>,
+    pub vendor_idp: Option<(String, String)>,
+    pub vendor_sp: Option<(String, tempfile::TempDir)>,
 }
 
 #[derive(Debug)]
@@ -173,6 +178,9 @@ impl DsWorld {
             vendor_exit: None,
             vendor_dir: None,
             vendor_wired: None,
+            vendor_processes: Vec::new(),
+            vendor_idp: None,
+            vendor_sp: None,
         })
     }
 

@@ -4,7 +4,7 @@
 use super::DsWorld;
 use anyhow::{Context, anyhow, ensure};
 use base64::Engine as _;
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use harness::vendor::render::{self, Format};
 use harness::vendor::{self, Expectations, MessageReport, Profile, Verdict, input, metadata};
 use mock_idp::VendorProfile;
@@ -769,4 +769,188 @@ async fn wiring_refused(w: &mut DsWorld, says: String) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A child process killed when the scenario ends.
+#[derive(Debug)]
+pub struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cmd` and reads its standard output until a line containing `until`: the process has
+/// bound its ports by then (each binary prints its banner after binding). Every line read.
+async fn start_process(
+    w: &mut DsWorld,
+    mut cmd: std::process::Command,
+    until: &'static str,
+) -> anyhow::Result<Vec<String>> {
+    use std::io::BufRead as _;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().context("starting a process")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    w.vendor_processes.push(Process(child));
+    tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            let done = line.contains(until);
+            lines.push(line);
+            if done {
+                return Ok(lines);
+            }
+        }
+        Err(anyhow!(
+            "the process ended before printing {until:?}: {lines:?}"
+        ))
+    })
+    .await?
+}
+
+fn banner_value(lines: &[String], label: &str) -> anyhow::Result<String> {
+    lines
+        .iter()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .map(|v| v.trim().trim_start_matches(':').trim().to_owned())
+        .with_context(|| format!("no {label:?} in {lines:?}"))
+}
+
+#[given("a vendor's IdP runs as its own process")]
+async fn vendor_idp_process(w: &mut DsWorld) -> anyhow::Result<()> {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_harness")).with_file_name("mock-idp");
+    ensure!(
+        bin.exists(),
+        "{} is missing: cargo build -p mock-idp",
+        bin.display()
+    );
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(["--listen", "127.0.0.1:0"]);
+    let lines = start_process(w, cmd, "metadata").await?;
+    w.vendor_idp = Some((
+        banner_value(&lines, "mock IdP (entra-id) at")?,
+        banner_value(&lines, "metadata")?,
+    ));
+    Ok(())
+}
+
+#[given("the stack runs as its own process, wired to that IdP's metadata")]
+async fn stack_process(w: &mut DsWorld) -> anyhow::Result<()> {
+    let (_, metadata) = w.vendor_idp.clone().context("no vendor IdP")?;
+    let data = tempfile::tempdir()?;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    cmd.arg("up")
+        .args([
+            "--sp-port",
+            "0",
+            "--idp-port",
+            "0",
+            "--google-port",
+            "0",
+            "--apple-port",
+            "0",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["--idp-metadata", &metadata]);
+    let lines = start_process(w, cmd, "Press Ctrl-C").await?;
+    let sp = banner_value(&lines, "DigitalSuite reference SP:")?;
+    let account = w.account()?.to_owned();
+    ensure!(
+        lines.iter().any(|l| l.contains("External IdP")),
+        "not in external-IdP mode: {lines:?}"
+    );
+    // The vendor registers the SP at the IdP with the values the banner printed.
+    let identifier = banner_value(&lines, "Identifier (Entity ID) :")?;
+    let reply = banner_value(&lines, "Reply URL (ACS)        :")?;
+    ensure!(identifier == format!("{sp}/live/{account}"), "{identifier}");
+    let (idp, _) = w.vendor_idp.clone().context("no vendor IdP")?;
+    let r = reqwest::Client::new()
+        .post(format!("{idp}/control/apps"))
+        .json(&serde_json::json!({"identifier": identifier, "reply_urls": [reply]}))
+        .send()
+        .await?;
+    ensure!(
+        r.status() == 204,
+        "registering the SP at the IdP: {}",
+        r.status()
+    );
+    w.vendor_sp = Some((sp, data));
+    Ok(())
+}
+
+#[when(expr = "the browser signs in through the vendor's IdP as {string} with password {string}")]
+async fn external_sign_in(w: &mut DsWorld, user: String, password: String) -> anyhow::Result<()> {
+    let (sp, _) = w.vendor_sp.as_ref().context("no stack process")?;
+    let (idp, _) = w.vendor_idp.clone().context("no vendor IdP")?;
+    let account = w.account()?.to_owned();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let start = client.get(format!("{sp}/live/{account}")).send().await?;
+    ensure!(start.status() == 303, "the SP answered {}", start.status());
+    let to_idp = start
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .context("no redirect")?
+        .to_owned();
+    ensure!(
+        to_idp.starts_with(&idp),
+        "redirected to {to_idp}, not the vendor's IdP {idp}"
+    );
+    let page = client.get(&to_idp).send().await?.text().await?;
+    let pending = page
+        .split("name=\"pending\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .with_context(|| format!("no login form: {page}"))?
+        .to_owned();
+    let posted = client
+        .post(format!("{idp}/login"))
+        .form(&[
+            ("pending", pending.as_str()),
+            ("username", &user),
+            ("password", &password),
+        ])
+        .send()
+        .await?
+        .text()
+        .await?;
+    let (action, fields) = super::saml::saml_form(&posted)?;
+    ensure!(action.starts_with(sp.as_str()), "the IdP posts to {action}");
+    let acs = client.post(action).form(&fields).send().await?;
+    let status = acs.status().as_u16();
+    let location = acs
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = acs.text().await?;
+    ensure!(
+        status == 303 && location == format!("/live/{account}"),
+        "the ACS answered {status} {location}: {body}"
+    );
+    let session = client
+        .get(format!("{sp}/live/{account}/session?P_mode=LIVE"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    w.vendor_exit = Some((0, session));
+    Ok(())
+}
+
+#[then(expr = "the SP's session is {string}'s")]
+async fn external_session(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    let (_, session) = w.vendor_exit.as_ref().context("no sign-in")?;
+    let json: serde_json::Value = serde_json::from_str(session)?;
+    ensure!(json["user"]["email"] == email.as_str(), "{json}");
+    Ok(())
 }
