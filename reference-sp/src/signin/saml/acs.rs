@@ -231,11 +231,13 @@ impl ValidatedAssertion {
     }
 }
 
-fn is(node: &Node<'_, '_>, ns: &str, name: &str) -> bool {
+/// An element named `name` in the namespace `ns` (shared with single logout).
+pub(super) fn is(node: &Node<'_, '_>, ns: &str, name: &str) -> bool {
     node.is_element() && node.tag_name().namespace() == Some(ns) && node.tag_name().name() == name
 }
 
-fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
+/// The first child element named `name` in `ns` (shared with single logout).
+pub(super) fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
     node.children().find(|c| is(c, ns, name))
 }
 

@@ -180,7 +180,7 @@ pub(super) fn check_logout_envelope(
     root: roxmltree::Node<'_, '_>,
     element: &str,
 ) -> Result<(), AcsError> {
-    if root.tag_name().namespace() != Some(s::NS_PROTOCOL) || root.tag_name().name() != element {
+    if !acs::is(&root, s::NS_PROTOCOL, element) {
         return Err(AcsError::Malformed(format!("not a {element}")));
     }
     if root.attribute("Version") != Some("2.0") {
@@ -189,13 +189,7 @@ pub(super) fn check_logout_envelope(
     if root.attribute("ID").is_none_or(str::is_empty) {
         return Err(AcsError::Malformed(format!("the {element} has no ID")));
     }
-    let issuer = root
-        .children()
-        .find(|c| {
-            c.is_element()
-                && c.tag_name().name() == "Issuer"
-                && c.tag_name().namespace() == Some(s::NS_ASSERTION)
-        })
+    let issuer = acs::child(root, s::NS_ASSERTION, "Issuer")
         .map(acs::text_of)
         .transpose()?
         .unwrap_or_default();
@@ -265,13 +259,8 @@ pub(super) async fn logout_response(
             Err(e) => return refuse(e),
         };
     let root = doc.root_element();
-    let status = root
-        .children()
-        .find(|c| c.is_element() && c.tag_name().name() == "Status")
-        .and_then(|st| {
-            st.children()
-                .find(|c| c.is_element() && c.tag_name().name() == "StatusCode")
-        })
+    let status = acs::child(root, s::NS_PROTOCOL, "Status")
+        .and_then(|st| acs::child(st, s::NS_PROTOCOL, "StatusCode"))
         .and_then(|c| c.attribute("Value"))
         .unwrap_or_default();
     let Some(irt) = root.attribute("InResponseTo").map(str::to_owned) else {
@@ -346,7 +335,7 @@ pub(super) async fn idp_logout(
     let mut indexes = Vec::new();
     for n in root
         .children()
-        .filter(|c| c.is_element() && c.tag_name().name() == "SessionIndex")
+        .filter(|c| acs::is(c, s::NS_PROTOCOL, "SessionIndex"))
     {
         match acs::text_of(n) {
             Ok(v) => indexes.push(v),
