@@ -226,6 +226,34 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// LIVE of `id` signs in through `idp` (SAML, the SP's default entity ID for the account).
+fn wire_live(
+    store: &Store,
+    id: &reference_sp::domain::AccountId,
+    base: &str,
+    idp: &harness::vendor::external::IdpValues,
+) -> Result<(), String> {
+    let saml = SamlConfig {
+        sso_url: idp.sso_url.clone(),
+        logout_url: idp.slo_url.clone(),
+        name_id_format: protocol::saml::NAMEID_EMAIL.into(),
+        idp_entity_id: idp.entity_id.clone(),
+        idp_certificate: idp.certificate.clone(),
+        sp_entity_id: format!("{base}/live/{id}"),
+        account_management_url: None,
+        auto_provisioning: false,
+        // Neither the mock Entra profile nor, per any source, Entra itself signs logout
+        // messages (protocols.md §3.6); a vendor whose IdP does sets it through the admin API.
+        idp_signs_logout_messages: false,
+    };
+    store
+        .call_blocking(|c| {
+            reference_sp::store::saml::save_config(c, id, ExecutionMode::Live, &saml)?;
+            reference_sp::store::set_method(c, id, ExecutionMode::Live, AuthMethod::Saml)
+        })
+        .map_err(|e| format!("wiring account {id} to its IdP: {e}"))
+}
+
 async fn up(
     host: IpAddr,
     [sp_port, idp_port, google_port, apple_port]: [u16; 4],
@@ -285,26 +313,15 @@ async fn up(
         Arc::new(RandomIds),
     )
     .await?;
-    for (account, outcome) in seed.accounts.iter().zip(&outcomes) {
+    for outcome in &outcomes {
         if let SeedOutcome::Created(id) = outcome {
-            let saml = SamlConfig {
+            let mock = harness::vendor::external::IdpValues {
+                entity_id: idp.entity_id(),
                 sso_url: idp.sso_url(),
-                logout_url: idp.slo_url(),
-                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
-                idp_entity_id: idp.entity_id(),
-                idp_certificate: idp.certificate().pem(),
-                sp_entity_id: format!("{base}/live/{}", account.id),
-                account_management_url: None,
-                auto_provisioning: false,
-                // The mock Entra profile does not sign logout messages (protocols.md §3.6).
-                idp_signs_logout_messages: false,
+                slo_url: idp.slo_url(),
+                certificate: idp.certificate().pem(),
             };
-            store
-                .call_blocking(|c| {
-                    reference_sp::store::saml::save_config(c, id, ExecutionMode::Live, &saml)?;
-                    reference_sp::store::set_method(c, id, ExecutionMode::Live, AuthMethod::Saml)
-                })
-                .map_err(|e| anyhow::anyhow!("wiring account {id} to the mock IdP: {e}"))?;
+            wire_live(&store, id, &base, &mock).map_err(anyhow::Error::msg)?;
         }
     }
 
@@ -415,23 +432,7 @@ async fn up(
         for account in &seed.accounts {
             let id: reference_sp::domain::AccountId =
                 account.id.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let saml = SamlConfig {
-                sso_url: ext.sso_url.clone(),
-                logout_url: ext.slo_url.clone(),
-                name_id_format: protocol::saml::NAMEID_EMAIL.into(),
-                idp_entity_id: ext.entity_id.clone(),
-                idp_certificate: ext.certificate.clone(),
-                sp_entity_id: format!("{base}/live/{}", account.id),
-                account_management_url: None,
-                auto_provisioning: false,
-                idp_signs_logout_messages: false,
-            };
-            store
-                .call_blocking(|c| {
-                    reference_sp::store::saml::save_config(c, &id, ExecutionMode::Live, &saml)?;
-                    reference_sp::store::set_method(c, &id, ExecutionMode::Live, AuthMethod::Saml)
-                })
-                .map_err(|e| anyhow::anyhow!("wiring account {id} to the external IdP: {e}"))?;
+            wire_live(&store, &id, &base, ext).map_err(anyhow::Error::msg)?;
         }
     }
 

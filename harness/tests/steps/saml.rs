@@ -59,6 +59,11 @@ impl DsWorld {
 
 /// The action and fields of the auto-submitting SAML form on a page.
 pub(super) fn saml_form(html: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
+    auto_post_form(html, "SAMLResponse")
+}
+
+/// The action and fields of an auto-posting form that must carry the field `carrying`.
+fn auto_post_form(html: &str, carrying: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
     let attr = |chunk: &str, name: &str| {
         chunk
             .split(&format!("{name}=\""))
@@ -68,16 +73,17 @@ pub(super) fn saml_form(html: &str) -> anyhow::Result<(String, Vec<(String, Stri
     };
     let form = html.split("<form").nth(1).context("no form on the page")?;
     let action = attr(form.split('>').next().unwrap_or_default(), "action").context("no action")?;
-    let mut fields = Vec::new();
-    for input in form.split("<input").skip(1) {
-        let tag = input.split('>').next().unwrap_or_default();
-        if let (Some(name), Some(value)) = (attr(tag, "name"), attr(tag, "value")) {
-            fields.push((name, value));
-        }
-    }
+    let fields: Vec<(String, String)> = form
+        .split("<input")
+        .skip(1)
+        .filter_map(|input| {
+            let tag = input.split('>').next().unwrap_or_default();
+            Some((attr(tag, "name")?, attr(tag, "value")?))
+        })
+        .collect();
     ensure!(
-        fields.iter().any(|(n, _)| n == "SAMLResponse"),
-        "the form carries no SAMLResponse: {html}"
+        fields.iter().any(|(n, _)| n == carrying),
+        "the form carries no {carrying}: {html}"
     );
     Ok((action, fields))
 }
@@ -531,34 +537,8 @@ async fn idp_initiated_logout_post(w: &mut DsWorld, username: String) -> anyhow:
     ensure!(reply.status() == 200, "control logout: {}", reply.status());
     let body: serde_json::Value = reply.json().await?;
     let html = body["form"].as_str().context("no form")?;
-    let (action, fields) = saml_logout_form(html)?;
+    let (action, fields) = auto_post_form(html, "SAMLRequest")?;
     post_saml(w, "default", (action, fields)).await
-}
-
-/// The action and fields of an auto-posting form carrying a SAMLRequest.
-fn saml_logout_form(html: &str) -> anyhow::Result<(String, Vec<(String, String)>)> {
-    let form = html.split("<form").nth(1).context("no form on the page")?;
-    let attr = |chunk: &str, name: &str| {
-        chunk
-            .split(&format!("{name}=\""))
-            .nth(1)
-            .and_then(|r| r.split('"').next())
-            .map(|v| v.replace("&amp;", "&").replace("&quot;", "\""))
-    };
-    let action = attr(form.split('>').next().unwrap_or_default(), "action").context("no action")?;
-    let fields: Vec<(String, String)> = form
-        .split("<input")
-        .skip(1)
-        .filter_map(|input| {
-            let tag = input.split('>').next().unwrap_or_default();
-            Some((attr(tag, "name")?, attr(tag, "value")?))
-        })
-        .collect();
-    ensure!(
-        fields.iter().any(|(n, _)| n == "SAMLRequest"),
-        "the form carries no SAMLRequest: {html}"
-    );
-    Ok((action, fields))
 }
 
 #[when("the IdP's LogoutRequest is replayed to the SP")]
