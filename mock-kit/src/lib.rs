@@ -159,6 +159,14 @@ pub fn enqueue_fault<F>(
     }
 }
 
+/// The parameters that are present, by name, for a mock's log.
+pub fn present(params: &[(&str, &Option<String>)]) -> std::collections::BTreeMap<String, String> {
+    params
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| ((*k).to_owned(), v.clone())))
+        .collect()
+}
+
 /// A copy of `params` with the value of each name in `secrets` replaced, for a mock's log.
 pub fn redacted(
     mut params: std::collections::BTreeMap<String, String>,

@@ -18,7 +18,7 @@ pub mod render;
 use chrono::{DateTime, Utc};
 use protocol::keys::Certificate;
 use reference_sp::error::Refusal as _;
-use reference_sp::signin::saml::acs::{self, Check, Finding, Outcome};
+use reference_sp::signin::saml::acs::{self, Finding, Outcome};
 use reference_sp::store::saml::SamlConfig;
 
 /// Vendor profiles with their own wording in fix hints.
@@ -233,14 +233,10 @@ fn request_id_rule(xml: Option<&str>, expect: &Expectations) -> RuleResult {
     }
 }
 
-/// Every check the ACS applies, for documentation and completeness tests.
-pub fn all_checks() -> &'static [Check] {
-    Check::ALL
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reference_sp::signin::saml::acs::Check;
 
     /// docs/vendors/README.md lists every check, in the ACS's order, with its rule and clause.
     #[test]

@@ -9,6 +9,7 @@ use harness::vendor::render::{self, Format};
 use harness::vendor::{self, Expectations, MessageReport, Profile, Verdict, input, metadata};
 use mock_idp::VendorProfile;
 use reference_sp::domain::ExecutionMode;
+use reference_sp::signin::saml::acs::Check;
 
 /// What the SP was configured with for the scenario's IdP, and the AuthnRequest's ID.
 fn expectations(w: &DsWorld, request_id: bool) -> anyhow::Result<Expectations> {
@@ -163,10 +164,10 @@ async fn all_pass(w: &mut DsWorld) -> anyhow::Result<()> {
         verdicts(r)
     );
     ensure!(
-        r.rules.len() == vendor::all_checks().len() + 1,
+        r.rules.len() == Check::ALL.len() + 1,
         "{} rules reported, the ACS has {} and check-response adds 1",
         r.rules.len(),
-        vendor::all_checks().len()
+        Check::ALL.len()
     );
     Ok(())
 }

@@ -70,19 +70,14 @@ pub(crate) struct AuthParams {
 }
 
 pub(super) async fn authorize(State(shared): St, Query(p): Query<AuthParams>) -> Response {
-    let mut logged = BTreeMap::new();
-    for (k, v) in [
+    let logged = mock_kit::present(&[
         ("client_id", &p.client_id),
         ("redirect_uri", &p.redirect_uri),
         ("response_type", &p.response_type),
         ("scope", &p.scope),
         ("response_mode", &p.response_mode),
         ("state", &p.state),
-    ] {
-        if let Some(v) = v {
-            logged.insert(k.to_owned(), v.clone());
-        }
-    }
+    ]);
     shared.log("authorize", logged);
     let client_id = p.client_id.clone().unwrap_or_default();
     let Some(team) = shared.team_of(&client_id) else {

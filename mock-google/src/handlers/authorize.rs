@@ -28,8 +28,7 @@ pub(crate) struct AuthParams {
 
 impl AuthParams {
     fn logged(&self) -> BTreeMap<String, String> {
-        let mut m = BTreeMap::new();
-        for (k, v) in [
+        mock_kit::present(&[
             ("client_id", &self.client_id),
             ("redirect_uri", &self.redirect_uri),
             ("response_type", &self.response_type),
@@ -41,12 +40,7 @@ impl AuthParams {
             ("hd", &self.hd),
             ("code_challenge", &self.code_challenge),
             ("code_challenge_method", &self.code_challenge_method),
-        ] {
-            if let Some(v) = v {
-                m.insert(k.to_owned(), v.clone());
-            }
-        }
-        m
+        ])
     }
 }
 
