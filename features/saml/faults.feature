@@ -35,5 +35,6 @@ Feature: The ACS refuses every Response the SAML profile does not allow
     When the identity provider's next Response has the fault "wrong_audience"
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the SP refuses the Response with "saml_wrong_audience"
+    And the SP's refusal links to no report
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the login succeeds and lands on "/live/{account}"

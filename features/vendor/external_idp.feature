@@ -30,3 +30,4 @@ Feature: harness up wires the demo account's LIVE mode to a vendor's own IdP
     And the stack runs as its own process, wired to that IdP's metadata
     When the browser signs in through the vendor's IdP as "B.Simon@contoso.com" with password "BSimon-Idp-2026"
     Then the SP's session is "B.Simon@contoso.com"'s
+    And the stack's report page lists 1 Response the SP answered "accepted"

@@ -32,6 +32,8 @@ pub struct Stack {
     sp_addr: SocketAddr,
     state: AppState,
     clock: Arc<FixedClock>,
+    /// Vendor mode's kept reports, when this stack keeps them.
+    kept: Option<Arc<vendor::kept::Kept>>,
     _server: mock_kit::Server,
     _dir: tempfile::TempDir,
 }
@@ -43,6 +45,19 @@ impl Stack {
 
     /// A stack whose SP settings `tweak` adjusts (for example a saturated hashing pool).
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> anyhow::Result<Self> {
+        Self::start_inner(tweak, false).await
+    }
+
+    /// A stack in vendor mode (R-VEN-3): every SAML message the SP receives is kept with its
+    /// report, served at `/vendor/reports`, as under `harness up`.
+    pub async fn start_keeping_reports() -> anyhow::Result<Self> {
+        Self::start_inner(|_| {}, true).await
+    }
+
+    async fn start_inner(
+        tweak: impl FnOnce(&mut Settings),
+        keep_reports: bool,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating the stack's temp dir")?;
         let store = Store::open(&dir.path().join(STORE_FILE))
             .map_err(|e| anyhow::anyhow!("opening the SP store: {e}"))?;
@@ -62,11 +77,20 @@ impl Stack {
             Arc::new(SequentialIds::new()),
             settings,
         );
-        let server = spawn(listener, state.clone())?;
+        let (kept, extra) = if keep_reports {
+            let kept = vendor::kept::Kept::new(&format!("http://{sp_addr}"), None);
+            state.set_observer(kept.clone());
+            let routes = kept.routes();
+            (Some(kept), routes)
+        } else {
+            (None, axum::Router::new())
+        };
+        let server = spawn_with(listener, state.clone(), extra)?;
         Ok(Self {
             sp_addr,
             state,
             clock,
+            kept,
             _server: server,
             _dir: dir,
         })
@@ -80,6 +104,11 @@ impl Stack {
     /// The folder of the SP's store, as `harness unlock --data-dir` takes it.
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
+    }
+
+    /// The kept reports, in vendor mode.
+    pub fn kept(&self) -> Option<&vendor::kept::Kept> {
+        self.kept.as_deref()
     }
 
     pub fn store(&self) -> &Store {
@@ -150,6 +179,16 @@ pub fn spawn(
     listener: tokio::net::TcpListener,
     state: AppState,
 ) -> anyhow::Result<mock_kit::Server> {
+    spawn_with(listener, state, axum::Router::new())
+}
+
+/// As [`spawn`], with `extra` routes served by the SP's server (vendor mode's report pages).
+pub fn spawn_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    extra: axum::Router,
+) -> anyhow::Result<mock_kit::Server> {
     let limits = state.settings().http;
-    mock_kit::Server::spawn_with(listener, reference_sp::app(state), "reference SP", limits)
+    let app = reference_sp::app_with(state, extra);
+    mock_kit::Server::spawn_with(listener, app, "reference SP", limits)
 }

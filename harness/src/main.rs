@@ -152,10 +152,23 @@ impl ExternalIdp {
     }
 }
 
+/// The command line. `harness report <URL>` downloads reports that were judged on arrival, so
+/// what to judge against (required for a folder of captures) is optional there; a folder
+/// without it is refused by `report` itself, with the same exit code 2.
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let command = Cli::command().mut_subcommand("report", |c| {
+        ["idp_cert", "idp_entity_id", "sp_entity_id", "acs"]
+            .into_iter()
+            .fold(c, |c, id| c.mut_arg(id, |a| a.required(false)))
+    });
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     mock_kit::init_tracing();
-    match Cli::parse().command {
+    match parse_cli().command {
         Command::Load {
             logins,
             concurrency,
@@ -186,7 +199,7 @@ async fn main() -> anyhow::Result<()> {
             harness::vendor::cli::finish(harness::vendor::cli::check_response(&options))
         }
         Command::Report(options) => {
-            harness::vendor::cli::finish(harness::vendor::cli::report(&options))
+            harness::vendor::cli::finish(harness::vendor::cli::report(&options).await)
         }
         Command::CheckMetadata(options) => {
             harness::vendor::cli::finish(harness::vendor::cli::check_metadata(&options).await)
@@ -437,10 +450,15 @@ async fn up(
     }
 
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
-    let _server = harness::spawn(listener, state)?;
+    // Every SAML message the SP receives is kept with its report (R-VEN-3), with fix hints in
+    // the terms of the vendor its IdP's entity ID names (the mock IdP's: Entra ID).
+    let kept = harness::vendor::kept::Kept::new(&base, None);
+    state.set_observer(kept.clone());
+    let _server = harness::spawn_with(listener, state, kept.routes())?;
 
     println!("DigitalSuite reference SP: {base}");
     println!("  store: {}", db.display());
+    println!("  reports: {base}/vendor/reports (every SAML message the SP receives, rule by rule)");
     println!("Mock SAML IdP (Entra ID profile): {}", idp.base_url());
     println!("  login URL   : {}", idp.sso_url());
     println!("  metadata    : {}", idp.metadata_url());

@@ -4,6 +4,7 @@
 //! API's error body.
 
 pub mod bounded;
+pub mod html;
 pub mod http;
 
 use anyhow::Context;

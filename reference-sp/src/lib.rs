@@ -11,7 +11,8 @@
 //!   ([`http::certificates`], R-SG-1..4); the cross-site guard ([`http::csrf`]).
 //! - [`signin`]: one module per method, none importing another: [`signin::password`] (R-PW-*),
 //!   [`signin::saml`] with its `/live/<account>/saml/...` endpoints and configuration (R-SA-*;
-//!   [`signin::saml::acs`] is the pure Response validation), [`signin::google`] (R-GO-*),
+//!   [`signin::saml::acs`] is the pure Response validation; [`signin::saml::observe`] tells
+//!   vendor mode of every message received, R-VEN-3), [`signin::google`] (R-GO-*),
 //!   [`signin::apple`] (R-APPLE-*); and what they share: [`signin::session`], [`signin::hashing`],
 //!   [`signin::provisioning`] (R-PROV-*), [`signin::composite`] (R-CA-*), [`signin::oidc`] (on
 //!   top of `protocol::oidc`).
@@ -99,6 +100,8 @@ struct Inner {
     composite_finished: std::sync::atomic::AtomicU64,
     oidc_cache: protocol::oidc::ProviderCache,
     hashing: signin::hashing::HashPool,
+    /// Vendor mode's message tap (R-VEN-3); unset, the SP keeps nothing of what it receives.
+    observer: std::sync::OnceLock<Arc<dyn signin::saml::observe::Observer>>,
 }
 
 impl AppState {
@@ -126,6 +129,7 @@ impl AppState {
                 composite_started: Default::default(),
                 composite_finished: Default::default(),
                 oidc_cache: protocol::oidc::ProviderCache::default(),
+                observer: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -159,6 +163,16 @@ impl AppState {
         &self.inner.oidc_cache
     }
 
+    /// Tells `observer` of every SAML message from now on; only the first one set is kept.
+    pub fn set_observer(&self, observer: Arc<dyn signin::saml::observe::Observer>) -> bool {
+        self.inner.observer.set(observer).is_ok()
+    }
+
+    /// Tells the observer, if any, of `message`; the URL of its report when one is kept.
+    pub(crate) fn observe(&self, message: &signin::saml::observe::Received<'_>) -> Option<String> {
+        self.inner.observer.get()?.received(message)
+    }
+
     /// Notified each time a composite-API call has been recorded (tests wait on it).
     pub fn composite_done(&self) -> &tokio::sync::Notify {
         &self.inner.composite_done
@@ -182,6 +196,12 @@ impl AppState {
 
 /// The SP's router.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Router::new())
+}
+
+/// The SP's router with `extra` routes (vendor mode's report pages) behind the same limits,
+/// cross-site guard and security headers.
+pub fn app_with(state: AppState, extra: Router) -> Router {
     Router::new()
         .merge(http::browser::routes())
         .merge(http::admin::routes())
@@ -189,6 +209,8 @@ pub fn app(state: AppState) -> Router {
         .merge(http::certificates::routes())
         .merge(signin::google::routes())
         .merge(signin::apple::routes())
+        .with_state(state.clone())
+        .merge(extra)
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -200,7 +222,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
-        .with_state(state)
 }
 
 /// The SP's own HTML pages: no script, no style, forms post to the SP only, never framed.

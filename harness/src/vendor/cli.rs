@@ -127,7 +127,7 @@ pub async fn check_metadata(o: &CheckMetadata) -> (String, i32) {
     let result = async {
         let now = parse_now(o.now.as_deref())?;
         let text = if o.input.starts_with("http://") || o.input.starts_with("https://") {
-            fetch(&o.input).await?
+            fetch(&o.input, MAX_METADATA_BYTES).await?
         } else {
             let text = read(&PathBuf::from(&o.input))?;
             if text.len() > MAX_METADATA_BYTES {
@@ -162,7 +162,7 @@ pub async fn check_metadata(o: &CheckMetadata) -> (String, i32) {
 /// Metadata from a file, `-`, or an http(s) URL, bounded by [`MAX_METADATA_BYTES`].
 pub async fn read_metadata(input: &str) -> Result<String, String> {
     if input.starts_with("http://") || input.starts_with("https://") {
-        return fetch(input).await;
+        return fetch(input, MAX_METADATA_BYTES).await;
     }
     let text = read(&PathBuf::from(input))?;
     if text.len() > MAX_METADATA_BYTES {
@@ -171,8 +171,8 @@ pub async fn read_metadata(input: &str) -> Result<String, String> {
     Ok(text)
 }
 
-/// GETs metadata with a 10 s limit and at most [`MAX_METADATA_BYTES`], read before parsing.
-async fn fetch(url: &str) -> Result<String, String> {
+/// GETs `url` with a 10 s limit and at most `max` bytes, read before parsing.
+async fn fetch(url: &str, max: usize) -> Result<String, String> {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
@@ -188,8 +188,8 @@ async fn fetch(url: &str) -> Result<String, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
         body.extend_from_slice(&chunk);
-        if body.len() > MAX_METADATA_BYTES {
-            return Err(format!("{url}: larger than {MAX_METADATA_BYTES} bytes"));
+        if body.len() > max {
+            return Err(format!("{url}: larger than {max} bytes"));
         }
     }
     String::from_utf8(body).map_err(|_| format!("{url}: not UTF-8"))
@@ -207,10 +207,12 @@ fn parse_now(raw: Option<&str>) -> Result<DateTime<Utc>, String> {
 /// `harness report`: every capture in a folder judged, one JUnit file and one Markdown summary.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Report {
-    /// A folder of captures: posted values, XML, HAR files, SAML-tracer exports.
-    pub captures: PathBuf,
+    /// A folder of captures (posted values, XML, HAR files, SAML-tracer exports), or the URL of
+    /// a running `harness up`'s kept reports (`http://127.0.0.1:8080/vendor/reports`).
+    pub captures: String,
+    /// What a folder's captures are judged against (kept reports were judged on arrival).
     #[command(flatten)]
-    pub against: Against,
+    pub against: Option<Against>,
     /// Where the JUnit report goes.
     #[arg(long, default_value = "conformance.junit.xml")]
     pub junit: PathBuf,
@@ -222,51 +224,18 @@ pub struct Report {
 /// Most capture files read from the folder.
 pub const MAX_CAPTURE_FILES: usize = 1_000;
 
+/// Most bytes of kept reports downloaded from a running SP (200 reports of at most 64 KiB of
+/// message each, with their rules).
+pub const MAX_KEPT_BYTES: usize = 32 * 1024 * 1024;
+
 /// Writes the two files; returns the summary line and the exit code (as `check-response`).
-pub fn report(o: &Report) -> (String, i32) {
-    let judge_all = || -> Result<(usize, usize), String> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&o.captures)
-            .map_err(|e| format!("{}: {e}", o.captures.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        if files.is_empty() {
-            return Err(format!("{} holds no capture files", o.captures.display()));
-        }
-        if files.len() > MAX_CAPTURE_FILES {
-            return Err(format!(
-                "{} holds {} files; at most {MAX_CAPTURE_FILES} are judged at once",
-                o.captures.display(),
-                files.len()
-            ));
-        }
-        let mut reports = Vec::new();
-        for file in &files {
-            let one = CheckResponse {
-                input: file.clone(),
-                against: o.against.clone(),
-                request_id: None,
-                format: Format::Text,
-            };
-            let mut found = run(&one)?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            for r in &mut found {
-                r.source = format!("{name}: {}", r.source);
-            }
-            reports.extend(found);
-        }
-        std::fs::write(&o.junit, render::render(&reports, Format::Junit, false))
-            .map_err(|e| format!("{}: {e}", o.junit.display()))?;
-        std::fs::write(&o.markdown, render::markdown(&reports))
-            .map_err(|e| format!("{}: {e}", o.markdown.display()))?;
-        let refused = reports.iter().filter(|r| r.failed() > 0).count();
-        Ok((reports.len(), refused))
+pub async fn report(o: &Report) -> (String, i32) {
+    let result = if o.captures.starts_with("http://") || o.captures.starts_with("https://") {
+        download_kept(o).await
+    } else {
+        judge_folder(o)
     };
-    match judge_all() {
+    match result {
         Ok((n, refused)) => (
             format!(
                 "{n} message(s) judged, {refused} refused; wrote {} and {}\n",
@@ -277,4 +246,75 @@ pub fn report(o: &Report) -> (String, i32) {
         ),
         Err(e) => (format!("report: {e}\n"), 2),
     }
+}
+
+/// The kept reports of a running `harness up`, as its pages give them.
+async fn download_kept(o: &Report) -> Result<(usize, usize), String> {
+    let base = o.captures.trim_end_matches('/');
+    let summary: serde_json::Value =
+        serde_json::from_str(&fetch(&format!("{base}.json"), MAX_KEPT_BYTES).await?)
+            .map_err(|e| format!("{base}.json: {e}"))?;
+    let count = |k: &str| {
+        summary[k]
+            .as_u64()
+            .map(|n| n as usize)
+            .ok_or_else(|| format!("{base}.json has no {k:?} count: is it a harness report page?"))
+    };
+    let (n, refused) = (count("kept")?, count("refused")?);
+    if n == 0 {
+        return Err(format!("{base} holds no report yet: sign in first"));
+    }
+    let junit = fetch(&format!("{base}.junit.xml"), MAX_KEPT_BYTES).await?;
+    let markdown = fetch(&format!("{base}.md"), MAX_KEPT_BYTES).await?;
+    std::fs::write(&o.junit, junit).map_err(|e| format!("{}: {e}", o.junit.display()))?;
+    std::fs::write(&o.markdown, markdown).map_err(|e| format!("{}: {e}", o.markdown.display()))?;
+    Ok((n, refused))
+}
+
+fn judge_folder(o: &Report) -> Result<(usize, usize), String> {
+    let against = o.against.as_ref().ok_or(
+        "a folder of captures needs what to judge them against: --idp-cert, --idp-entity-id, \
+         --sp-entity-id and --acs",
+    )?;
+    let captures = PathBuf::from(&o.captures);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&captures)
+        .map_err(|e| format!("{}: {e}", captures.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{} holds no capture files", captures.display()));
+    }
+    if files.len() > MAX_CAPTURE_FILES {
+        return Err(format!(
+            "{} holds {} files; at most {MAX_CAPTURE_FILES} are judged at once",
+            captures.display(),
+            files.len()
+        ));
+    }
+    let mut reports = Vec::new();
+    for file in &files {
+        let one = CheckResponse {
+            input: file.clone(),
+            against: against.clone(),
+            request_id: None,
+            format: Format::Text,
+        };
+        let mut found = run(&one)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for r in &mut found {
+            r.source = format!("{name}: {}", r.source);
+        }
+        reports.extend(found);
+    }
+    std::fs::write(&o.junit, render::render(&reports, Format::Junit, false))
+        .map_err(|e| format!("{}: {e}", o.junit.display()))?;
+    std::fs::write(&o.markdown, render::markdown(&reports))
+        .map_err(|e| format!("{}: {e}", o.markdown.display()))?;
+    let refused = reports.iter().filter(|r| r.failed() > 0).count();
+    Ok((reports.len(), refused))
 }

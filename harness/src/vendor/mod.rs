@@ -12,6 +12,7 @@ pub mod cli;
 pub mod external;
 pub mod hints;
 pub mod input;
+pub mod kept;
 pub mod metadata;
 pub mod render;
 
@@ -27,6 +28,24 @@ pub enum Profile {
     EntraId,
     Okta,
     GoogleWorkspace,
+}
+
+impl Profile {
+    /// The vendor an IdP entity ID belongs to, when its form says so (Entra's
+    /// `https://sts.windows.net/<tenant>/`, Okta's `http://www.okta.com/<id>`, Google's
+    /// `https://accounts.google.com/o/saml2?idpid=<id>`).
+    pub fn guess(idp_entity_id: &str) -> Option<Self> {
+        let host = url::Url::parse(idp_entity_id)
+            .ok()?
+            .host_str()?
+            .to_ascii_lowercase();
+        match host.as_str() {
+            "sts.windows.net" | "login.microsoftonline.com" => Some(Self::EntraId),
+            "accounts.google.com" => Some(Self::GoogleWorkspace),
+            h if h == "www.okta.com" || h.ends_with(".okta.com") => Some(Self::Okta),
+            _ => None,
+        }
+    }
 }
 
 impl std::str::FromStr for Profile {

@@ -11,6 +11,7 @@ mod apple;
 mod google;
 pub mod logcheck;
 mod password;
+mod reports;
 mod resources;
 mod saml;
 mod signing;

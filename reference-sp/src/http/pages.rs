@@ -5,21 +5,7 @@
 use crate::domain::{AccountId, ExecutionMode};
 use crate::store::User;
 
-/// Escapes text for HTML element content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use mock_kit::html::escape;
 
 fn layout(title: &str, body: &str) -> String {
     format!(
@@ -94,14 +80,6 @@ pub fn home_page(account: &AccountId, mode: ExecutionMode, user: &User) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 
     #[test]
     fn login_page_posts_to_the_login_endpoint_of_its_mode() {

@@ -15,11 +15,13 @@
 //!
 //! Here: the ACS flow (replay cache, request binding, user mapping, session). [`acs`]: the pure
 //! Response validation; `request`: starting sign-in; `slo`: single logout; `config`: metadata,
-//! account management and the admin API.
+//! account management and the admin API; [`observe`]: what an observer (vendor mode, R-VEN-3)
+//! is told of every message received, and a refusal then links to its report.
 
 pub mod acs;
 mod checks;
 mod config;
+pub mod observe;
 mod request;
 mod slo;
 
@@ -174,14 +176,76 @@ async fn acs_post(
         ..
     }: ScopedWith<FormBody<AcsForm>>,
 ) -> Result<Response, ApiError> {
-    let result = consume_response(&state, &headers, &account, mode, &form.saml_response).await?;
+    let account_c = account.clone();
+    let config = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?;
+    let encoded = &form.saml_response;
+    let result = match &config {
+        Some(config) => consume_response(&state, &headers, &account, mode, config, encoded).await?,
+        None => Err(AcsError::NotConfigured),
+    };
+    let acs = acs_url(&state, &account, mode);
+    let report = state.observe(&observe::Received {
+        account: &account,
+        mode,
+        kind: observe::Kind::Response,
+        binding: observe::Binding::Post,
+        encoded: Some(encoded),
+        xml: None,
+        config: config.as_ref(),
+        endpoint: &acs,
+        at: state.clock().now(),
+        refusal: result.as_ref().err(),
+    });
     match result {
         Ok(response) => Ok(response),
         Err(e) => {
             tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "SAML Response refused");
-            Err(ApiError::from(e))
+            refusal(e, report, &headers)
         }
     }
+}
+
+/// The SP's refusal of a SAML message. With vendor mode's report of it, the refusal points
+/// there (R-VEN-3): a browser (`Accept: text/html`) gets a page with the link, any other client
+/// the JSON error with a `report` member and a `Link: <url>; rel="report"` header.
+fn refusal(e: AcsError, report: Option<String>, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let error = ApiError::from(e);
+    let Some(url) = report else {
+        return Err(error);
+    };
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let esc = mock_kit::html::escape;
+    let mut response = if browser {
+        let page = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Sign-in refused</title></head>\n<body>\n<h1>Sign-in refused</h1>\n\
+             <p>The reference SP refused this SAML message: <code>{}</code>.</p>\n<p>{}</p>\n\
+             <p><a href=\"{}\">Read the conformance report of this message</a>: every rule, \
+             what was found and how to fix it.</p>\n</body>\n</html>\n",
+            esc(error.code()),
+            esc(&error.to_string()),
+            esc(&url)
+        );
+        (error.status(), axum::response::Html(page)).into_response()
+    } else {
+        let body = serde_json::json!({"error": {
+            "code": error.code(),
+            "message": error.to_string(),
+            "report": url,
+        }});
+        (error.status(), Json(body)).into_response()
+    };
+    if let Ok(link) = header::HeaderValue::from_str(&format!("<{url}>; rel=\"report\"")) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }
 
 async fn consume_response(
@@ -189,20 +253,13 @@ async fn consume_response(
     headers: &HeaderMap,
     account: &AccountId,
     mode: ExecutionMode,
+    config: &SamlConfig,
     encoded: &str,
 ) -> Result<Result<Response, AcsError>, ApiError> {
-    let account_c = account.clone();
-    let Some(config) = state
-        .store()
-        .call(move |c| load_config(c, &account_c, mode))
-        .await?
-    else {
-        return Ok(Err(AcsError::NotConfigured));
-    };
     let cert = config.certificate()?;
     let now = state.clock().now();
     let acs = acs_url(state, account, mode);
-    let assertion = match acs::validate(encoded, &config, &cert, &acs, now) {
+    let assertion = match acs::validate(encoded, config, &cert, &acs, now) {
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
@@ -240,7 +297,7 @@ async fn consume_response(
         Ok(n) => n,
         Err(e) => return Ok(Err(e)),
     };
-    let (user, event) = match find_or_provision(state, account, mode, &config, &assertion).await? {
+    let (user, event) = match find_or_provision(state, account, mode, config, &assertion).await? {
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };

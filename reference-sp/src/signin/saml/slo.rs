@@ -58,16 +58,13 @@ pub(super) async fn slo_redirect(
 ) -> Result<Response, ApiError> {
     let received = redirect::parse_query(&raw.unwrap_or_default())
         .map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))?;
-    let arrival = Arrival::Redirect(&received);
-    match received.kind {
-        MessageKind::Response => {
-            logout_response(&state, &headers, &account, mode, &received.xml, arrival).await
-        }
-        MessageKind::Request => {
-            let relay = received.relay_state.clone();
-            idp_logout(&state, &account, mode, &received.xml, arrival, relay).await
-        }
-    }
+    let message = Incoming {
+        kind: received.kind,
+        text: &received.xml,
+        arrival: Arrival::Redirect(&received),
+        relay_state: received.relay_state.clone(),
+    };
+    answer_logout(&state, &headers, &account, mode, message).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,26 +90,82 @@ pub(super) async fn slo_post(
     let decode = |v: &str| {
         saml_post::decode(v).map_err(|e| ApiError::from(AcsError::Malformed(e.to_string())))
     };
-    match (&form.saml_response, &form.saml_request) {
-        (Some(r), None) => {
-            let text = decode(r)?;
-            logout_response(&state, &headers, &account, mode, &text, Arrival::Post).await
+    let (kind, text) = match (&form.saml_response, &form.saml_request) {
+        (Some(r), None) => (MessageKind::Response, decode(r)?),
+        (None, Some(r)) => (MessageKind::Request, decode(r)?),
+        _ => {
+            return Err(ApiError::from(AcsError::Malformed(
+                "exactly one of SAMLRequest and SAMLResponse is expected".into(),
+            )));
         }
-        (None, Some(r)) => {
-            let text = decode(r)?;
-            idp_logout(
-                &state,
-                &account,
-                mode,
-                &text,
-                Arrival::Post,
-                form.relay_state,
-            )
-            .await
+    };
+    let message = Incoming {
+        kind,
+        text: &text,
+        arrival: Arrival::Post,
+        relay_state: form.relay_state,
+    };
+    answer_logout(&state, &headers, &account, mode, message).await
+}
+
+/// A logout message as it reached the logout URL.
+pub(super) struct Incoming<'a> {
+    kind: MessageKind,
+    /// The decoded XML.
+    text: &'a str,
+    arrival: Arrival<'a>,
+    relay_state: Option<String>,
+}
+
+/// Answers a logout message from the IdP (a LogoutResponse to our request, or its own
+/// LogoutRequest), then tells the observer how it was answered (R-VEN-3).
+async fn answer_logout(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    mode: ExecutionMode,
+    message: Incoming<'_>,
+) -> Result<Response, ApiError> {
+    let account_c = account.clone();
+    let config = state
+        .store()
+        .call(move |c| load_config(c, &account_c, mode))
+        .await?;
+    let result = match (&config, message.kind) {
+        (None, _) => Err(AcsError::NotConfigured),
+        (Some(config), MessageKind::Response) => {
+            logout_response(state, headers, account, mode, config, &message).await?
         }
-        _ => Err(ApiError::from(AcsError::Malformed(
-            "exactly one of SAMLRequest and SAMLResponse is expected".into(),
-        ))),
+        (Some(config), MessageKind::Request) => {
+            idp_logout(state, account, mode, config, &message).await?
+        }
+    };
+    let (kind, name) = match message.kind {
+        MessageKind::Response => (observe::Kind::LogoutResponse, "LogoutResponse"),
+        MessageKind::Request => (observe::Kind::LogoutRequest, "LogoutRequest"),
+    };
+    let endpoint = slo_url(state, account, mode);
+    let report = state.observe(&observe::Received {
+        account,
+        mode,
+        kind,
+        binding: match message.arrival {
+            Arrival::Redirect(_) => observe::Binding::Redirect,
+            Arrival::Post => observe::Binding::Post,
+        },
+        encoded: None,
+        xml: Some(message.text),
+        config: config.as_ref(),
+        endpoint: &endpoint,
+        at: state.clock().now(),
+        refusal: result.as_ref().err(),
+    });
+    match result {
+        Ok(response) => Ok(response),
+        Err(e) => {
+            tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "{name} refused");
+            refusal(e, report, headers)
+        }
     }
 }
 
@@ -205,36 +258,28 @@ pub(super) fn check_logout_envelope(
     Ok(())
 }
 
-/// The mode's configuration and the parsed logout message (`element`), once its envelope and
-/// its authentication pass.
-pub(super) async fn checked_logout_message<'t>(
+/// The parsed logout message (`element`), once its envelope and its authentication pass.
+pub(super) fn checked_logout_message<'t>(
     state: &AppState,
     account: &AccountId,
     mode: ExecutionMode,
+    config: &SamlConfig,
     text: &'t str,
     arrival: &Arrival<'_>,
     element: &str,
-) -> Result<Result<(SamlConfig, roxmltree::Document<'t>), AcsError>, ApiError> {
-    let account_c = account.clone();
-    let Some(config) = state
-        .store()
-        .call(move |c| load_config(c, &account_c, mode))
-        .await?
-    else {
-        return Ok(Err(AcsError::NotConfigured));
-    };
+) -> Result<Result<roxmltree::Document<'t>, AcsError>, ApiError> {
     let cert = config.certificate()?;
     let doc = match xml::parse(text) {
         Ok(d) => d,
         Err(e) => return Ok(Err(e.into())),
     };
     let root = doc.root_element();
-    if let Err(e) = check_logout_envelope(state, account, mode, &config, root, element)
-        .and_then(|()| authenticate_logout(&config, &cert, text, root, arrival))
+    if let Err(e) = check_logout_envelope(state, account, mode, config, root, element)
+        .and_then(|()| authenticate_logout(config, &cert, text, root, arrival))
     {
         return Ok(Err(e));
     }
-    Ok(Ok((config, doc)))
+    Ok(Ok(doc))
 }
 
 /// A LogoutResponse (saml-core §3.7.2): authenticated (R-SA-10), InResponseTo our outstanding
@@ -245,26 +290,29 @@ pub(super) async fn logout_response(
     headers: &HeaderMap,
     account: &AccountId,
     mode: ExecutionMode,
-    text: &str,
-    arrival: Arrival<'_>,
-) -> Result<Response, ApiError> {
-    let refuse = |e: AcsError| {
-        tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutResponse refused");
-        Err(ApiError::from(e))
+    config: &SamlConfig,
+    message: &Incoming<'_>,
+) -> Result<Result<Response, AcsError>, ApiError> {
+    let (text, arrival) = (message.text, &message.arrival);
+    let doc = match checked_logout_message(
+        state,
+        account,
+        mode,
+        config,
+        text,
+        arrival,
+        "LogoutResponse",
+    )? {
+        Ok(found) => found,
+        Err(e) => return Ok(Err(e)),
     };
-    let (_, doc) =
-        match checked_logout_message(state, account, mode, text, &arrival, "LogoutResponse").await?
-        {
-            Ok(found) => found,
-            Err(e) => return refuse(e),
-        };
     let root = doc.root_element();
     let status = acs::child(root, s::NS_PROTOCOL, "Status")
         .and_then(|st| acs::child(st, s::NS_PROTOCOL, "StatusCode"))
         .and_then(|c| c.attribute("Value"))
         .unwrap_or_default();
     let Some(irt) = root.attribute("InResponseTo").map(str::to_owned) else {
-        return refuse(AcsError::Unsolicited);
+        return Ok(Err(AcsError::Unsolicited));
     };
     let browser =
         session::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
@@ -287,13 +335,13 @@ pub(super) async fn logout_response(
         .await?;
     let next = match consumed {
         Ok(next) => next,
-        Err(e) => return refuse(e),
+        Err(e) => return Ok(Err(e)),
     };
     if status != s::STATUS_SUCCESS {
-        return refuse(AcsError::StatusOther(status.to_owned()));
+        return Ok(Err(AcsError::StatusOther(status.to_owned())));
     }
     tracing::info!(account = %account, mode = %mode, "single logout completed");
-    Ok(Redirect::to(&next).into_response())
+    Ok(Ok(Redirect::to(&next).into_response()))
 }
 
 /// IdP-initiated single logout (R-SA-9): a LogoutRequest from the IdP, authenticated like any
@@ -305,32 +353,21 @@ pub(super) async fn idp_logout(
     state: &AppState,
     account: &AccountId,
     mode: ExecutionMode,
-    text: &str,
-    arrival: Arrival<'_>,
-    relay_state: Option<String>,
-) -> Result<Response, ApiError> {
-    let refuse = |e: AcsError| {
-        tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "LogoutRequest refused");
-        Err(ApiError::from(e))
-    };
-    let (config, doc) = match checked_logout_message(
-        state,
-        account,
-        mode,
-        text,
-        &arrival,
-        "LogoutRequest",
-    )
-    .await?
-    {
-        Ok(found) => found,
-        Err(e) => return refuse(e),
-    };
+    config: &SamlConfig,
+    message: &Incoming<'_>,
+) -> Result<Result<Response, AcsError>, ApiError> {
+    let (text, arrival) = (message.text, &message.arrival);
+    let doc =
+        match checked_logout_message(state, account, mode, config, text, arrival, "LogoutRequest")?
+        {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
+        };
     let root = doc.root_element();
     let request_id = root.attribute("ID").unwrap_or_default().to_owned();
     let name_id = match logout_name_id(root) {
         Ok(n) => n,
-        Err(e) => return refuse(e),
+        Err(e) => return Ok(Err(e)),
     };
     let mut indexes = Vec::new();
     for n in root
@@ -339,7 +376,7 @@ pub(super) async fn idp_logout(
     {
         match acs::text_of(n) {
             Ok(v) => indexes.push(v),
-            Err(e) => return refuse(e),
+            Err(e) => return Ok(Err(e)),
         }
     }
     let now = state.clock().now();
@@ -361,13 +398,13 @@ pub(super) async fn idp_logout(
         .await?;
     let ended = match ended {
         Ok(n) => n,
-        Err(e) => return refuse(e),
+        Err(e) => return Ok(Err(e)),
     };
     tracing::info!(account = %account, mode = %mode, ended, "IdP-initiated logout");
     let clear = session::clear_cookie(account, mode);
     let Some(logout_url) = config.logout_url.clone() else {
         let body = Json(serde_json::json!({"logged_out": ended}));
-        return with_cookie(body.into_response(), &clear);
+        return with_cookie(body.into_response(), &clear).map(Ok);
     };
     let answer = LogoutResponse {
         id: state.ids().new_id("_"),
@@ -387,10 +424,14 @@ pub(super) async fn idp_logout(
         Some(key) => redirect::signed_query(
             MessageKind::Response,
             &answer,
-            relay_state.as_deref(),
+            message.relay_state.as_deref(),
             key.pkey(),
         ),
-        None => redirect::query(MessageKind::Response, &answer, relay_state.as_deref()),
+        None => redirect::query(
+            MessageKind::Response,
+            &answer,
+            message.relay_state.as_deref(),
+        ),
     }
     .map_err(|e| ApiError::Internal(format!("encoding the LogoutResponse: {e}")))?;
     let sep = if logout_url.contains('?') { '&' } else { '?' };
@@ -398,6 +439,7 @@ pub(super) async fn idp_logout(
         Redirect::to(&format!("{logout_url}{sep}{query}")).into_response(),
         &clear,
     )
+    .map(Ok)
 }
 
 /// The one NameID of a LogoutRequest (saml-core §3.7.1: exactly one identifier), as signed.
