@@ -17,7 +17,8 @@ Feature: Vendor mode keeps every SAML message the SP receives, with its report
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the browser is signed in to LIVE as "B.Simon@contoso.com"
     And the SP kept 1 report, the newest a Response answered "accepted"
-    And report 1 says all 28 rules passed, the message printed with its assertion signed
+    And report 1 says all 28 rules passed
+    And report 1 prints the message with "NameID" inside a signed element
 
   Scenario: A refused Response answers with a link to its report, which names the rule, the clause and the fix
     When the identity provider's next Response has the fault "wrong_audience"
@@ -42,6 +43,7 @@ Feature: Vendor mode keeps every SAML message the SP receives, with its report
     And the SP kept 2 reports, the newest a Response answered "saml_replayed_assertion"
     And report 2 says "sp.answer" failed with "saml_replayed_assertion", clause "§4.1.4.5", fix "accepted once"
     And report 2 says no rule but "sp.answer" failed
+    And report 2 prints the message with "NameID" inside a signed element
 
   Scenario: A LogoutRequest from the IdP is kept as accepted
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
@@ -49,8 +51,10 @@ Feature: Vendor mode keeps every SAML message the SP receives, with its report
     And the browser follows the redirect to the identity provider
     Then the identity provider received a LogoutResponse from the SP, unsigned
     And the SP kept 2 reports, the newest a LogoutRequest answered "accepted"
+    And report 2 says all 11 rules passed
+    And report 2 prints the message with "LogoutRequest", nothing marked as signed
 
-  Scenario: A refused LogoutResponse links to its report
+  Scenario: A refused LogoutResponse links to its report, which names the broken rule
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     And the browser logs out of LIVE
     And the identity provider's next logout message has the fault "logout_bad_signature"
@@ -59,7 +63,8 @@ Feature: Vendor mode keeps every SAML message the SP receives, with its report
     Then the SP refuses the Response with "saml_bad_signature"
     And the SP's refusal links to report 2
     And the SP kept 2 reports, the newest a LogoutResponse answered "saml_bad_signature"
-    And report 2 says "sp.answer" failed with "saml_bad_signature", clause "saml-core §3.7.2, saml-profiles §4.4.4", fix "Sign logout messages with the key"
+    And report 2 says "logout.signature" failed with "saml_bad_signature", clause "saml-bindings §3.4.4.1", fix "Sign logout messages with the key"
+    And report 2 says no rule but "logout.signature" and "sp.answer" failed
 
   Scenario: harness report writes the kept reports down as JUnit and Markdown
     When the identity provider's next Response has the fault "wrong_audience"

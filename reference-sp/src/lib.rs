@@ -168,6 +168,11 @@ impl AppState {
         self.inner.observer.set(observer).is_ok()
     }
 
+    /// Whether an observer is set: a message is then judged a second time, every rule recorded.
+    pub(crate) fn observing(&self) -> bool {
+        self.inner.observer.get().is_some()
+    }
+
     /// Tells the observer, if any, of `message`; the URL of its report when one is kept.
     pub(crate) fn observe(&self, message: &signin::saml::observe::Received<'_>) -> Option<String> {
         self.inner.observer.get()?.received(message)

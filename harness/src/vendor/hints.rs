@@ -129,6 +129,49 @@ pub fn hint(check: Check, code: Option<&str>, profile: Option<Profile>) -> Strin
         }
         Check::AuthnStatement => "Include an AuthnStatement in the Assertion.",
         Check::Attributes => "Attribute values must be text (no nested elements).",
+        Check::LogoutXml => return hint(Check::WellFormedXml, code, p),
+        Check::LogoutElement => {
+            "Send the IdP's own logout as a samlp:LogoutRequest, and answer the SP's LogoutRequest with a samlp:LogoutResponse, to the SP's logout URL."
+        }
+        Check::LogoutVersion => "Set Version=\"2.0\" on the logout message.",
+        Check::LogoutId => "Give the logout message an ID attribute.",
+        Check::LogoutIssuer => match p {
+            Some(EntraId) => {
+                "The Issuer must be the app's Azure AD Identifier (https://sts.windows.net/<tenant id>/) or https://login.microsoftonline.com/<tenant id>/, as configured in the SP."
+            }
+            _ => "The Issuer must be exactly the IdP entity ID the SP is configured with.",
+        },
+        Check::LogoutIssueInstant => {
+            "Synchronise the IdP's clock (NTP): IssueInstant must be within 120 s of the SP's time."
+        }
+        Check::LogoutDestination => match p {
+            Some(EntraId) => {
+                "In \"Basic SAML Configuration\", set \"Logout Url\" to the SP's logout URL exactly (with P_mode)."
+            }
+            Some(Okta) => "Set \"Single Logout URL\" to the SP's logout URL exactly (with P_mode).",
+            _ => "Destination, when present, must be the SP's logout URL exactly (with P_mode).",
+        },
+        Check::LogoutSignature => match code {
+            Some("saml_logout_unsigned") => {
+                "Sign logout messages (Redirect: SigAlg and Signature in the query; POST: an enveloped signature), or configure the mode with idp_signs_logout_messages: false if this IdP never signs them."
+            }
+            Some("saml_signature_algorithm") => {
+                "Sign logout messages with RSA-SHA256 (SHA-1 is refused)."
+            }
+            _ => {
+                "Sign logout messages with the key of the IdP certificate the SP is configured with: Redirect, over the query as sent; POST, one enveloped signature of the whole message, and none inside a Redirect message."
+            }
+        },
+        Check::LogoutNameId => {
+            "Name the user with exactly one NameID, the value the sign-in's assertion had (BaseID and EncryptedID are not supported)."
+        }
+        Check::LogoutSessionIndex => "Each SessionIndex must be text.",
+        Check::LogoutInResponseTo => {
+            "A LogoutResponse must carry InResponseTo: the ID of the SP's LogoutRequest."
+        }
+        Check::LogoutStatus => {
+            "The IdP did not complete the logout: read its StatusCode and StatusMessage and fix the cause on the IdP side."
+        }
     };
     s.to_owned()
 }

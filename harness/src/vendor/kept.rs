@@ -3,16 +3,16 @@
 //! its report and shown at `/vendor/reports`, newest first, and one page per message, as plain
 //! HTML and as JSON; `harness report` downloads them as JUnit and Markdown.
 //!
-//! A Response's report is the one `check-response` gives (the ACS's own checks, every rule,
-//! against the mode's configuration as it was at that instant), with the SP's actual answer as
-//! its last row: that row also covers what only the SP's store can judge (the request this
-//! browser started, replay, the user). A logout message's report is its SP answer, rule and
-//! clause, and the message itself.
+//! A report is every rule of the message as the SP's own checks recorded them (the ACS's for a
+//! Response, as `check-response` gives them; single logout's for a logout message), against the
+//! mode's configuration at that instant, with the SP's actual answer as its last row: that row
+//! also covers what only the SP's store can judge (the request this browser started, replay,
+//! the user).
 //!
 //! Memory is bounded: the newest [`MAX_KEPT`] messages are kept, each message's printed form at
 //! most [`MAX_PRINTED_BYTES`].
 
-use super::{Expectations, MessageReport, Profile, REQUEST_ID_CHECK, RuleResult, Verdict, render};
+use super::{MessageReport, Profile, RuleResult, Verdict, render};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -152,32 +152,21 @@ fn cap(printed: &mut String) {
     }
 }
 
-/// The report of one received message: a Response's every rule, then the SP's answer.
+/// The report of one received message: every rule as the SP's own checks recorded it, then
+/// the SP's answer.
 fn judge(m: &Received<'_>, profile: Option<Profile>) -> MessageReport {
-    let mut rules = Vec::new();
-    let mut pretty = m.xml.map(render::pretty_xml).unwrap_or_default();
-    if let (Kind::Response, Some(encoded), Some(config)) = (m.kind, m.encoded, m.config) {
-        let expect = Expectations {
-            idp_certificate: config.idp_certificate.clone(),
-            idp_entity_id: config.idp_entity_id.clone(),
-            sp_entity_id: config.sp_entity_id.clone(),
-            acs_url: m.endpoint.to_owned(),
-            request_id: None,
-            now: m.at,
-            profile: profile.or_else(|| Profile::guess(&config.idp_entity_id)),
-        };
-        // The stored certificate was read when it was saved; should it not read now, the
-        // report is the SP's answer alone.
-        if let Ok(r) = super::check_response("", encoded, &expect) {
-            // The request binding is judged by the SP's store, in the answer row.
-            rules = r
-                .rules
-                .into_iter()
-                .filter(|x| x.id != REQUEST_ID_CHECK)
-                .collect();
-            pretty = r.pretty;
-        }
-    }
+    let profile = profile.or_else(|| m.config.and_then(|c| Profile::guess(&c.idp_entity_id)));
+    let mut rules: Vec<RuleResult> = m
+        .findings
+        .iter()
+        .map(|f| super::rule_result(f, profile))
+        .collect();
+    let decoded = m.encoded.and_then(|e| protocol::saml::post::decode(e).ok());
+    let pretty = decoded
+        .as_deref()
+        .or(m.xml)
+        .map(render::pretty_xml)
+        .unwrap_or_default();
     let failed_before = rules.iter().any(|r| r.outcome == Verdict::Fail);
     rules.push(answer_row(m, failed_before));
     let (pass, fail) = match m.kind {
@@ -273,27 +262,6 @@ fn answer_hint(kind: Kind, code: &str) -> String {
             "The NameID is no user of this account: add the user (exactly that email) in the SP, or turn on auto-provisioning for LIVE."
         }
         "saml_name_id_not_email" => "The NameID must be the user's email address exactly.",
-        "saml_logout_unsigned" => {
-            "Sign logout messages (Redirect: SigAlg and Signature in the query; POST: an enveloped signature), or configure the mode with idp_signs_logout_messages: false if this IdP never signs them."
-        }
-        "saml_bad_signature" | "saml_signature_structure" | "saml_signature_algorithm" => {
-            "Sign logout messages with the key of the IdP certificate the SP is configured with, RSA-SHA256, the whole message (POST: one enveloped signature referencing the message's ID)."
-        }
-        "saml_wrong_issuer" => {
-            "The Issuer must be exactly the IdP entity ID the SP is configured with."
-        }
-        "saml_wrong_destination" => {
-            "Destination, when present, must be the SP's logout URL exactly."
-        }
-        "saml_unsolicited_response" => {
-            "A LogoutResponse must carry InResponseTo: the ID of the SP's LogoutRequest."
-        }
-        "saml_status_error" | "saml_status_requester" | "saml_status_responder" => {
-            "The IdP did not complete the logout: read its StatusCode and StatusMessage and fix the cause on the IdP side."
-        }
-        "saml_issue_instant_future" | "saml_issue_instant_stale" => {
-            "Synchronise the IdP's clock (NTP): IssueInstant must be within 120 s of the SP's time."
-        }
         _ => match kind {
             Kind::Response => {
                 "Read the found value and the clause: the SP refused the Response with this code."

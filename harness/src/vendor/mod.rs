@@ -187,7 +187,7 @@ pub fn check_response(
     })
 }
 
-fn rule_result(f: &Finding, profile: Option<Profile>) -> RuleResult {
+pub(crate) fn rule_result(f: &Finding, profile: Option<Profile>) -> RuleResult {
     let (outcome, code, found) = match &f.outcome {
         Outcome::Pass => (Verdict::Pass, None, None),
         Outcome::Fail(e) => (Verdict::Fail, Some(e.code()), Some(e.to_string())),
@@ -261,21 +261,40 @@ mod tests {
     #[test]
     fn the_vendor_guide_lists_every_check_as_the_code_defines_it() {
         let doc = include_str!("../../../docs/vendors/README.md");
-        let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
-        assert_eq!(
-            rows.len(),
-            Check::ALL.len() + 1,
-            "one row per check, plus the request ID"
-        );
-        for (row, check) in rows.iter().zip(Check::ALL) {
-            let want = format!(
+        let (responses, logout) = doc
+            .split_once("## The rules of a logout message's report")
+            .expect("a section for logout messages");
+        let row = |check: &Check| {
+            format!(
                 "| `{}` | {} | {} | {} |",
                 check.id(),
                 check.rule(),
                 check.clause(),
                 check.title()
-            );
-            assert_eq!(*row, want);
+            )
+        };
+        // LogoutRequest's rules, then the LogoutResponse's own.
+        let logout_checks: Vec<&Check> = Check::LOGOUT_REQUEST
+            .iter()
+            .chain(
+                Check::LOGOUT_RESPONSE
+                    .iter()
+                    .filter(|c| !Check::LOGOUT_REQUEST.contains(c)),
+            )
+            .collect();
+        let logout_rows: Vec<&str> = logout.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(logout_rows.len(), logout_checks.len());
+        for (r, check) in logout_rows.iter().zip(logout_checks) {
+            assert_eq!(*r, row(check));
+        }
+        let rows: Vec<&str> = responses.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(
+            rows.len(),
+            Check::ALL.len() + 1,
+            "one row per check, plus the request ID"
+        );
+        for (r, check) in rows.iter().zip(Check::ALL) {
+            assert_eq!(*r, row(check));
         }
         assert!(rows[Check::ALL.len()].starts_with(&format!("| `{REQUEST_ID_CHECK}` |")));
     }

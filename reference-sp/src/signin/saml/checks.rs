@@ -1,7 +1,9 @@
-//! The ACS's rules, one named [`Check`] each, and how a run of them is kept (R-SA-6, R-VEN-1).
+//! The rules of the ACS and of single logout, one named [`Check`] each, and how a run of them is
+//! kept (R-SA-6, R-SA-10, R-VEN-1, R-VEN-3).
 //!
-//! The ACS and the vendor report run the same function, [`super::acs::judge`]; only the
-//! [`Checks`] they pass differ. The ACS stops at the first broken rule and answers with its code.
+//! The ACS and the vendor report run the same function, [`super::acs::judge`] (for logout
+//! messages, the `judge_logout_*` functions of single logout); only the [`Checks`] they pass
+//! differ. The ACS stops at the first broken rule and answers with its code.
 //! A report records every rule as passed or failed and goes on wherever the message still allows,
 //! so a vendor sees all that is wrong at once. Nothing here decides whether a rule passes: a
 //! check that is not run in the ACS cannot appear in a report, and the other way round.
@@ -9,7 +11,8 @@
 use crate::error::Refusal;
 use serde::Serialize;
 
-/// One rule the ACS applies to a Response, in the order it applies them.
+/// One rule the SP applies to a Response ([`Check::ALL`]) or a logout message from the IdP
+/// ([`Check::LOGOUT_REQUEST`], [`Check::LOGOUT_RESPONSE`]), in the order it applies them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
@@ -40,9 +43,23 @@ pub enum Check {
     AuthnStatement,
     SessionNotOnOrAfter,
     Attributes,
+    // Single logout (R-SA-5, R-SA-9, R-SA-10): a LogoutRequest or LogoutResponse from the IdP.
+    LogoutXml,
+    LogoutElement,
+    LogoutVersion,
+    LogoutId,
+    LogoutIssuer,
+    LogoutIssueInstant,
+    LogoutDestination,
+    LogoutSignature,
+    LogoutNameId,
+    LogoutSessionIndex,
+    LogoutInResponseTo,
+    LogoutStatus,
 }
 
 impl Check {
+    /// A Response's checks, in the ACS's order.
     pub const ALL: &'static [Check] = &[
         Self::Decoding,
         Self::WellFormedXml,
@@ -71,6 +88,34 @@ impl Check {
         Self::AuthnStatement,
         Self::SessionNotOnOrAfter,
         Self::Attributes,
+    ];
+
+    /// A LogoutRequest's checks, in the SP's order (R-SA-9, R-SA-10).
+    pub const LOGOUT_REQUEST: &'static [Check] = &[
+        Self::LogoutXml,
+        Self::LogoutElement,
+        Self::LogoutVersion,
+        Self::LogoutId,
+        Self::LogoutIssuer,
+        Self::LogoutIssueInstant,
+        Self::LogoutDestination,
+        Self::LogoutSignature,
+        Self::LogoutNameId,
+        Self::LogoutSessionIndex,
+    ];
+
+    /// A LogoutResponse's checks, in the SP's order (R-SA-5, R-SA-10).
+    pub const LOGOUT_RESPONSE: &'static [Check] = &[
+        Self::LogoutXml,
+        Self::LogoutElement,
+        Self::LogoutVersion,
+        Self::LogoutId,
+        Self::LogoutIssuer,
+        Self::LogoutIssueInstant,
+        Self::LogoutDestination,
+        Self::LogoutSignature,
+        Self::LogoutInResponseTo,
+        Self::LogoutStatus,
     ];
 
     /// A stable identifier (`response.destination`), for reports and JUnit test names.
@@ -257,6 +302,78 @@ impl Check {
                 "saml-core §2.7.3",
                 "attribute values are text",
             ),
+            Self::LogoutXml => (
+                "logout.xml",
+                "R-SA-10",
+                "saml-core §1.3, XML 1.0",
+                "well-formed UTF-8 XML, without a DTD",
+            ),
+            Self::LogoutElement => (
+                "logout.element",
+                "R-SA-10",
+                "saml-core §3.7.1, §3.7.2",
+                "the message is a samlp:LogoutRequest (or, answering the SP, a samlp:LogoutResponse)",
+            ),
+            Self::LogoutVersion => (
+                "logout.version",
+                "R-SA-10",
+                "saml-core §3.2.1, §3.2.2",
+                "the message has Version=\"2.0\"",
+            ),
+            Self::LogoutId => (
+                "logout.id",
+                "R-SA-10",
+                "saml-core §3.2.1, §3.2.2",
+                "the message has an ID",
+            ),
+            Self::LogoutIssuer => (
+                "logout.issuer",
+                "R-SA-10",
+                "saml-profiles §4.4.4.1, §4.4.4.2",
+                "the Issuer is the IdP's entity ID (or Entra's login.microsoftonline.com form)",
+            ),
+            Self::LogoutIssueInstant => (
+                "logout.issue_instant",
+                "R-SA-10",
+                "saml-core §3.2.1, §1.3.3",
+                "IssueInstant is now, within 120 s",
+            ),
+            Self::LogoutDestination => (
+                "logout.destination",
+                "R-SA-10",
+                "saml-bindings §3.4.5.2, §3.5.5.2",
+                "Destination, if present, is the SP's logout URL of the mode",
+            ),
+            Self::LogoutSignature => (
+                "logout.signature",
+                "R-SA-10",
+                "saml-bindings §3.4.4.1, §3.5.4; saml-profiles §4.4.4",
+                "a signature present verifies with the IdP's certificate (Redirect: SigAlg and Signature in the query; POST: one enveloped signature of the message); unsigned only where the mode says the IdP does not sign logout messages",
+            ),
+            Self::LogoutNameId => (
+                "logout.name_id",
+                "R-SA-9",
+                "saml-core §3.7.1",
+                "exactly one identifier, a NameID with the user's value",
+            ),
+            Self::LogoutSessionIndex => (
+                "logout.session_index",
+                "R-SA-9",
+                "saml-core §3.7.1",
+                "each SessionIndex is text",
+            ),
+            Self::LogoutInResponseTo => (
+                "logout.in_response_to",
+                "R-SA-5",
+                "saml-core §3.2.2; saml-profiles §4.4.4.2",
+                "InResponseTo names the SP's LogoutRequest",
+            ),
+            Self::LogoutStatus => (
+                "logout.status",
+                "R-SA-5",
+                "saml-core §3.2.2.2, §3.7.2",
+                "the Status is Success",
+            ),
         }
     }
 }
@@ -351,14 +468,14 @@ impl<E: Clone> Checks<E> {
         result
     }
 
-    /// Every check in [`Check::ALL`] order: failed if any part of it failed (its first
-    /// failure), passed if it was run and nothing failed, else [`Outcome::NotChecked`]. Empty
-    /// for the ACS's run.
-    pub fn into_findings(self) -> Vec<Finding<E>> {
+    /// Every check of `order` ([`Check::ALL`] for a Response): failed if any part of it failed
+    /// (its first failure), passed if it was run and nothing failed, else
+    /// [`Outcome::NotChecked`]. Empty for the ACS's run.
+    pub fn into_findings(self, order: &[Check]) -> Vec<Finding<E>> {
         let Some(found) = self.findings else {
             return Vec::new();
         };
-        Check::ALL
+        order
             .iter()
             .map(|c| {
                 let mine = || found.iter().filter(|f| f.check == *c);

@@ -187,6 +187,14 @@ async fn acs_post(
         None => Err(AcsError::NotConfigured),
     };
     let acs = acs_url(&state, &account, mode);
+    let now = state.clock().now();
+    // Judged again, every rule recorded, only for an observer's report.
+    let findings = match &config {
+        Some(config) if state.observing() => {
+            acs::report(encoded, config, &config.certificate()?, &acs, now)
+        }
+        _ => Vec::new(),
+    };
     let report = state.observe(&observe::Received {
         account: &account,
         mode,
@@ -196,7 +204,8 @@ async fn acs_post(
         xml: None,
         config: config.as_ref(),
         endpoint: &acs,
-        at: state.clock().now(),
+        at: now,
+        findings,
         refusal: result.as_ref().err(),
     });
     match result {

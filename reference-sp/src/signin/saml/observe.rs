@@ -6,7 +6,7 @@
 //! the configuration it was judged against and the SP's own outcome, and cannot change any of
 //! them. An SP without an observer (the default) does exactly what it does with one.
 
-use super::acs::AcsError;
+use super::acs::{AcsError, Finding};
 use crate::domain::{AccountId, ExecutionMode};
 use crate::store::saml::SamlConfig;
 use chrono::{DateTime, Utc};
@@ -44,6 +44,9 @@ pub struct Received<'a> {
     /// The SP endpoint it reached (the ACS or logout URL of the mode).
     pub endpoint: &'a str,
     pub at: DateTime<Utc>,
+    /// Every rule of the message, as the SP's own checks judge it in report mode (run only
+    /// when an observer is set); empty when there was no configuration to judge it against.
+    pub findings: Vec<Finding>,
     /// `None`: accepted.
     pub refusal: Option<&'a AcsError>,
 }

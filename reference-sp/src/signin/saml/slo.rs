@@ -2,6 +2,7 @@
 //! the IdP's LogoutResponse, and the IdP's own LogoutRequest, on both bindings, each checked
 //! for issuer, destination, signature (when the IdP signs them) and replay.
 
+use super::checks::{Check, Checks};
 use super::*;
 use crate::scope::{Scoped, ScopedWith};
 
@@ -131,20 +132,37 @@ async fn answer_logout(
         .store()
         .call(move |c| load_config(c, &account_c, mode))
         .await?;
-    let result = match (&config, message.kind) {
-        (None, _) => Err(AcsError::NotConfigured),
-        (Some(config), MessageKind::Response) => {
-            logout_response(state, headers, account, mode, config, &message).await?
-        }
-        (Some(config), MessageKind::Request) => {
-            idp_logout(state, account, mode, config, &message).await?
+    let endpoint = slo_url(state, account, mode);
+    let now = state.clock().now();
+    let (result, findings) = match &config {
+        None => (Err(AcsError::NotConfigured), Vec::new()),
+        Some(config) => {
+            let cert = config.certificate()?;
+            let judged = Judge {
+                config,
+                cert: &cert,
+                slo_url: &endpoint,
+                now,
+            };
+            let result = match message.kind {
+                MessageKind::Response => {
+                    logout_response(state, headers, account, mode, &judged, &message).await?
+                }
+                MessageKind::Request => idp_logout(state, account, mode, &judged, &message).await?,
+            };
+            // Judged again, every rule recorded, only for an observer's report.
+            let findings = if state.observing() {
+                judged.report(&message)
+            } else {
+                Vec::new()
+            };
+            (result, findings)
         }
     };
     let (kind, name) = match message.kind {
         MessageKind::Response => (observe::Kind::LogoutResponse, "LogoutResponse"),
         MessageKind::Request => (observe::Kind::LogoutRequest, "LogoutRequest"),
     };
-    let endpoint = slo_url(state, account, mode);
     let report = state.observe(&observe::Received {
         account,
         mode,
@@ -157,7 +175,8 @@ async fn answer_logout(
         xml: Some(message.text),
         config: config.as_ref(),
         endpoint: &endpoint,
-        at: state.clock().now(),
+        at: now,
+        findings,
         refusal: result.as_ref().err(),
     });
     match result {
@@ -166,6 +185,161 @@ async fn answer_logout(
             tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "{name} refused");
             refusal(e, report, headers)
         }
+    }
+}
+
+/// What a logout message is judged against: the mode's configuration, its IdP certificate, its
+/// logout URL and the instant.
+pub(super) struct Judge<'a> {
+    config: &'a SamlConfig,
+    cert: &'a Certificate,
+    slo_url: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a judged LogoutRequest asks: end the sessions of this NameID (and SessionIndexes).
+pub(super) struct LogoutTarget {
+    request_id: String,
+    name_id: String,
+    indexes: Vec<String>,
+}
+
+impl Judge<'_> {
+    /// Every rule of a LogoutRequest from the IdP, through `checks` (saml-core §3.7.1).
+    pub(super) fn logout_request(
+        &self,
+        text: &str,
+        arrival: &Arrival<'_>,
+        checks: &mut Checks<AcsError>,
+    ) -> Result<LogoutTarget, AcsError> {
+        let doc = checks.fatal(Check::LogoutXml, xml::parse(text).map_err(AcsError::from))?;
+        let root = doc.root_element();
+        self.envelope(text, root, arrival, "LogoutRequest", checks)?;
+        let name_id = checks.value(Check::LogoutNameId, logout_name_id(root), String::new)?;
+        let mut indexes = Vec::new();
+        checks.check(Check::LogoutSessionIndex, Ok(()))?;
+        for n in root
+            .children()
+            .filter(|c| acs::is(c, s::NS_PROTOCOL, "SessionIndex"))
+        {
+            indexes.push(checks.value(Check::LogoutSessionIndex, acs::text_of(n), String::new)?);
+        }
+        Ok(LogoutTarget {
+            request_id: root.attribute("ID").unwrap_or_default().to_owned(),
+            name_id,
+            indexes,
+        })
+    }
+
+    /// Every rule of a LogoutResponse to the SP's request, through `checks` (saml-core §3.7.2):
+    /// the request it answers, which the SP's store then matches.
+    pub(super) fn logout_response(
+        &self,
+        text: &str,
+        arrival: &Arrival<'_>,
+        checks: &mut Checks<AcsError>,
+    ) -> Result<String, AcsError> {
+        let doc = checks.fatal(Check::LogoutXml, xml::parse(text).map_err(AcsError::from))?;
+        let root = doc.root_element();
+        self.envelope(text, root, arrival, "LogoutResponse", checks)?;
+        let in_response_to = checks.value(
+            Check::LogoutInResponseTo,
+            root.attribute("InResponseTo")
+                .map(str::to_owned)
+                .ok_or(AcsError::Unsolicited),
+            String::new,
+        )?;
+        let status = acs::child(root, s::NS_PROTOCOL, "Status")
+            .and_then(|st| acs::child(st, s::NS_PROTOCOL, "StatusCode"))
+            .and_then(|c| c.attribute("Value"))
+            .unwrap_or_default();
+        checks.check(
+            Check::LogoutStatus,
+            if status == s::STATUS_SUCCESS {
+                Ok(())
+            } else {
+                Err(AcsError::StatusOther(status.to_owned()))
+            },
+        )?;
+        Ok(in_response_to)
+    }
+
+    /// Every rule of `message`, recorded (R-VEN-3).
+    fn report(&self, message: &Incoming<'_>) -> Vec<acs::Finding> {
+        let mut checks = Checks::every_rule();
+        match message.kind {
+            MessageKind::Request => {
+                let _ = self.logout_request(message.text, &message.arrival, &mut checks);
+                checks.into_findings(Check::LOGOUT_REQUEST)
+            }
+            MessageKind::Response => {
+                let _ = self.logout_response(message.text, &message.arrival, &mut checks);
+                checks.into_findings(Check::LOGOUT_RESPONSE)
+            }
+        }
+    }
+
+    /// Shape, Issuer, IssueInstant and Destination of a logout message (saml-core §3.2.2,
+    /// §3.7), then its authentication (R-SA-10).
+    fn envelope(
+        &self,
+        text: &str,
+        root: roxmltree::Node<'_, '_>,
+        arrival: &Arrival<'_>,
+        element: &str,
+        checks: &mut Checks<AcsError>,
+    ) -> Result<(), AcsError> {
+        checks.fatal(
+            Check::LogoutElement,
+            if acs::is(&root, s::NS_PROTOCOL, element) {
+                Ok(())
+            } else {
+                Err(AcsError::Malformed(format!("not a {element}")))
+            },
+        )?;
+        checks.check(
+            Check::LogoutVersion,
+            if root.attribute("Version") == Some("2.0") {
+                Ok(())
+            } else {
+                Err(AcsError::WrongVersion)
+            },
+        )?;
+        checks.check(
+            Check::LogoutId,
+            if root.attribute("ID").is_none_or(str::is_empty) {
+                Err(AcsError::Malformed(format!("the {element} has no ID")))
+            } else {
+                Ok(())
+            },
+        )?;
+        let issuer = acs::child(root, s::NS_ASSERTION, "Issuer")
+            .map(acs::text_of)
+            .transpose()
+            .map(Option::unwrap_or_default);
+        let issuer = issuer.and_then(|issuer| {
+            if acs::accepted_logout_issuers(&self.config.idp_entity_id).contains(&issuer) {
+                Ok(())
+            } else {
+                Err(AcsError::WrongIssuer(issuer))
+            }
+        });
+        checks.check(Check::LogoutIssuer, issuer)?;
+        checks.check(
+            Check::LogoutIssueInstant,
+            acs::check_issue_instant(root, "logout message", self.now),
+        )?;
+        checks.check(
+            Check::LogoutDestination,
+            match root.attribute("Destination") {
+                Some(d) if d != self.slo_url => Err(AcsError::WrongDestination(d.to_owned())),
+                _ => Ok(()),
+            },
+        )?;
+        checks.check(
+            Check::LogoutSignature,
+            authenticate_logout(self.config, self.cert, text, root, arrival),
+        )
     }
 }
 
@@ -224,99 +398,25 @@ pub(super) fn authenticate_logout(
     Ok(())
 }
 
-/// Shape, Issuer, IssueInstant and Destination of a logout message (saml-core §3.2.2, §3.7).
-pub(super) fn check_logout_envelope(
-    state: &AppState,
-    account: &AccountId,
-    mode: ExecutionMode,
-    config: &SamlConfig,
-    root: roxmltree::Node<'_, '_>,
-    element: &str,
-) -> Result<(), AcsError> {
-    if !acs::is(&root, s::NS_PROTOCOL, element) {
-        return Err(AcsError::Malformed(format!("not a {element}")));
-    }
-    if root.attribute("Version") != Some("2.0") {
-        return Err(AcsError::WrongVersion);
-    }
-    if root.attribute("ID").is_none_or(str::is_empty) {
-        return Err(AcsError::Malformed(format!("the {element} has no ID")));
-    }
-    let issuer = acs::child(root, s::NS_ASSERTION, "Issuer")
-        .map(acs::text_of)
-        .transpose()?
-        .unwrap_or_default();
-    if !acs::accepted_logout_issuers(&config.idp_entity_id).contains(&issuer) {
-        return Err(AcsError::WrongIssuer(issuer));
-    }
-    acs::check_issue_instant(root, "logout message", state.clock().now())?;
-    if let Some(d) = root.attribute("Destination")
-        && d != slo_url(state, account, mode)
-    {
-        return Err(AcsError::WrongDestination(d.to_owned()));
-    }
-    Ok(())
-}
-
-/// The parsed logout message (`element`), once its envelope and its authentication pass.
-pub(super) fn checked_logout_message<'t>(
-    state: &AppState,
-    account: &AccountId,
-    mode: ExecutionMode,
-    config: &SamlConfig,
-    text: &'t str,
-    arrival: &Arrival<'_>,
-    element: &str,
-) -> Result<Result<roxmltree::Document<'t>, AcsError>, ApiError> {
-    let cert = config.certificate()?;
-    let doc = match xml::parse(text) {
-        Ok(d) => d,
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let root = doc.root_element();
-    if let Err(e) = check_logout_envelope(state, account, mode, config, root, element)
-        .and_then(|()| authenticate_logout(config, &cert, text, root, arrival))
-    {
-        return Ok(Err(e));
-    }
-    Ok(Ok(doc))
-}
-
-/// A LogoutResponse (saml-core §3.7.2): authenticated (R-SA-10), InResponseTo our outstanding
-/// LogoutRequest from this browser, the Issuer the IdP (or Entra's login.microsoftonline.com
-/// form), Status Success.
+/// A LogoutResponse (saml-core §3.7.2): authenticated (R-SA-10), the Issuer the IdP (or Entra's
+/// login.microsoftonline.com form), Status Success, InResponseTo our outstanding LogoutRequest
+/// from this browser.
 pub(super) async fn logout_response(
     state: &AppState,
     headers: &HeaderMap,
     account: &AccountId,
     mode: ExecutionMode,
-    config: &SamlConfig,
+    judge: &Judge<'_>,
     message: &Incoming<'_>,
 ) -> Result<Result<Response, AcsError>, ApiError> {
-    let (text, arrival) = (message.text, &message.arrival);
-    let doc = match checked_logout_message(
-        state,
-        account,
-        mode,
-        config,
-        text,
-        arrival,
-        "LogoutResponse",
-    )? {
-        Ok(found) => found,
-        Err(e) => return Ok(Err(e)),
-    };
-    let root = doc.root_element();
-    let status = acs::child(root, s::NS_PROTOCOL, "Status")
-        .and_then(|st| acs::child(st, s::NS_PROTOCOL, "StatusCode"))
-        .and_then(|c| c.attribute("Value"))
-        .unwrap_or_default();
-    let Some(irt) = root.attribute("InResponseTo").map(str::to_owned) else {
-        return Ok(Err(AcsError::Unsolicited));
-    };
+    let irt =
+        match judge.logout_response(message.text, &message.arrival, &mut Checks::first_failure()) {
+            Ok(irt) => irt,
+            Err(e) => return Ok(Err(e)),
+        };
     let browser =
         session::cookie_value(headers, &request_cookie_name(account, mode)).map(token_hash);
-    let now = state.clock().now();
+    let now = judge.now;
     let account_c = account.clone();
     let consumed = state
         .store()
@@ -337,9 +437,6 @@ pub(super) async fn logout_response(
         Ok(next) => next,
         Err(e) => return Ok(Err(e)),
     };
-    if status != s::STATUS_SUCCESS {
-        return Ok(Err(AcsError::StatusOther(status.to_owned())));
-    }
     tracing::info!(account = %account, mode = %mode, "single logout completed");
     Ok(Ok(Redirect::to(&next).into_response()))
 }
@@ -353,33 +450,19 @@ pub(super) async fn idp_logout(
     state: &AppState,
     account: &AccountId,
     mode: ExecutionMode,
-    config: &SamlConfig,
+    judge: &Judge<'_>,
     message: &Incoming<'_>,
 ) -> Result<Result<Response, AcsError>, ApiError> {
-    let (text, arrival) = (message.text, &message.arrival);
-    let doc =
-        match checked_logout_message(state, account, mode, config, text, arrival, "LogoutRequest")?
-        {
-            Ok(found) => found,
-            Err(e) => return Ok(Err(e)),
-        };
-    let root = doc.root_element();
-    let request_id = root.attribute("ID").unwrap_or_default().to_owned();
-    let name_id = match logout_name_id(root) {
-        Ok(n) => n,
+    let LogoutTarget {
+        request_id,
+        name_id,
+        indexes,
+    } = match judge.logout_request(message.text, &message.arrival, &mut Checks::first_failure()) {
+        Ok(t) => t,
         Err(e) => return Ok(Err(e)),
     };
-    let mut indexes = Vec::new();
-    for n in root
-        .children()
-        .filter(|c| acs::is(c, s::NS_PROTOCOL, "SessionIndex"))
-    {
-        match acs::text_of(n) {
-            Ok(v) => indexes.push(v),
-            Err(e) => return Ok(Err(e)),
-        }
-    }
-    let now = state.clock().now();
+    let config = judge.config;
+    let now = judge.now;
     let account_c = account.clone();
     let until = now + REQUEST_LIFETIME + acs::SKEW;
     let key = format!("logout-request:{request_id}");
