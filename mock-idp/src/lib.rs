@@ -9,11 +9,13 @@
 //! Strict by default: an AuthnRequest is checked as the chosen vendor checks it, and every
 //! Response is correct and signed as the vendor signs. Faults are explicit and one-shot.
 
+pub mod answer;
 pub mod config;
 pub mod faults;
 mod handlers;
 pub mod profile;
 
+pub use answer::Answer;
 pub use config::{IdpConfig, IdpUser, RegisteredApp};
 pub use faults::Fault;
 pub use profile::VendorProfile;

@@ -9,12 +9,15 @@
 //!   libtest test and every cucumber scenario.
 //! - `mutants [--budget-minutes N] [--full] [FILE...]`: cargo-mutants over the rule-relevant
 //!   files with the feature suite as the test command (`mutants.rs`); not part of `test`.
+//! - `bench [ARGS]`: the SAML criterion benchmarks, then each row as a ratio to its
+//!   cryptographic floor measured in the same run (`bench.rs`); not part of `test`.
 //!
 //! Std only, so this builds on a machine that has none of the system packages yet.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 
+mod bench;
 mod mutants;
 
 /// Debian packages the workspace needs: samael's xmlsec bindings are generated with bindgen
@@ -38,9 +41,10 @@ fn main() -> ExitCode {
         "up" => deps().and_then(|()| up(&rest)),
         "test" => deps().and_then(|()| test()),
         "mutants" => deps().and_then(|()| mutants::run(&rest)),
+        "bench" => deps().and_then(|()| bench::run(&rest)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <deps|up|test|mutants>\n  deps     install missing system packages\n  up       start the stack (SP with demo account)\n  test     fmt, clippy and every test and scenario\n  mutants  [--budget-minutes N] [--full] [FILE...]: mutation testing (hours; not in CI)"
+                "usage: cargo xtask <deps|up|test|mutants|bench>\n  deps     install missing system packages\n  up       start the stack (SP with demo account)\n  test     fmt, clippy and every test and scenario\n  mutants  [--budget-minutes N] [--full] [FILE...]: mutation testing (hours; not in CI)\n  bench    [CRITERION ARGS]: the SAML benchmarks, each as a ratio to its floor"
             );
             Err(format!("unknown command {command:?}"))
         }

@@ -13,10 +13,7 @@ use crate::{Pending, Shared, VendorProfile};
 use axum::extract::{Form, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use protocol::saml::messages::{
-    Assertion, AuthnStatement, Conditions, Confirmation, Issuer, NameId, Response as SamlResponse,
-    Signing, Status,
-};
+use protocol::saml::messages::{Issuer, Response as SamlResponse, Signing, Status};
 use protocol::saml::redirect::{self, MessageKind};
 use protocol::saml::{self as s, post as saml_post, xml};
 use serde::Deserialize;
@@ -351,52 +348,21 @@ fn respond(
     let fault = shared.runtime().faults.pop();
     let profile = shared.profile;
     let now = shared.clock.now();
-    let (before, after, confirm_after) = profile.validity();
-    let issuer = Issuer {
-        value: profile.entity_id(&shared.tenant),
-        format: profile.issuer_format(),
-    };
-    let assertion_id = shared.ids.new_id("_");
-    let assertion_id_for_logout = assertion_id.clone();
-    let mut response = SamlResponse {
-        id: shared.ids.new_id("_"),
-        issue_instant: now,
-        destination: Some(acs.to_owned()),
-        in_response_to: Some(request.id.clone()),
-        issuer: issuer.clone(),
-        status: Status::success(),
-        assertion: Some(Assertion {
-            id: assertion_id.clone(),
-            issue_instant: now,
-            issuer,
-            name_id: Some(NameId {
-                value: user.email.clone(),
-                format: Some(
-                    request
-                        .name_id_format
-                        .clone()
-                        .unwrap_or_else(|| s::NAMEID_EMAIL.to_owned()),
-                ),
-            }),
-            confirmation: Confirmation {
-                in_response_to: Some(request.id.clone()),
-                not_on_or_after: Some(now + confirm_after),
-                recipient: Some(acs.to_owned()),
-            },
-            conditions: Conditions {
-                not_before: Some(now - before),
-                not_on_or_after: Some(now + after),
-                audiences: vec![app.identifier.clone()],
-            },
-            attributes: profile.attributes(&shared.tenant, user),
-            authn: AuthnStatement {
-                instant: now,
-                session_index: Some(assertion_id),
-                session_not_on_or_after: None,
-                class_ref: profile.authn_context().to_owned(),
-            },
-        }),
-    };
+    let mut response = crate::Answer {
+        profile,
+        tenant: &shared.tenant,
+        user,
+        audience: &app.identifier,
+        acs,
+        request_id: &request.id,
+        name_id_format: request.name_id_format.as_deref(),
+    }
+    .response(shared.ids.as_ref(), now);
+    let assertion_id_for_logout = response
+        .assertion
+        .as_ref()
+        .map(|a| a.id.clone())
+        .unwrap_or_default();
     let mut signing = app.signing.unwrap_or_else(|| profile.default_signing());
     let mut key = shared.key.clone();
     let mut edit = Edit::None;
