@@ -4,7 +4,7 @@
 //! ([`mock_idp::Answer`]), signed as each vendor profile signs them.
 //!
 //! Rows: the SP's `acs::validate` on an assertion-signed (Entra) and a Response-and-assertion
-//! signed (Okta) Response; the mock IdP building and signing a Response; the mock IdP decoding
+//! signed (Okta) Response, with the native signature engine and with xmlsec (`_xmlsec`); the mock IdP building and signing a Response; the mock IdP decoding
 //! and verifying a signed HTTP-Redirect AuthnRequest.
 
 use base64::Engine as _;
@@ -18,6 +18,7 @@ use protocol::SequentialIds;
 use protocol::fixtures::Fixture;
 use protocol::saml::messages::{AuthnRequest, Signing};
 use protocol::saml::redirect::{self, MessageKind};
+use protocol::saml::sign::Engine;
 use reference_sp::signin::saml::acs;
 use reference_sp::store::saml::SamlConfig;
 use std::hint::black_box;
@@ -124,9 +125,14 @@ fn sp(c: &mut Criterion) {
         let cert = key.certificate();
         // The row measures an accepted Response: a refused one would be a different path.
         acs::validate(&encoded, &config, &cert, ACS, now).unwrap();
-        g.bench_function(name, |b| {
-            b.iter(|| acs::validate(black_box(&encoded), &config, &cert, ACS, now).unwrap())
-        });
+        for (engine, suffix) in [(Engine::Native, ""), (Engine::Xmlsec, "_xmlsec")] {
+            g.bench_function(format!("{name}{suffix}"), |b| {
+                b.iter(|| {
+                    acs::validate_with(engine, black_box(&encoded), &config, &cert, ACS, now)
+                        .unwrap()
+                })
+            });
+        }
     }
     g.finish();
 }

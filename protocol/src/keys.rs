@@ -196,6 +196,9 @@ impl fmt::Debug for RequestSigningKey {
     }
 }
 
+/// Most certificates whose public key [`Certificate::public_key`] keeps parsed.
+pub const MAX_CACHED_KEYS: usize = 256;
+
 /// An X.509 certificate (DER). As a verifier's trust anchor it is pinned: only signatures made
 /// by its key are accepted, whatever certificate a message carries.
 #[derive(Clone, PartialEq, Eq)]
@@ -224,11 +227,32 @@ impl Certificate {
         der_to_pem(&self.0, "CERTIFICATE")
     }
 
-    /// The certificate's public key, for verifying query signatures.
+    /// The certificate's public key, for verifying signatures. Parsing the X.509 costs several
+    /// times the RSA verify itself, so each certificate's key is parsed once and kept, keyed by
+    /// the SHA-256 of its DER (at most [`MAX_CACHED_KEYS`]; a full cache starts over).
     pub fn public_key(&self) -> Result<openssl::pkey::PKey<openssl::pkey::Public>, KeyError> {
-        openssl::x509::X509::from_der(&self.0)
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        type Cache = Mutex<HashMap<[u8; 32], openssl::pkey::PKey<openssl::pkey::Public>>>;
+        static KEYS: OnceLock<Cache> = OnceLock::new();
+        let fingerprint = openssl::sha::sha256(&self.0);
+        let cache = KEYS.get_or_init(Cache::default);
+        if let Some(key) = cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&fingerprint)
+        {
+            return Ok(key.clone());
+        }
+        let key = openssl::x509::X509::from_der(&self.0)
             .and_then(|x| x.public_key())
-            .map_err(|e| KeyError::Unreadable(e.to_string()))
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        let mut keys = cache.lock().unwrap_or_else(|p| p.into_inner());
+        if keys.len() >= MAX_CACHED_KEYS {
+            keys.clear();
+        }
+        keys.insert(fingerprint, key.clone());
+        Ok(key)
     }
 
     fn holds_public_key_of(

@@ -71,10 +71,15 @@ fn entra_response() -> Response {
     }
 }
 
+/// The signed elements, by the native verifier and by the xmlsec oracle, which must agree.
 fn signed_elements(xml: &str) -> Vec<SignedElement> {
-    sign::verify(xml, &Fixture::IdpEntra.certificate())
-        .unwrap()
-        .0
+    signed_by(xml, &Fixture::IdpEntra.certificate())
+}
+
+fn signed_by(xml: &str, cert: &protocol::keys::Certificate) -> Vec<SignedElement> {
+    let native = sign::verify(xml, cert).unwrap();
+    assert_eq!(native, sign::verify_xmlsec(xml, cert).unwrap().0);
+    native
 }
 
 #[test]
@@ -127,7 +132,7 @@ fn okta_and_google_styles() {
     let xml = r
         .to_xml(&Style::OKTA, Signing::Both, &Fixture::IdpOkta.signing_key())
         .unwrap();
-    let (signed, _) = sign::verify(&xml, &Fixture::IdpOkta.certificate()).unwrap();
+    let signed = signed_by(&xml, &Fixture::IdpOkta.certificate());
     assert_eq!(signed.len(), 2);
     insta::assert_snapshot!("saml__okta__response_both_signed", canonical(&xml).unwrap());
 
@@ -148,7 +153,7 @@ fn okta_and_google_styles() {
             &Fixture::IdpGoogleWorkspace.signing_key(),
         )
         .unwrap();
-    sign::verify(&xml, &Fixture::IdpGoogleWorkspace.certificate()).unwrap();
+    signed_by(&xml, &Fixture::IdpGoogleWorkspace.certificate());
     insta::assert_snapshot!(
         "saml__google_workspace__response_assertion_signed",
         canonical(&xml).unwrap()
@@ -241,8 +246,10 @@ fn a_response_signed_by_another_key_does_not_verify() {
             &Fixture::IdpUntrusted.signing_key(),
         )
         .unwrap();
-    assert_eq!(
+    for verdict in [
         sign::verify(&xml, &Fixture::IdpEntra.certificate()).unwrap_err(),
-        sign::SignError::InvalidSignature
-    );
+        sign::verify_xmlsec(&xml, &Fixture::IdpEntra.certificate()).unwrap_err(),
+    ] {
+        assert_eq!(verdict, sign::SignError::InvalidSignature);
+    }
 }

@@ -65,6 +65,8 @@ pub struct Settings {
     pub hash_pool: signin::hashing::PoolSize,
     /// Connection, timeout and request-size limits of the HTTP server.
     pub http: mock_kit::http::Limits,
+    /// Who checks XML signatures: the native verifier (default) or xmlsec, the oracle.
+    pub signature_engine: protocol::saml::sign::Engine,
 }
 
 impl Settings {
@@ -76,6 +78,7 @@ impl Settings {
             composite_timeout: std::time::Duration::from_secs(5),
             hash_pool: signin::hashing::PoolSize::default(),
             http: mock_kit::http::Limits::default(),
+            signature_engine: protocol::saml::sign::Engine::default(),
         }
     }
 }

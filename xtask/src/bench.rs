@@ -13,7 +13,19 @@ const ROWS: &[(&str, &str, f64, f64)] = &[
         8.0,
     ),
     (
+        "sp/acs_validate_assertion_signed_xmlsec",
+        "floor/rsa2048_verify_sha256_response",
+        1.0,
+        8.0,
+    ),
+    (
         "sp/acs_validate_both_signed",
+        "floor/rsa2048_verify_sha256_response",
+        2.0,
+        6.0,
+    ),
+    (
+        "sp/acs_validate_both_signed_xmlsec",
         "floor/rsa2048_verify_sha256_response",
         2.0,
         6.0,

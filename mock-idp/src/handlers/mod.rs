@@ -222,7 +222,7 @@ fn check_request_signature(
                 .ok()
                 .and_then(|d| d.root_element().attribute("ID").map(str::to_owned));
             match protocol::saml::sign::verify(text, &cert) {
-                Ok((signed, _)) if signed.iter().any(|e| Some(&e.id) == root_id.as_ref()) => Ok(()),
+                Ok(signed) if signed.iter().any(|e| Some(&e.id) == root_id.as_ref()) => Ok(()),
                 Ok(_) => Err(PageError::RequestSignature(SignatureProblem::Unsigned)),
                 Err(_) => Err(PageError::RequestSignature(SignatureProblem::Invalid)),
             }

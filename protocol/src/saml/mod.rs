@@ -10,6 +10,7 @@
 //!   checked with samael/xmlsec against a pinned certificate, with the structure checks samael
 //!   leaves out (ARCHITECTURE.md, samael pitfalls).
 
+pub mod c14n;
 pub mod messages;
 pub mod metadata;
 pub mod post;

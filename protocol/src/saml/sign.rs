@@ -1,15 +1,21 @@
 //! Enveloped XML signatures on SAML messages (saml-core-2.0-os §5, xmldsig-core): RSA-SHA256,
 //! SHA-256 digests, exclusive canonicalisation, `Reference URI="#<ID of the parent>"`.
 //!
-//! Signing fills a template with samael/xmlsec. Checking is two steps: [`check_structure`]
-//! refuses every shape the SAML signature profile (§5.4) does not allow, before any crypto runs
-//! (so libxmlsec never sees an external Reference URI), then [`verify`] checks every signature
-//! against the one pinned certificate and returns only the signed content.
+//! Signing fills a template with samael/xmlsec. Checking is two steps: [`check_document`]
+//! refuses every shape the SAML signature profile (§5.4) does not allow, before any crypto runs,
+//! then [`verify_document`] checks every signature against the one pinned certificate,
+//! natively: exclusive c14n ([`super::c14n`]) of the very roxmltree nodes the caller reads,
+//! SHA-256, RSA-SHA256 with the certificate's key parsed once.
 //!
 //! # Why what is verified is what is read
 //!
-//! Two parsers see every message: roxmltree (structure checks, every field the SP acts on) and
-//! libxml2 under xmlsec (digests and signatures). They agree on the text because:
+//! Natively, by construction: the bytes digested are the canonical form of the nodes of the one
+//! parse the SP reads its fields from; there is no second view of the message to differ.
+//!
+//! xmlsec ([`verify_xmlsec`], [`Engine::Xmlsec`]) stays as the oracle the differential tests
+//! compare the native verifier with, and can still run the ACS. There two parsers see every
+//! message: roxmltree (structure checks, every field the SP acts on) and libxml2 under xmlsec
+//! (digests and signatures). They agree on the text because:
 //! - **One encoding.** The message is decoded as UTF-8 once, and [`xml::parse`] refuses any XML
 //!   declaration naming another encoding. libxml2 honours the declaration; roxmltree does not.
 //!   Without the refusal, `encoding="UTF-7"` or `"ISO-8859-1"` would make libxml2 digest other
@@ -22,10 +28,12 @@
 //! - **One element per ID, one Signature per element, Reference = `#<parent ID>`.** libxmlsec
 //!   resolves the Reference by ID; with unique IDs and the Signature a direct child of the
 //!   element it names, the element libxml2 digested is the element roxmltree finds by that ID.
-//! - **Read from the reduced document.** [`verify`] returns libxml2's serialisation of only the
-//!   signed elements; the SP parses that and reads the assertion from it, never from the
-//!   envelope it arrived in (signature wrapping finds nothing to wrap).
+//! - **Read from what was verified.** [`verify_xmlsec`] returns libxml2's serialisation of only
+//!   the signed elements; the native path digests the nodes themselves. The SP reads the
+//!   assertion from a signed element, never from an unsigned envelope around it (signature
+//!   wrapping finds nothing to wrap).
 
+use super::c14n;
 use super::xml::{self, XmlError};
 use super::{ALG_ENVELOPED, ALG_EXC_C14N, ALG_RSA_SHA256, ALG_SHA256, NS_DSIG};
 use crate::keys::{Certificate, SigningKey};
@@ -55,6 +63,10 @@ pub enum SignError {
     DuplicateId(String),
     #[error("a comment or processing instruction inside the signed {0}")]
     CommentInSignedContent(String),
+    #[error("{0} is not canonical base64")]
+    MalformedValue(&'static str),
+    #[error("the namespace URI {0:?} is not an absolute URI")]
+    RelativeNamespace(String),
     #[error("the signature does not verify with the configured certificate")]
     InvalidSignature,
 }
@@ -119,13 +131,27 @@ pub struct SignedElement {
 /// one per element, one Reference to `#<that element's ID>`, only RSA-SHA256, SHA-256,
 /// enveloped and exclusive-c14n transforms; and no ID used twice in the document.
 pub fn check_structure(text: &str) -> Result<Vec<SignedElement>, SignError> {
-    let doc = xml::parse(text)?;
+    check_document(&xml::parse(text)?)
+}
+
+/// [`check_structure`] on a document already parsed (with [`xml::parse`]).
+pub fn check_document(doc: &roxmltree::Document<'_>) -> Result<Vec<SignedElement>, SignError> {
     let mut seen_ids = std::collections::HashSet::new();
     for node in doc.descendants().filter(|n| n.is_element()) {
         if let Some(id) = node.attribute("ID")
             && !seen_ids.insert(id)
         {
             return Err(SignError::DuplicateId(id.to_owned()));
+        }
+    }
+    // Canonical XML fails on relative namespace URIs (c14n 1.0 §2.1), and libxml2 refuses them
+    // when it digests; the native path must refuse exactly the same documents.
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        if let Some(ns) = node
+            .namespaces()
+            .find(|ns| !ns.uri().is_empty() && !absolute_uri(ns.uri()))
+        {
+            return Err(SignError::RelativeNamespace(ns.uri().to_owned()));
         }
     }
     let mut signed = Vec::new();
@@ -209,11 +235,45 @@ pub fn check_structure(text: &str) -> Result<Vec<SignedElement>, SignError> {
                 found: uri.to_owned(),
             });
         }
-        for transform in reference.descendants().filter(|c| dsig(*c, "Transform")) {
+        // DigestValue and SignatureValue in canonical base64 (RFC 4648 §3.5: padding bits zero),
+        // so one signature has one spelling; libxml2 would also take the other spellings.
+        for (holder, name) in [(*reference, "DigestValue"), (sig, "SignatureValue")] {
+            let node = holder.children().find(|c| dsig(*c, name));
+            if base64_value(node).is_none() {
+                return Err(SignError::MalformedValue(name));
+            }
+        }
+        // Exactly the profile's transforms, in order (saml-core §5.4.3, §5.4.4): enveloped
+        // signature, then exclusive c14n with at most an InclusiveNamespaces PrefixList.
+        let transforms: Vec<_> = reference
+            .descendants()
+            .filter(|c| dsig(*c, "Transform"))
+            .collect();
+        for transform in &transforms {
             let alg = transform.attribute("Algorithm").unwrap_or_default();
             if alg != ALG_ENVELOPED && alg != ALG_EXC_C14N {
                 return Err(SignError::UnsupportedAlgorithm(alg.to_owned()));
             }
+        }
+        let algorithms: Vec<&str> = transforms
+            .iter()
+            .map(|t| t.attribute("Algorithm").unwrap_or_default())
+            .collect();
+        if algorithms != [ALG_ENVELOPED, ALG_EXC_C14N]
+            || transforms[0].children().any(|c| c.is_element())
+        {
+            return Err(SignError::UnsupportedAlgorithm(format!(
+                "transforms {algorithms:?}: the profile's are enveloped-signature then exclusive c14n"
+            )));
+        }
+        let canonicalization = signed_info
+            .children()
+            .find(|c| dsig(*c, "CanonicalizationMethod"));
+        for method in [Some(transforms[1]), canonicalization]
+            .into_iter()
+            .flatten()
+        {
+            inclusive_namespaces(method)?;
         }
         signed.push(SignedElement {
             element: parent_name,
@@ -223,10 +283,43 @@ pub fn check_structure(text: &str) -> Result<Vec<SignedElement>, SignError> {
     Ok(signed)
 }
 
-/// Verifies every signature of `xml` with the pinned `cert` (RSA-SHA256 only) after
-/// [`check_structure`], and returns the signed elements with the document reduced to what the
-/// signatures cover (samael's `ValidateAndMarkNoAncestors`).
-pub fn verify(text: &str, cert: &Certificate) -> Result<(Vec<SignedElement>, String), SignError> {
+/// Which implementation checks XML signatures: the native one ([`verify_document`], the
+/// default) or xmlsec through samael ([`verify_xmlsec`]), kept as the independent oracle and for
+/// comparison in the benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    #[default]
+    Native,
+    Xmlsec,
+}
+
+impl Engine {
+    /// Verifies every signature of `doc` (parsed from `text` with [`xml::parse`]); the signed
+    /// elements. Both engines run [`check_document`] first and refuse the same documents.
+    pub fn verify(
+        self,
+        doc: &roxmltree::Document<'_>,
+        cert: &Certificate,
+    ) -> Result<Vec<SignedElement>, SignError> {
+        match self {
+            Self::Native => verify_document(doc, cert),
+            Self::Xmlsec => verify_xmlsec(doc.input_text(), cert).map(|(signed, _)| signed),
+        }
+    }
+}
+
+/// Parses `text` and verifies every signature natively ([`verify_document`]).
+pub fn verify(text: &str, cert: &Certificate) -> Result<Vec<SignedElement>, SignError> {
+    verify_document(&xml::parse(text)?, cert)
+}
+
+/// Verifies every signature of `xml` with the pinned `cert` (RSA-SHA256 only) with xmlsec,
+/// after [`check_structure`], and returns the signed elements with the document reduced to
+/// what the signatures cover (samael's `ValidateAndMarkNoAncestors`).
+pub fn verify_xmlsec(
+    text: &str,
+    cert: &Certificate,
+) -> Result<(Vec<SignedElement>, String), SignError> {
     let signed = check_structure(text)?;
     if signed.is_empty() {
         return Ok((signed, String::new()));
@@ -239,6 +332,119 @@ pub fn verify(text: &str, cert: &Certificate) -> Result<(Vec<SignedElement>, Str
     )
     .map_err(|_| SignError::InvalidSignature)?;
     Ok((signed, reduced))
+}
+
+/// The bytes of a base64 element (`DigestValue`, `SignatureValue`): its text without
+/// whitespace, decoded strictly (canonical padding).
+fn base64_value(node: Option<roxmltree::Node<'_, '_>>) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text: String = node?
+        .children()
+        .filter_map(|c| c.text())
+        .flat_map(str::chars)
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// An absolute URI (RFC 3986 §4.3): a scheme, `:`, then only characters a URI may hold.
+fn absolute_uri(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c))
+}
+
+/// The PrefixList of the one `ec:InclusiveNamespaces` an exclusive c14n method may carry
+/// (xml-exc-c14n §3); any other content is refused.
+fn inclusive_namespaces<'a>(method: roxmltree::Node<'a, '_>) -> Result<&'a str, SignError> {
+    let children: Vec<_> = method.children().filter(|c| c.is_element()).collect();
+    match children.as_slice() {
+        [] => Ok(""),
+        [only]
+            if only.tag_name().namespace() == Some(ALG_EXC_C14N)
+                && only.tag_name().name() == "InclusiveNamespaces" =>
+        {
+            Ok(only.attribute("PrefixList").unwrap_or_default())
+        }
+        _ => Err(SignError::UnsupportedAlgorithm(
+            "exclusive c14n with content other than one InclusiveNamespaces".into(),
+        )),
+    }
+}
+
+/// Verifies every signature of the parsed `doc` with the pinned `cert`, natively: exclusive
+/// c14n of the referenced element minus its Signature, SHA-256 against DigestValue, exclusive
+/// c14n of SignedInfo, RSA-SHA256 against SignatureValue, with the certificate's key parsed
+/// once ([`Certificate::public_key`]). Returns the signed elements.
+///
+/// What is verified is what is read, by construction: the digested bytes are the canonical
+/// form of the very roxmltree nodes the caller then reads, in the one parse of the message,
+/// so no second parser's view (libxml2's, under xmlsec) can differ from the SP's. The shape
+/// rules of [`check_document`] still come first; [`verify`] (xmlsec) stays as the oracle the
+/// tests compare this with.
+pub fn verify_document(
+    doc: &roxmltree::Document<'_>,
+    cert: &Certificate,
+) -> Result<Vec<SignedElement>, SignError> {
+    let signed = check_document(doc)?;
+    if signed.is_empty() {
+        return Ok(signed);
+    }
+    let key = cert.public_key().map_err(|_| SignError::InvalidSignature)?;
+    fn dsig(n: &roxmltree::Node<'_, '_>, name: &str) -> bool {
+        n.is_element() && n.tag_name().namespace() == Some(NS_DSIG) && n.tag_name().name() == name
+    }
+    fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+        n.children().find(|c| dsig(c, name))
+    }
+    let base64 = |n| base64_value(n).ok_or(SignError::InvalidSignature);
+    for sig in doc.descendants().filter(|n| dsig(n, "Signature")) {
+        // check_document: a direct child of its element, one SignedInfo with one Reference to
+        // that element, the profile's algorithms and transforms.
+        let (Some(parent), Some(signed_info)) = (sig.parent_element(), child(sig, "SignedInfo"))
+        else {
+            return Err(SignError::ReferenceCount);
+        };
+        let reference = child(signed_info, "Reference").ok_or(SignError::ReferenceCount)?;
+        let transform = reference
+            .descendants()
+            .filter(|c| dsig(c, "Transform"))
+            .nth(1)
+            .ok_or(SignError::ReferenceCount)?;
+        let content = c14n::canonicalize(
+            parent,
+            Some(sig.id()),
+            &c14n::prefix_list(inclusive_namespaces(transform)?),
+        );
+        let digest = base64(child(reference, "DigestValue"))?;
+        if openssl::sha::sha256(content.as_bytes()).as_slice() != digest.as_slice() {
+            return Err(SignError::InvalidSignature);
+        }
+        let method =
+            child(signed_info, "CanonicalizationMethod").ok_or(SignError::ReferenceCount)?;
+        let info = c14n::canonicalize(
+            signed_info,
+            None,
+            &c14n::prefix_list(inclusive_namespaces(method)?),
+        );
+        let value = base64(child(sig, "SignatureValue"))?;
+        let verified = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &key)
+            .and_then(|mut v| {
+                v.update(info.as_bytes())?;
+                v.verify(&value)
+            })
+            .unwrap_or(false);
+        if !verified {
+            return Err(SignError::InvalidSignature);
+        }
+    }
+    Ok(signed)
 }
 
 #[cfg(test)]
@@ -268,7 +474,12 @@ mod tests {
             )
             .unwrap();
             assert!(!signed.starts_with("<?xml"));
-            let (elements, reduced) = verify(&signed, &Fixture::IdpEntra.certificate()).unwrap();
+            let (elements, reduced) =
+                verify_xmlsec(&signed, &Fixture::IdpEntra.certificate()).unwrap();
+            assert_eq!(
+                verify(&signed, &Fixture::IdpEntra.certificate()).unwrap(),
+                elements
+            );
             assert_eq!(
                 elements,
                 vec![SignedElement {

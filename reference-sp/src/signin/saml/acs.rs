@@ -4,7 +4,7 @@
 //!
 //! Every value the SP acts on is read exactly as signed: the text of an element is all of its
 //! text children joined, never trimmed, and an identifier that needs cleaning is refused, not
-//! normalised. Comments inside signed content are refused outright (`sign::check_structure`).
+//! normalised. Comments inside signed content are refused outright (`sign::check_document`).
 //!
 //! [`validate`] is pure: given the message, this mode's configuration, the ACS URL and the time,
 //! it returns the facts of the assertion or the one rule broken. What needs the store (the
@@ -324,14 +324,20 @@ pub fn validate(
     acs_url: &str,
     now: DateTime<Utc>,
 ) -> Result<ValidatedAssertion, AcsError> {
-    judge(
-        encoded,
-        config,
-        cert,
-        acs_url,
-        now,
-        &mut Checks::first_failure(),
-    )
+    validate_with(sign::Engine::Native, encoded, config, cert, acs_url, now)
+}
+
+/// [`validate`] with signatures checked by `engine` (the SP's `Settings::signature_engine`).
+pub fn validate_with(
+    engine: sign::Engine,
+    encoded: &str,
+    config: &SamlConfig,
+    cert: &Certificate,
+    acs_url: &str,
+    now: DateTime<Utc>,
+) -> Result<ValidatedAssertion, AcsError> {
+    let mut checks = Checks::first_failure();
+    judge(encoded, config, cert, acs_url, now, engine, &mut checks)
 }
 
 /// The same checks as [`validate`], each recorded (R-VEN-1): every rule the message lets the
@@ -346,7 +352,15 @@ pub fn report(
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
     let mut checks = Checks::every_rule();
-    let _ = judge(encoded, config, cert, acs_url, now, &mut checks);
+    let _ = judge(
+        encoded,
+        config,
+        cert,
+        acs_url,
+        now,
+        sign::Engine::Native,
+        &mut checks,
+    );
     checks.into_findings(Check::ALL)
 }
 
@@ -358,6 +372,7 @@ fn judge(
     cert: &Certificate,
     acs_url: &str,
     now: DateTime<Utc>,
+    engine: sign::Engine,
     checks: &mut Checks<AcsError>,
 ) -> Result<ValidatedAssertion, AcsError> {
     let text = checks.fatal(
@@ -440,33 +455,14 @@ fn judge(
             .ok_or_else(|| AcsError::Malformed("the Assertion has no ID".into())),
     )?;
 
-    // Signatures: shape first, then crypto against the configured certificate only. Only a
-    // report goes on past a failure here (`reduced` is then None and the envelope is read).
-    let reduced = checks.value(
+    // Signatures: shape first, then crypto against the configured certificate only, over the
+    // nodes of `doc` itself: the assertion read below is the one whose bytes were verified.
+    // Only a report goes on past a failure here (and then reads an unsigned assertion).
+    checks.check(
         Check::Signature,
-        signed_text(&text, cert, response_id, assertion_id).map(Some),
-        || None,
+        signed_elements(engine, &doc, cert, response_id, assertion_id),
     )?;
-    let reduced_doc = match &reduced {
-        Some(reduced) => Some(checks.fatal(
-            Check::Signature,
-            xml::parse(reduced).map_err(AcsError::from),
-        )?),
-        None => None,
-    };
-    // Read the assertion from what the signature covers, never from the envelope.
-    let assertion = match &reduced_doc {
-        Some(reduced_doc) => checks.fatal(
-            Check::Signature,
-            reduced_doc
-                .descendants()
-                // The ID names the envelope's one Assertion (IDs are unique), so it is that
-                // Assertion or nothing; matching the element name too adds nothing.
-                .find(|n| n.attribute("ID") == Some(assertion_id))
-                .ok_or(AcsError::Unsigned),
-        )?,
-        None => envelope_assertion,
-    };
+    let assertion = envelope_assertion;
 
     checks.check(Check::AssertionVersion, version(assertion))?;
     checks.check(
@@ -622,16 +618,16 @@ fn status(root: Node<'_, '_>) -> Result<(), AcsError> {
     })
 }
 
-/// Verifies the signatures and returns the text they cover, which must include the Response or
-/// this Assertion.
-fn signed_text(
-    text: &str,
+/// Verifies the signatures, which must cover the Response or this Assertion.
+fn signed_elements(
+    engine: sign::Engine,
+    doc: &roxmltree::Document<'_>,
     cert: &Certificate,
     response_id: &str,
     assertion_id: &str,
-) -> Result<String, AcsError> {
-    let (signed, reduced) = sign::verify(text, cert)?;
-    // IDs are unique in the document (`check_structure`), so an ID names one element: the
+) -> Result<(), AcsError> {
+    let signed = engine.verify(doc, cert)?;
+    // IDs are unique in the document (`check_document`), so an ID names one element: the
     // signature must cover the root Response or this Assertion. (Comparing element names too
     // would add nothing a scenario could tell apart; cargo-mutants showed it.)
     let covers_assertion = signed
@@ -640,7 +636,7 @@ fn signed_text(
     if !covers_assertion {
         return Err(AcsError::Unsigned);
     }
-    Ok(reduced)
+    Ok(())
 }
 
 /// Qualifiers, when present, must name the two parties of this sign-in (saml-core §2.2.2).

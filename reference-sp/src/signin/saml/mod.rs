@@ -268,7 +268,8 @@ async fn consume_response(
     let cert = config.certificate()?;
     let now = state.clock().now();
     let acs = acs_url(state, account, mode);
-    let assertion = match acs::validate(encoded, config, &cert, &acs, now) {
+    let engine = state.settings().signature_engine;
+    let assertion = match acs::validate_with(engine, encoded, config, &cert, &acs, now) {
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };

@@ -143,6 +143,7 @@ async fn answer_logout(
                 cert: &cert,
                 slo_url: &endpoint,
                 now,
+                engine: state.settings().signature_engine,
             };
             let result = match message.kind {
                 MessageKind::Response => {
@@ -195,6 +196,7 @@ pub(super) struct Judge<'a> {
     cert: &'a Certificate,
     slo_url: &'a str,
     now: chrono::DateTime<chrono::Utc>,
+    engine: sign::Engine,
 }
 
 /// What a judged LogoutRequest asks: end the sessions of this NameID (and SessionIndexes).
@@ -214,7 +216,7 @@ impl Judge<'_> {
     ) -> Result<LogoutTarget, AcsError> {
         let doc = checks.fatal(Check::LogoutXml, xml::parse(text).map_err(AcsError::from))?;
         let root = doc.root_element();
-        self.envelope(text, root, arrival, "LogoutRequest", checks)?;
+        self.envelope(root, arrival, "LogoutRequest", checks)?;
         let name_id = checks.value(Check::LogoutNameId, logout_name_id(root), String::new)?;
         let mut indexes = Vec::new();
         checks.check(Check::LogoutSessionIndex, Ok(()))?;
@@ -241,7 +243,7 @@ impl Judge<'_> {
     ) -> Result<String, AcsError> {
         let doc = checks.fatal(Check::LogoutXml, xml::parse(text).map_err(AcsError::from))?;
         let root = doc.root_element();
-        self.envelope(text, root, arrival, "LogoutResponse", checks)?;
+        self.envelope(root, arrival, "LogoutResponse", checks)?;
         let in_response_to = checks.value(
             Check::LogoutInResponseTo,
             root.attribute("InResponseTo")
@@ -283,7 +285,6 @@ impl Judge<'_> {
     /// §3.7), then its authentication (R-SA-10).
     fn envelope(
         &self,
-        text: &str,
         root: roxmltree::Node<'_, '_>,
         arrival: &Arrival<'_>,
         element: &str,
@@ -338,7 +339,7 @@ impl Judge<'_> {
         )?;
         checks.check(
             Check::LogoutSignature,
-            authenticate_logout(self.config, self.cert, text, root, arrival),
+            authenticate_logout(self, root, arrival),
         )
     }
 }
@@ -348,17 +349,16 @@ impl Judge<'_> {
 /// saml-bindings §3.4.4.1; POST: the enveloped XML signature on the message itself); an unsigned
 /// one passes only when the mode says its IdP does not sign logout messages.
 pub(super) fn authenticate_logout(
-    config: &SamlConfig,
-    cert: &Certificate,
-    text: &str,
+    judge: &Judge<'_>,
     root: roxmltree::Node<'_, '_>,
     arrival: &Arrival<'_>,
 ) -> Result<(), AcsError> {
+    let (config, cert) = (judge.config, judge.cert);
     let signed = match arrival {
         Arrival::Redirect(received) => {
             // The Redirect binding carries the signature in the query; one inside the XML must
             // have been removed (§3.4.4.1).
-            if !sign::check_structure(text)?.is_empty() {
+            if !sign::check_document(root.document())?.is_empty() {
                 return Err(AcsError::SignatureStructure(
                     "an XML Signature inside a Redirect-binding message".into(),
                 ));
@@ -378,7 +378,7 @@ pub(super) fn authenticate_logout(
             }
         }
         Arrival::Post => {
-            let (elements, _) = sign::verify(text, cert)?;
+            let elements = judge.engine.verify(root.document(), cert)?;
             let root_id = root.attribute("ID").unwrap_or_default();
             match elements.as_slice() {
                 [] => false,
