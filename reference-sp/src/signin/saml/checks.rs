@@ -8,7 +8,6 @@
 //! so a vendor sees all that is wrong at once. Nothing here decides whether a rule passes: a
 //! check that is not run in the ACS cannot appear in a report, and the other way round.
 
-use crate::error::Refusal;
 use serde::Serialize;
 
 /// One rule the SP applies to a Response ([`Check::ALL`]) or a logout message from the IdP
@@ -391,16 +390,6 @@ pub enum Outcome<E> {
 pub struct Finding<E> {
     pub check: Check,
     pub outcome: Outcome<E>,
-}
-
-impl<E: Refusal> Finding<E> {
-    /// The SP's error code when the check failed.
-    pub fn code(&self) -> Option<&'static str> {
-        match &self.outcome {
-            Outcome::Fail(e) => Some(e.code()),
-            _ => None,
-        }
-    }
 }
 
 /// How a run of the checks treats a broken rule.
