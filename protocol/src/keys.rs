@@ -90,6 +90,8 @@ pub fn der_to_pem(der: &[u8], label: &str) -> String {
 pub struct SigningKey {
     key_der: Vec<u8>,
     cert_der: Vec<u8>,
+    /// The key parsed, once, shared by clones: loading it costs more than a signature.
+    parsed: std::sync::Arc<std::sync::OnceLock<openssl::pkey::PKey<openssl::pkey::Private>>>,
 }
 
 impl SigningKey {
@@ -97,11 +99,22 @@ impl SigningKey {
         Ok(Self {
             key_der: private_key_der(key_pem)?,
             cert_der: certificate_der(cert_pem)?,
+            parsed: Default::default(),
         })
     }
 
     pub fn key_der(&self) -> &[u8] {
         &self.key_der
+    }
+
+    /// The private key, parsed on first use.
+    pub fn pkey(&self) -> Result<&openssl::pkey::PKey<openssl::pkey::Private>, KeyError> {
+        if let Some(key) = self.parsed.get() {
+            return Ok(key);
+        }
+        let key = openssl::pkey::PKey::private_key_from_der(&self.key_der)
+            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
+        Ok(self.parsed.get_or_init(|| key))
     }
 
     pub fn certificate(&self) -> Certificate {

@@ -170,7 +170,7 @@ fn open_tag<'a>(
 }
 
 /// The element's qualified name as written in the source.
-fn element_qname<'a>(src: &'a str, node: Node<'_, '_>) -> &'a str {
+pub fn element_qname<'a>(src: &'a str, node: Node<'_, '_>) -> &'a str {
     let after = &src[node.range().start + 1..];
     let end = after
         .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')

@@ -103,12 +103,92 @@ pub fn template(reference_id: &str, cert: &Certificate, style: DsigStyle) -> Str
     )
 }
 
-/// Fills the first (in document order) unsigned template of `xml` with `key`.
+/// Fills the first (in document order) unsigned template of `xml` with `key`, natively: the
+/// digest of the exclusive c14n of the element minus its Signature, then RSA-SHA256 over the
+/// c14n of SignedInfo with that digest in it. The rest of the text is left as it was written;
+/// SignatureValue is wrapped at 64 characters as xmlsec writes it, so the output is the same
+/// bytes as [`sign_xmlsec`]'s (a test holds them equal).
 ///
 /// To sign both an Assertion and its Response, sign the Assertion first, then add the
 /// Response's template (which comes earlier in the document) and sign again: the Response's
 /// digest then covers the signed Assertion.
 pub fn sign(xml_with_template: &str, key: &SigningKey) -> Result<String, SignError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let doc = xml::parse(xml_with_template)?;
+    let no_template = || SignError::Signing("no unsigned Signature template".into());
+    let (sig, reference, digest_node) = doc
+        .descendants()
+        .filter(|n| dsig_named(n, "Signature"))
+        .find_map(|sig| {
+            let reference = dsig_child(dsig_child(sig, "SignedInfo")?, "Reference")?;
+            let digest = dsig_child(reference, "DigestValue")?;
+            digest
+                .text()
+                .is_none_or(str::is_empty)
+                .then_some((sig, reference, digest))
+        })
+        .ok_or_else(no_template)?;
+    let parent = sig.parent_element().ok_or_else(no_template)?;
+    let signed_info = dsig_child(sig, "SignedInfo").ok_or_else(no_template)?;
+    let transform = reference
+        .descendants()
+        .filter(|c| dsig_named(c, "Transform"))
+        .find(|t| t.attribute("Algorithm") == Some(ALG_EXC_C14N))
+        .ok_or_else(no_template)?;
+    let method = dsig_child(signed_info, "CanonicalizationMethod").ok_or_else(no_template)?;
+    let value_node = dsig_child(sig, "SignatureValue").ok_or_else(no_template)?;
+    let content = c14n::canonicalize(
+        parent,
+        Some(sig.id()),
+        &c14n::prefix_list(inclusive_namespaces(transform)?),
+    );
+    let digest = b64.encode(openssl::sha::sha256(content.as_bytes()));
+    // SignedInfo as it will read with the digest in place: base64 needs no escaping, so the
+    // digest goes between the empty DigestValue's tags of the canonical form.
+    let info = c14n::canonicalize(
+        signed_info,
+        None,
+        &c14n::prefix_list(inclusive_namespaces(method)?),
+    );
+    let src = doc.input_text();
+    let q = c14n::element_qname(src, digest_node);
+    let empty = format!("<{q}></{q}>");
+    let info = info.replacen(&empty, &format!("<{q}>{digest}</{q}>"), 1);
+    let pkey = key.pkey().map_err(|e| SignError::Signing(e.to_string()))?;
+    let signature = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), pkey)
+        .and_then(|mut s| {
+            s.update(info.as_bytes())?;
+            s.sign_to_vec()
+        })
+        .map_err(|e| SignError::Signing(e.to_string()))?;
+    let value = b64.encode(signature);
+    let value: Vec<&str> = value
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    let vq = c14n::element_qname(src, value_node);
+    let (d, v) = (digest_node.range(), value_node.range());
+    let mut out = String::with_capacity(src.len() + 512);
+    out.push_str(&src[..d.start]);
+    out.push_str(&format!("<{q}>{digest}</{q}>"));
+    out.push_str(&src[d.end..v.start]);
+    out.push_str(&format!("<{vq}>{}</{vq}>", value.join("\n")));
+    out.push_str(&src[v.end..]);
+    Ok(out)
+}
+
+fn dsig_named(n: &roxmltree::Node<'_, '_>, name: &str) -> bool {
+    n.is_element() && n.tag_name().namespace() == Some(NS_DSIG) && n.tag_name().name() == name
+}
+
+fn dsig_child<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    n.children().find(|c| dsig_named(c, name))
+}
+
+/// [`sign`] by xmlsec, the oracle the native signer is held equal to.
+pub fn sign_xmlsec(xml_with_template: &str, key: &SigningKey) -> Result<String, SignError> {
     let signed = Crypto::sign_xml(xml_with_template, key.key_der())
         .map_err(|e| SignError::Signing(e.to_string()))?;
     // libxml prepends an XML declaration; the messages carry none, before or after signing.
@@ -493,6 +573,20 @@ mod tests {
                 SignError::InvalidSignature
             );
         }
+    }
+
+    #[test]
+    fn the_native_signer_writes_what_xmlsec_writes_for_the_builders_messages() {
+        let key = Fixture::IdpEntra.signing_key();
+        for style in [DsigStyle::Prefixed, DsigStyle::DefaultNamespace] {
+            let unsigned = assertion("_a1", true, style);
+            assert_eq!(
+                sign(&unsigned, &key).unwrap(),
+                sign_xmlsec(&unsigned, &key).unwrap()
+            );
+        }
+        let unsigned = assertion("_a1", false, DsigStyle::Prefixed);
+        assert!(matches!(sign(&unsigned, &key), Err(SignError::Signing(_))));
     }
 
     #[test]
