@@ -5,6 +5,8 @@
 //! scenarios run concurrently without sharing state. The listener is bound before the server
 //! task starts, so the URL answers as soon as `start` returns: no waiting, no sleeps.
 
+pub mod bench;
+pub mod forms;
 pub mod load;
 pub mod vendor;
 

@@ -79,6 +79,22 @@ enum Command {
         #[arg(long)]
         sp_binary: Option<PathBuf>,
     },
+    /// Complete sign-ins over HTTP against the whole stack in this process: throughput,
+    /// latency percentiles, errors, peak memory. Stops by itself (--count or --duration).
+    Bench {
+        /// How to sign in: saml (through the mock IdP) or password.
+        #[arg(long, value_enum, default_value_t = harness::bench::Method::Saml)]
+        method: harness::bench::Method,
+        /// Sign-ins in flight at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Sign-ins to make.
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+        /// Stop after this many seconds, whatever is left.
+        #[arg(long, default_value_t = 50)]
+        duration: u64,
+    },
     /// Judge captured SAMLResponses against every rule of the reference SP's ACS (R-VEN-1).
     /// Exit code 0: every rule passed; 1: a rule failed; 2: the input cannot be judged.
     CheckResponse(harness::vendor::cli::CheckResponse),
@@ -167,8 +183,15 @@ fn parse_cli() -> Cli {
 }
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    mock_kit::init_tracing();
-    match parse_cli().command {
+    let cli = parse_cli();
+    // A benchmark measures the sign-ins, not a terminal printing a line for each (RUST_LOG=info
+    // puts the logging back in).
+    mock_kit::init_tracing_at(if matches!(cli.command, Command::Bench { .. }) {
+        "warn"
+    } else {
+        "info"
+    });
+    match cli.command {
         Command::Load {
             logins,
             concurrency,
@@ -197,6 +220,26 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CheckResponse(options) => {
             harness::vendor::cli::finish(harness::vendor::cli::check_response(&options))
+        }
+        Command::Bench {
+            method,
+            concurrency,
+            count,
+            duration,
+        } => {
+            let report = harness::bench::run(&harness::bench::BenchOptions {
+                method,
+                concurrency,
+                count,
+                duration: std::time::Duration::from_secs(duration),
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            })
+            .await?;
+            print!("{}", report.render());
+            if report.errors > 0 {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Report(options) => {
             harness::vendor::cli::finish(harness::vendor::cli::report(&options).await)

@@ -99,9 +99,15 @@ impl Drop for Server {
 
 /// Logging for the binaries: `RUST_LOG`, `info` by default.
 pub fn init_tracing() {
+    init_tracing_at("info");
+}
+
+/// As [`init_tracing`], with `default` as the level when `RUST_LOG` is not set.
+pub fn init_tracing_at(default: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default.into()),
         )
         .init();
 }
