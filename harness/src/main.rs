@@ -317,6 +317,9 @@ async fn up(
     config: Option<PathBuf>,
     external: Option<harness::vendor::external::IdpValues>,
 ) -> anyhow::Result<()> {
+    // Start-up, phase by phase, printed with the banner (issue 14, item 5).
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&str, std::time::Duration)> = Vec::new();
     let seed_text = match &config {
         Some(path) => std::fs::read_to_string(path)
             .with_context(|| format!("reading seed {}", path.display()))?,
@@ -327,7 +330,9 @@ async fn up(
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let db = data_dir.join(harness::STORE_FILE);
     let store = Store::open(&db).map_err(|e| anyhow::anyhow!("opening {}: {e}", db.display()))?;
+    phases.push(("store", started.elapsed()));
     let outcomes = seed::apply(&store, &seed, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
+    phases.push(("seed", started.elapsed()));
 
     let listener = harness::bind(SocketAddr::new(host, sp_port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -403,6 +408,7 @@ async fn up(
             google_config.users.push(g);
         }
     }
+    phases.push(("mock IdP", started.elapsed()));
     let google = MockGoogle::start_on(
         SocketAddr::new(host, google_port),
         None,
@@ -460,6 +466,7 @@ async fn up(
             .collect(),
         booleans_as_strings: false,
     };
+    phases.push(("mock Google", started.elapsed()));
     let apple = MockApple::start_on(
         SocketAddr::new(host, apple_port),
         None,
@@ -492,6 +499,7 @@ async fn up(
         }
     }
 
+    phases.push(("mock Apple", started.elapsed()));
     let state = AppState::new(store, Arc::new(SystemClock), Arc::new(RandomIds), settings);
     // Every SAML message the SP receives is kept with its report (R-VEN-3), with fix hints in
     // the terms of the vendor its IdP's entity ID names (the mock IdP's: Entra ID).
@@ -499,6 +507,21 @@ async fn up(
     state.set_observer(kept.clone());
     let _server = harness::spawn_with(listener, state, kept.routes())?;
 
+    phases.push(("SP serving", started.elapsed()));
+    let mut last = std::time::Duration::ZERO;
+    let split: Vec<String> = phases
+        .iter()
+        .map(|(name, at)| {
+            let took = *at - last;
+            last = *at;
+            format!("{name} {:.1} ms", took.as_secs_f64() * 1000.0)
+        })
+        .collect();
+    println!(
+        "Started in {:.1} ms ({})",
+        started.elapsed().as_secs_f64() * 1000.0,
+        split.join(", ")
+    );
     println!("DigitalSuite reference SP: {base}");
     println!("  store: {}", db.display());
     println!("  reports: {base}/vendor/reports (every SAML message the SP receives, rule by rule)");

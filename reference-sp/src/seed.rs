@@ -79,17 +79,38 @@ pub fn apply(store: &Store, seed: &Seed, now: DateTime<Utc>) -> Result<Vec<SeedO
             .parse()
             .map_err(|_| format!("seed: account id {:?} must be digits", account.id))?;
         let ctx = |e: ApiError| format!("seed: account {id}: {e} ({})", e.code());
+        // Every value is checked on every start; passwords are hashed only for an account that
+        // will be created (argon2id costs tens of milliseconds each), on a thread each.
+        let exists = store
+            .call_blocking(|c| store::account_exists(c, &id))
+            .map_err(ctx)?;
+        for p in account.users.iter().filter_map(|u| u.password.as_deref()) {
+            check_new_password(p).map_err(ctx)?;
+        }
+        let hashes: Vec<Option<String>> = if exists {
+            vec![None; account.users.len()]
+        } else {
+            std::thread::scope(|scope| {
+                let running: Vec<_> = account
+                    .users
+                    .iter()
+                    .map(|u| scope.spawn(|| u.password.as_deref().map(hash_password).transpose()))
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(ApiError::Internal("hashing panicked".into())))
+                    })
+                    .collect::<Result<_, ApiError>>()
+            })
+            .map_err(ctx)?
+        };
         let users = account
             .users
             .iter()
-            .map(|u| {
-                let password_hash = match &u.password {
-                    Some(p) => {
-                        check_new_password(p)?;
-                        Some(hash_password(p)?)
-                    }
-                    None => None,
-                };
+            .zip(hashes)
+            .map(|(u, password_hash)| {
                 Ok(NewUser {
                     name: parse_name(&u.name)?,
                     email: Email::parse(&u.email)?,
