@@ -208,11 +208,24 @@ async fn acs_post(
         findings,
         refusal: result.as_ref().err(),
     });
+    answer(result, report, &headers, &account, mode, "SAML Response")
+}
+
+/// The SP's answer to a SAML message it received: the response, or its refusal logged (with
+/// what `what` names) and linked to its report when one is kept.
+fn answer(
+    result: Result<Response, AcsError>,
+    report: Option<String>,
+    headers: &HeaderMap,
+    account: &AccountId,
+    mode: ExecutionMode,
+    what: &str,
+) -> Result<Response, ApiError> {
     match result {
         Ok(response) => Ok(response),
         Err(e) => {
-            tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "SAML Response refused");
-            refusal(e, report, &headers)
+            tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "{what} refused");
+            refusal(e, report, headers)
         }
     }
 }

@@ -180,13 +180,7 @@ async fn answer_logout(
         findings,
         refusal: result.as_ref().err(),
     });
-    match result {
-        Ok(response) => Ok(response),
-        Err(e) => {
-            tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "{name} refused");
-            refusal(e, report, headers)
-        }
-    }
+    answer(result, report, headers, account, mode, name)
 }
 
 /// What a logout message is judged against: the mode's configuration, its IdP certificate, its
