@@ -3,7 +3,7 @@
 //! `cargo test -p harness --test features` runs every scenario concurrently, each against its own
 //! in-process stack; `-- --tags @r-pw-3` (any cucumber CLI option) filters. With
 //! `FEATURES_JUNIT=<file>` a JUnit XML report is written too. The last line printed is
-//! `features: N passed, N failed, N skipped` (scenarios), and the exit code is non-zero on any
+//! `features: N passed, N failed, N skipped, in T s wall` (scenarios), and the exit code is non-zero on any
 //! failure, step without a matching function, or parse error.
 //!
 //! Scenarios tagged `@unsupported` (each with a comment giving the reason) are left out of a
@@ -32,6 +32,7 @@ const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     steps::logcheck::install();
     // A plain thread, so it fires even if every runtime worker were stuck.
     std::thread::spawn(|| {
@@ -129,7 +130,10 @@ async fn main() -> ExitCode {
         }
         failed += 1;
     }
-    println!("features: {passed} passed, {failed} failed, {skipped} skipped");
+    println!(
+        "features: {passed} passed, {failed} failed, {skipped} skipped, in {:.1} s wall",
+        started.elapsed().as_secs_f64()
+    );
     if has_failed || failed > 0 || skipped > 0 || !leaks.is_empty() {
         ExitCode::FAILURE
     } else {

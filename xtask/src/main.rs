@@ -220,7 +220,7 @@ impl Tally {
                 self.add(part);
             }
         } else if let Some(rest) = line.strip_prefix("features: ") {
-            // "N passed, N failed, N skipped"
+            // "N passed, N failed, N skipped, in T s wall" (the wall time counts nothing)
             for part in rest.split(',') {
                 self.add(part);
             }
@@ -270,7 +270,8 @@ mod tests {
         t.read("test result: ok. 12 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.20s");
         t.read("test result: FAILED. 1 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
         t.read("\u{1b}[1mfeatures: 40 passed, 1 failed, 0 skipped\u{1b}[0m");
+        t.read("features: 2 passed, 0 failed, 0 skipped, in 12.5 s wall");
         t.read("running 3 tests");
-        assert_eq!((t.passed, t.failed, t.skipped), (53, 4, 2));
+        assert_eq!((t.passed, t.failed, t.skipped), (55, 4, 2));
     }
 }
