@@ -64,7 +64,18 @@ async fn main() -> ExitCode {
     };
     let cucumber = DsWorld::cucumber()
         .max_concurrent_scenarios(16)
-        .after(move |_, _, _, finished, world| {
+        .after(move |feature, _, scenario, finished, world| {
+            // FEATURES_TIMINGS=1: how long each scenario took, to find what dominates the run.
+            if let Some(w) = world.as_deref()
+                && std::env::var_os("FEATURES_TIMINGS").is_some()
+            {
+                eprintln!(
+                    "timing: {:7.2} s  {}: {}",
+                    w.started.elapsed().as_secs_f64(),
+                    feature.name,
+                    scenario.name
+                );
+            }
             let slot = match finished {
                 event::ScenarioFinished::StepPassed => &counter.passed,
                 // A step without a matching function: `fail_on_skipped` makes it a failure.

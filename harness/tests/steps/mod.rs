@@ -98,6 +98,8 @@ impl Reply {
 #[derive(Debug, World)]
 #[world(init = Self::new)]
 pub struct DsWorld {
+    /// When the scenario began (FEATURES_TIMINGS prints how long each took).
+    pub started: std::time::Instant,
     pub stack: Stack,
     /// The customer account steps address by default.
     pub account: Option<String>,
@@ -156,6 +158,7 @@ pub struct HeldApi {
 impl DsWorld {
     async fn new() -> anyhow::Result<Self> {
         Ok(Self {
+            started: std::time::Instant::now(),
             stack: Stack::start().await?,
             account: None,
             browsers: HashMap::new(),
