@@ -73,3 +73,4 @@ Feature: One fault, one rule: each check of the ACS and of single logout is prov
       | fault               | code                  |
       | logout_issuer_wrong | saml_wrong_issuer     |
       | logout_status_error | saml_status_error     |
+      | logout_destination_wrong | saml_wrong_destination |

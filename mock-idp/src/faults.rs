@@ -132,6 +132,8 @@ pub enum Fault {
     LogoutIssuerWrong,
     /// The next LogoutResponse says Requester instead of Success.
     LogoutStatusError,
+    /// The next LogoutResponse's Destination is another SP's logout URL.
+    LogoutDestinationWrong,
     /// The Response's IssueInstant is 121 s ahead: one second past the skew.
     ResponseIssuedPastSkew,
     /// Not a fault: the Response's IssueInstant is exactly 120 s ahead, the skew's edge.
@@ -143,7 +145,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 65] = [
+    pub const ALL: [Fault; 66] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -205,6 +207,7 @@ impl Fault {
         Self::ConfirmationExpiredWithinSkew,
         Self::LogoutIssuerWrong,
         Self::LogoutStatusError,
+        Self::LogoutDestinationWrong,
         Self::ResponseIssuedPastSkew,
         Self::ResponseIssuedWithinSkew,
         Self::ResponseIssuedStale,

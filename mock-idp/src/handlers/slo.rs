@@ -116,7 +116,11 @@ pub(super) fn handle_logout(
     let response = LogoutResponse {
         id: shared.ids.new_id("_"),
         issue_instant: shared.clock.now(),
-        destination: Some(logout_url.clone()),
+        destination: Some(if fault == Some(Fault::LogoutDestinationWrong) {
+            "https://sp.elsewhere.example/saml/slo".to_owned()
+        } else {
+            logout_url.clone()
+        }),
         in_response_to: id.to_owned(),
         issuer: if fault == Some(Fault::LogoutIssuerWrong) {
             other_idp()

@@ -195,7 +195,8 @@ pub(super) fn apply_fault(
         | Fault::LogoutBadSignature
         | Fault::LogoutSignatureWrapped
         | Fault::LogoutIssuerWrong
-        | Fault::LogoutStatusError => {}
+        | Fault::LogoutStatusError
+        | Fault::LogoutDestinationWrong => {}
     }
 }
 
