@@ -62,7 +62,7 @@ async fn send_raw(
     body: Vec<u8>,
 ) -> anyhow::Result<()> {
     let url = w.stack.sp_url(&w.expand(path)?);
-    let reply = reqwest::Client::new()
+    let reply = super::plain_client()
         .request(method.parse()?, url)
         .basic_auth(super::ADMIN_EMAIL, Some(super::ADMIN_PASSWORD))
         .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -104,7 +104,7 @@ async fn user_call_json(
 #[when(expr = "an anonymous client sends {word} {string}")]
 async fn anonymous_call(w: &mut DsWorld, method: String, path: String) -> anyhow::Result<()> {
     let url = w.stack.sp_url(&w.expand(&path)?);
-    let reply = reqwest::Client::new()
+    let reply = super::plain_client()
         .request(method.parse()?, url)
         .send()
         .await?;

@@ -29,6 +29,22 @@ use std::sync::Arc;
 pub const ADMIN_EMAIL: &str = "admin@contoso.com";
 pub const ADMIN_PASSWORD: &str = "Admin-Pass-2026";
 
+/// The client of every step call that keeps no cookies (admin API, mocks' control APIs): one
+/// for the whole run. Building a client loads and parses the system's root certificates
+/// (rustls-platform-verifier), which cost more than the call itself, and steps only speak plain
+/// HTTP to loopback. Without an idle pool each call opens its own connection, as a client built
+/// per call did, so no scenario can reuse a connection to another scenario's server.
+pub fn plain_client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .tls_certs_only(std::iter::empty())
+            .build()
+            .expect("a plain HTTP client builds")
+    });
+    &CLIENT
+}
+
 /// A cookie-keeping HTTP client that shows every redirect instead of following it.
 #[derive(Debug, Clone)]
 pub struct Browser {
@@ -42,6 +58,8 @@ impl Browser {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
+            // Loopback over plain HTTP only: no root certificates to load (see plain_client).
+            .tls_certs_only(std::iter::empty())
             .build()?;
         Ok(Self { client, jar })
     }
@@ -307,7 +325,7 @@ impl DsWorld {
     ) -> anyhow::Result<&Reply> {
         let url = self.stack.sp_url(&self.expand(path)?);
         let method: reqwest::Method = method.parse()?;
-        let mut request = reqwest::Client::new()
+        let mut request = plain_client()
             .request(method, url)
             .basic_auth(email, Some(password));
         if let Some(json) = json {

@@ -488,7 +488,7 @@ async fn queue_logout_fault(w: &mut DsWorld, fault: String) -> anyhow::Result<()
 #[when(expr = "the identity provider signs {string} out of every app")]
 async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
     let url = format!("{}/control/logout", w.idp()?.base_url());
-    let reply = reqwest::Client::new()
+    let reply = super::plain_client()
         .post(url)
         .json(&json!({ "username": username }))
         .send()
@@ -505,7 +505,7 @@ async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Resu
 #[when(expr = "the identity provider signs {string} out of every app by POST")]
 async fn idp_initiated_logout_post(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
     let url = format!("{}/control/logout", w.idp()?.base_url());
-    let reply = reqwest::Client::new()
+    let reply = super::plain_client()
         .post(url)
         .json(&json!({ "username": username, "binding": "post" }))
         .send()

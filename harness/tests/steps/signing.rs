@@ -50,7 +50,7 @@ async fn put_feed(
     content_type: &str,
 ) -> anyhow::Result<()> {
     let url = w.stack.sp_url(&w.expand("/config/{account}/certificate")?);
-    let reply = reqwest::Client::new()
+    let reply = super::plain_client()
         .put(url)
         .basic_auth(credentials.0, Some(credentials.1))
         .header(reqwest::header::CONTENT_TYPE, content_type)
