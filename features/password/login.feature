@@ -50,3 +50,18 @@ Feature: Login with email and password
     Given the administrator provisions "A.Jones" with email "a.jones@contoso.com" and no password
     When "a.jones@contoso.com" logs in to LIVE with password ""
     Then the login is refused with "invalid_credentials"
+
+  Scenario: A password of 256 characters, the longest allowed, is kept whole and compared whole
+    Given the administrator provisions "L.Long" with email "l.long@contoso.com" and a password of 256 characters
+    When "l.long@contoso.com" logs in to LIVE with the generated password of 255 characters
+    Then the login is refused with "invalid_credentials"
+    When "l.long@contoso.com" logs in to LIVE with the generated password of 256 characters
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+
+  Scenario: A login with a password over 256 characters costs one verification and fails, even if it starts with the right one
+    Given the administrator provisions "L.Long" with email "l.long@contoso.com" and a password of 256 characters
+    When the SP's password verifications are counted from here
+    And "l.long@contoso.com" logs in to LIVE with the generated password of 257 characters
+    Then the login is refused with "invalid_credentials"
+    And the SP has run 1 password verification since
+    And the store holds "l.long@contoso.com" as active with 1 failed attempts

@@ -26,6 +26,38 @@ async fn logs_in(
     login(w, "default", &email, &mode, &password).await
 }
 
+/// A password of `n` characters from a fixed pattern: the one of `n` characters is a prefix of
+/// the one of `n + 1`, so a scenario can try the stored password cut short or with a character
+/// more. Non-ASCII on purpose: the limit is in characters, not bytes.
+fn generated_password(n: usize) -> String {
+    "Long-Pass-2026-é".chars().cycle().take(n).collect()
+}
+
+#[given(
+    expr = "the administrator provisions {string} with email {string} and a password of {int} characters"
+)]
+async fn provision_long(
+    w: &mut DsWorld,
+    name: String,
+    email: String,
+    n: usize,
+) -> anyhow::Result<()> {
+    let body = serde_json::json!({"name": name, "email": email, "password": generated_password(n)});
+    w.admin_expect(201, "POST", "/api/{account}/users", Some(body))
+        .await?;
+    Ok(())
+}
+
+#[when(expr = "{string} logs in to {word} with the generated password of {int} characters")]
+async fn logs_in_generated(
+    w: &mut DsWorld,
+    email: String,
+    mode: String,
+    n: usize,
+) -> anyhow::Result<()> {
+    login(w, "default", &email, &mode, &generated_password(n)).await
+}
+
 #[when(expr = "{string} logs in to {word} with password {string} {int} times")]
 async fn logs_in_n(
     w: &mut DsWorld,

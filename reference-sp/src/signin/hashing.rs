@@ -56,7 +56,8 @@ enum Job {
 #[derive(Debug, Clone)]
 pub struct HashPool {
     jobs: SyncSender<Job>,
-    /// Verifications submitted so far: the seam that proves every attempt costs one (R-PW-5).
+    /// argon2id verifications computed so far (a stored value that is not a usable hash costs
+    /// nothing and is not counted): the seam that proves every attempt costs one (R-PW-5).
     verifications: Arc<std::sync::atomic::AtomicU64>,
     /// Held so that a pool without workers still reads as full, not as stopped.
     _queue: Arc<Mutex<Receiver<Job>>>,
@@ -66,22 +67,24 @@ impl HashPool {
     pub fn new(size: PoolSize) -> Self {
         let (jobs, rx) = sync_channel::<Job>(size.queue);
         let rx = Arc::new(Mutex::new(rx));
+        let verifications = Arc::<std::sync::atomic::AtomicU64>::default();
         // No workers is allowed: nothing is ever verified and every caller hears `overloaded`
         // (how the harness proves that answer without timing).
         for n in 0..size.workers {
             let rx = Arc::clone(&rx);
+            let computed = Arc::clone(&verifications);
             // A thread that cannot start leaves the others; with none the queue fills and every
             // caller is told `overloaded`, which is the truth.
             if let Err(e) = std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || worker(&rx))
+                .spawn(move || worker(&rx, &computed))
             {
                 tracing::error!(%e, "password-hashing thread not started");
             }
         }
         Self {
             jobs,
-            verifications: Arc::default(),
+            verifications,
             _queue: rx,
         }
     }
@@ -94,12 +97,11 @@ impl HashPool {
             password,
             reply,
         })?;
-        self.verifications
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         answer.await.map_err(|_| lost())
     }
 
-    /// How many verifications were accepted into the queue since the pool started.
+    /// How many argon2id verifications the workers have computed since the pool started; each
+    /// is counted before its answer is sent.
     pub fn verifications(&self) -> u64 {
         self.verifications.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -126,7 +128,7 @@ fn lost() -> ApiError {
     ApiError::Internal("password-hashing pool stopped".into())
 }
 
-fn worker(rx: &Mutex<Receiver<Job>>) {
+fn worker(rx: &Mutex<Receiver<Job>>, computed: &std::sync::atomic::AtomicU64) {
     let mut memory: Vec<Block> = Vec::new();
     loop {
         // The lock is held only while waiting for the next job, never while hashing.
@@ -141,7 +143,11 @@ fn worker(rx: &Mutex<Receiver<Job>>) {
                 password,
                 reply,
             } => {
-                let _ = reply.send(verify_with(&mut memory, &hash, password.as_bytes()));
+                let verdict = verify_with(&mut memory, &hash, password.as_bytes());
+                if verdict.is_some() {
+                    computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                let _ = reply.send(verdict == Some(true));
             }
             Job::Hash { password, reply } => {
                 let _ = reply.send(hash_with(&mut memory, password.as_bytes()));
@@ -158,31 +164,33 @@ fn blocks<'m>(memory: &'m mut Vec<Block>, params: &Params) -> &'m mut [Block] {
     &mut memory[..count]
 }
 
-/// Verifies as `argon2::PasswordVerifier` does, with the worker's reused memory.
-pub(crate) fn verify_with(memory: &mut Vec<Block>, hash: &str, password: &[u8]) -> bool {
+/// Verifies as `argon2::PasswordVerifier` does, with the worker's reused memory: `None` when
+/// the stored value is not a usable argon2id hash (nothing is computed, and it never matches),
+/// otherwise whether `password` matches.
+pub(crate) fn verify_with(memory: &mut Vec<Block>, hash: &str, password: &[u8]) -> Option<bool> {
     let Ok(parsed) = PasswordHash::new(hash) else {
-        return false;
+        return None;
     };
     if Algorithm::try_from(parsed.algorithm) != Ok(Algorithm::Argon2id) {
-        return false;
+        return None;
     }
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-        return false;
+        return None;
     };
     let Ok(params) = Params::try_from(&parsed) else {
-        return false;
+        return None;
     };
     if params.m_cost() > MAX_MEMORY_KIB {
-        return false;
+        return None;
     }
     let version = match parsed.version.map(Version::try_from) {
         None => Version::default(),
         Some(Ok(v)) => v,
-        Some(Err(_)) => return false,
+        Some(Err(_)) => return None,
     };
     let mut salt_buf = [0u8; 64];
     let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
-        return false;
+        return None;
     };
     let argon = Argon2::new(Algorithm::Argon2id, version, params.clone());
     let computed = Output::init_with(expected.len(), |out| {
@@ -191,7 +199,7 @@ pub(crate) fn verify_with(memory: &mut Vec<Block>, hash: &str, password: &[u8]) 
             .map_err(|_| argon2::password_hash::Error::Crypto)
     });
     // Output's equality is constant-time.
-    computed.is_ok_and(|c| c == expected)
+    Some(computed.is_ok_and(|c| c == expected))
 }
 
 /// Hashes as `argon2::PasswordHasher` does with the default parameters, with reused memory.
@@ -247,7 +255,7 @@ mod tests {
                 assert_eq!(lib, expected);
                 assert_eq!(
                     verify_with(&mut memory, hash, candidate),
-                    expected,
+                    Some(expected),
                     "{hash}"
                 );
             }
@@ -264,13 +272,16 @@ mod tests {
             .hash_password(b"pw", &salt)
             .unwrap()
             .to_string();
-        assert!(!verify_with(&mut memory, &argon2i, b"pw"));
-        assert!(!verify_with(&mut memory, "", b"pw"));
-        assert!(!verify_with(
-            &mut memory,
-            "$argon2id$v=19$m=999999,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
-            b"pw"
-        ));
+        assert_eq!(verify_with(&mut memory, &argon2i, b"pw"), None);
+        assert_eq!(verify_with(&mut memory, "", b"pw"), None);
+        assert_eq!(
+            verify_with(
+                &mut memory,
+                "$argon2id$v=19$m=999999,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+                b"pw"
+            ),
+            None
+        );
     }
 
     #[tokio::test]
