@@ -120,6 +120,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let slug = file.replace(['/', '.'], "_");
         let out = work.join("out").join(&slug);
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        // The vendor scenarios start the mock IdP as its own process (features/vendor/
+        // external_idp.feature); `cargo test -p harness` builds only the harness's binaries.
+        let mut bins = crate::cargo();
+        bins.current_dir(&tree)
+            .env("CARGO_TARGET_DIR", work.join("target"))
+            .args(["build", "-q", "-p", "mock-idp"]);
+        match run_until(&mut bins, deadline)? {
+            Some(status) if status.success() => {}
+            Some(_) => return Err("cargo build -p mock-idp failed".into()),
+            None => {
+                out_of_time = true;
+                break;
+            }
+        }
         // Our own baseline: cargo-mutants 27 runs its baseline on the mutated package's tests,
         // not on `test_package`, so it is skipped there and run here (it also warms the build).
         let mut baseline = crate::cargo();
