@@ -2,7 +2,10 @@
 //! booted in this process (the SP and the mock IdP, each on its own port), so a change to any
 //! layer shows in one number. SAML: SP-initiated, as a browser does it (the sign-on URL, the
 //! redirect to the IdP, its login form, the auto-posted Response, the SP's home); password: the
-//! SP's login page and form.
+//! SP's login page and form; Google: the SP's Google start, the mock's account chooser, password
+//! and consent forms, and the SP's callback (which redeems the code and checks the ID token);
+//! Apple: the iOS app's path (a nonce from the SP, the native sign-in at the mock, the credential
+//! posted to the SP, which checks the identity token and redeems the code).
 //!
 //! Bounded: it stops after `count` sign-ins or `duration`, whichever comes first, with at most
 //! `concurrency` in flight; every sign-in is checked to land home with a session, and anything
@@ -27,7 +30,34 @@ const PASSWORD: &str = "BSimon-Bench-2026";
 pub enum Method {
     Saml,
     Password,
+    Google,
+    Apple,
 }
+
+/// The mock a method signs in through, kept alive for the run.
+enum Provider {
+    None,
+    Saml(mock_idp::MockIdp),
+    Google(mock_google::MockGoogle),
+    Apple(mock_apple::MockApple),
+}
+
+impl Provider {
+    fn base_url(&self) -> Option<&str> {
+        match self {
+            Provider::None => None,
+            Provider::Saml(m) => Some(m.base_url()),
+            Provider::Google(m) => Some(m.issuer()),
+            Provider::Apple(m) => Some(m.base_url()),
+        }
+    }
+}
+
+const BUNDLE_ID: &str = "com.runmyprocess.runmyapp";
+const TEAM_ID: &str = "TEAM123ABC";
+const KEY_ID: &str = "DEVKEY1234";
+const GOOGLE_CLIENT_ID: &str = "bench.apps.googleusercontent.com";
+const GOOGLE_CLIENT_SECRET: &str = "bench-client-secret";
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -103,11 +133,12 @@ pub async fn run(o: &BenchOptions) -> anyhow::Result<BenchReport> {
         .store()
         .call_blocking(move |c| store::create_user(c, &a, &u, now).map(|_| ()))
         .map_err(|e| anyhow::anyhow!("creating the user: {e}"))?;
-    let idp = match o.method {
-        Method::Saml => Some(wire_saml(&stack, &account).await?),
-        Method::Password => None,
-    };
-    let idp_base = idp.as_ref().map(|i| i.base_url().to_owned());
+    let provider = Arc::new(match o.method {
+        Method::Saml => Provider::Saml(wire_saml(&stack, &account).await?),
+        Method::Password => Provider::None,
+        Method::Google => Provider::Google(wire_google(&stack, &account).await?),
+        Method::Apple => Provider::Apple(wire_apple(&stack, &account).await?),
+    });
     let base = stack.sp_url("");
     let started = Instant::now();
     let deadline = started + o.duration;
@@ -115,14 +146,15 @@ pub async fn run(o: &BenchOptions) -> anyhow::Result<BenchReport> {
     let done = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..o.concurrency {
-        let (next, done, base, idp) = (next.clone(), done.clone(), base.clone(), idp_base.clone());
+        let (next, done, base, provider) =
+            (next.clone(), done.clone(), base.clone(), provider.clone());
         let (method, count) = (o.method, o.count);
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = Vec::new();
             while next.fetch_add(1, Ordering::SeqCst) < count && Instant::now() < deadline {
                 let t = Instant::now();
-                match sign_in(method, &base, idp.as_deref()).await {
+                match sign_in(method, &base, &provider).await {
                     Ok(()) => latencies.push(t.elapsed().as_secs_f64() * 1000.0),
                     Err(e) => errors.push(format!("{e:#}")),
                 }
@@ -221,15 +253,171 @@ async fn wire_saml(
     Ok(idp)
 }
 
-/// One complete sign-in from a fresh browser; Ok when it lands home with a session.
-async fn sign_in(method: Method, base: &str, idp_base: Option<&str>) -> anyhow::Result<()> {
+/// LIVE signs in with a mock Google that knows the user as a Workspace account.
+async fn wire_google(
+    stack: &Stack,
+    account: &reference_sp::domain::AccountId,
+) -> anyhow::Result<mock_google::MockGoogle> {
+    let google = stack
+        .start_google(mock_google::GoogleConfig {
+            clients: vec![mock_google::GoogleClient {
+                client_id: GOOGLE_CLIENT_ID.into(),
+                client_secret: GOOGLE_CLIENT_SECRET.into(),
+                redirect_uris: vec![stack.sp_url(&format!("/live/{account}/google/callback"))],
+            }],
+            users: Vec::new(),
+        })
+        .await?;
+    let mut user = mock_google::GoogleUser::workspace(EMAIL, "B.Simon", "contoso.com");
+    user.password = PASSWORD.into();
+    google.add_user(user);
+    let config = reference_sp::store::google::GoogleConfig {
+        client_id: GOOGLE_CLIENT_ID.into(),
+        client_secret: GOOGLE_CLIENT_SECRET.into(),
+        discovery_url: google.discovery_url(),
+        domain: None,
+        auto_provisioning: false,
+    };
+    let a = account.clone();
+    stack
+        .store()
+        .call_blocking(move |c| {
+            reference_sp::store::google::save_config(c, &a, ExecutionMode::Live, &config)
+        })
+        .map_err(|e| anyhow::anyhow!("configuring Google: {e}"))?;
+    Ok(google)
+}
+
+/// Sign in with Apple from the iOS app, through a mock Apple that knows the user.
+async fn wire_apple(
+    stack: &Stack,
+    account: &reference_sp::domain::AccountId,
+) -> anyhow::Result<mock_apple::MockApple> {
+    use protocol::fixtures::JwtFixture;
+    let developer =
+        protocol::jwt::Es256Key::from_pem(JwtFixture::AppleDeveloper.key_pem(), KEY_ID)?;
+    let apple = stack
+        .start_apple(mock_apple::AppleConfig {
+            teams: vec![mock_apple::AppleTeam {
+                team_id: TEAM_ID.into(),
+                keys: std::collections::BTreeMap::from([(
+                    KEY_ID.to_owned(),
+                    developer.public_pem().to_owned(),
+                )]),
+                clients: vec![mock_apple::AppleClient {
+                    client_id: BUNDLE_ID.into(),
+                    redirect_uris: Vec::new(),
+                }],
+            }],
+            users: vec![mock_apple::AppleUser::new(EMAIL, "Bea", "Simon")],
+            booleans_as_strings: false,
+        })
+        .await?;
+    let config = reference_sp::store::apple::AppleConfig {
+        bundle_id: BUNDLE_ID.into(),
+        team_id: TEAM_ID.into(),
+        key_id: KEY_ID.into(),
+        private_key: Some(JwtFixture::AppleDeveloper.key_pem().to_owned()),
+        apple_base_url: apple.base_url().to_owned(),
+    };
+    let a = account.clone();
+    stack
+        .store()
+        .call_blocking(move |c| reference_sp::store::apple::save_config(c, &a, &config))
+        .map_err(|e| anyhow::anyhow!("configuring Apple: {e}"))?;
+    Ok(apple)
+}
+
+/// The value of the hidden field `name` in an HTML form.
+fn hidden(page: &str, name: &str) -> anyhow::Result<String> {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_owned)
+        .with_context(|| format!("no field {name} on the page"))
+}
+
+fn location(r: &reqwest::Response) -> anyhow::Result<String> {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .with_context(|| format!("{} without a Location", r.status()))
+}
+
+/// One complete sign-in from a fresh browser; Ok when it lands home with a session (Apple: when
+/// the app is given a session).
+async fn sign_in(method: Method, base: &str, provider: &Provider) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // Loopback over plain HTTP: loading the system's root certificates for every client
+        // would cost more than a sign-in.
+        .tls_certs_only(std::iter::empty())
         .build()?;
     let last = match method {
+        Method::Google => {
+            let google = provider.base_url().context("no mock Google")?;
+            let start = client
+                .get(format!("{base}/live/{ACCOUNT}/google/login?P_mode=LIVE"))
+                .send()
+                .await?;
+            let chooser = client.get(location(&start)?).send().await?.text().await?;
+            let consent = client
+                .post(format!("{google}/signin"))
+                .form(&[
+                    ("pending", hidden(&chooser, "pending")?.as_str()),
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                ])
+                .send()
+                .await?
+                .text()
+                .await?;
+            let back = client
+                .post(format!("{google}/consent"))
+                .form(&[
+                    ("pending", hidden(&consent, "pending")?.as_str()),
+                    ("decision", "allow"),
+                ])
+                .send()
+                .await?;
+            client.get(location(&back)?).send().await?
+        }
+        Method::Apple => {
+            let Provider::Apple(apple) = provider else {
+                bail!("no mock Apple");
+            };
+            let nonce: serde_json::Value = client
+                .post(format!("{base}/live/{ACCOUNT}/apple/nonce?P_mode=LIVE"))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let raw_nonce = nonce["nonce"].as_str().context("no nonce")?;
+            let c = apple.native_sign_in(BUNDLE_ID, EMAIL, raw_nonce)?;
+            let answer = client
+                .post(format!("{base}/live/{ACCOUNT}/apple/signin?P_mode=LIVE"))
+                .json(&serde_json::json!({
+                    "identity_token": c.identity_token,
+                    "authorization_code": c.authorization_code,
+                    "raw_nonce": raw_nonce,
+                }))
+                .send()
+                .await?;
+            let status = answer.status().as_u16();
+            let body: serde_json::Value = answer.json().await.unwrap_or_default();
+            if status == 200
+                && body["session"]["token"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty())
+            {
+                return Ok(());
+            }
+            bail!("the Apple sign-in ended with {status}: {body}");
+        }
         Method::Saml => {
-            let idp = idp_base.context("no IdP")?;
+            let idp = provider.base_url().context("no IdP")?;
             let start = client.get(format!("{base}/live/{ACCOUNT}")).send().await?;
             let to_idp = start
                 .headers()
@@ -328,7 +516,12 @@ mod tests {
     /// Every sign-in counted as ok landed home with a session (the bench checks each one).
     #[tokio::test]
     async fn a_short_run_signs_in_every_time_by_each_method() {
-        for method in [Method::Saml, Method::Password] {
+        for method in [
+            Method::Saml,
+            Method::Password,
+            Method::Google,
+            Method::Apple,
+        ] {
             let r = run(&options(method, 3)).await.unwrap();
             assert_eq!((r.ok, r.errors), (3, 0), "{method:?}: {:?}", r.first_error);
             assert_eq!(r.latency_ms.len(), 3);

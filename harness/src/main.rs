@@ -82,7 +82,8 @@ enum Command {
     /// Complete sign-ins over HTTP against the whole stack in this process: throughput,
     /// latency percentiles, errors, peak memory. Stops by itself (--count or --duration).
     Bench {
-        /// How to sign in: saml (through the mock IdP) or password.
+        /// How to sign in: saml (through the mock IdP), password, google (the mock's chooser and
+        /// consent, then the SP's callback) or apple (the iOS app's native sign-in).
         #[arg(long, value_enum, default_value_t = harness::bench::Method::Saml)]
         method: harness::bench::Method,
         /// Sign-ins in flight at once.
