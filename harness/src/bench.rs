@@ -1,5 +1,5 @@
 //! `harness bench` (issue 14, item 4): complete sign-ins over real HTTP against the whole stack
-//! booted in this process (the SP and the mock IdP, each on its own port), so a change to any
+//! booted in this process (the SP and the mock the method signs in through, each on its own port), so a change to any
 //! layer shows in one number. SAML: SP-initiated, as a browser does it (the sign-on URL, the
 //! redirect to the IdP, its login form, the auto-posted Response, the SP's home); password: the
 //! SP's login page and form; Google: the SP's Google start, the mock's account chooser, password
@@ -98,7 +98,7 @@ impl BenchReport {
              sign-ins     {} ok, {} errors, in {:.2} s\n\
              throughput   {rate:.1} sign-ins/s\n\
              latency ms   p50 {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}\n\
-             peak RSS     {:.0} MiB (this process: the SP and the mock IdP)\n",
+             peak RSS     {:.0} MiB (this process: the SP, the mock and the clients)\n",
             self.method,
             self.concurrency,
             self.ok,
