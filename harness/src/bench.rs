@@ -1,6 +1,6 @@
 //! `harness bench` (issue 14, item 4): complete sign-ins over real HTTP against the whole stack
-//! booted in this process (the SP and the mock the method signs in through, each on its own port), so a change to any
-//! layer shows in one number. SAML: SP-initiated, as a browser does it (the sign-on URL, the
+//! booted in this process (the SP and the mock the method signs in through, each on its own
+//! port), so a change to any layer shows in one number. SAML: SP-initiated, as a browser does it (the sign-on URL, the
 //! redirect to the IdP, its login form, the auto-posted Response, the SP's home); password: the
 //! SP's login page and form; Google: the SP's Google start, the mock's account chooser, password
 //! and consent forms, and the SP's callback (which redeems the code and checks the ID token);
