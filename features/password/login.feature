@@ -32,6 +32,14 @@ Feature: Login with email and password
     And the browser's LIVE session ID is noted
     Then the two noted session IDs differ and the first no longer works
 
+  Scenario: Logging out ends the session in the SP, not only in the browser, and clears its cookie
+    When "B.Simon@contoso.com" logs in to LIVE with password "BSimon-Pass-2026"
+    And the browser's LIVE session ID is noted
+    And the browser logs out of LIVE
+    Then the answer clears the session cookie for LIVE
+    And the noted session ID no longer works
+    And the browser has no session in LIVE, answered "authentication_required"
+
   Scenario: After login the browser goes where it was going, but never off the account
     When "B.Simon@contoso.com" logs in to LIVE with password "BSimon-Pass-2026" and next "/live/{account}/apps/x?P_mode=LIVE"
     Then the login succeeds and lands on "/live/{account}/apps/x?P_mode=LIVE"

@@ -233,16 +233,55 @@ async fn ids_differ(w: &mut DsWorld) -> anyhow::Result<()> {
         );
     };
     ensure!(first != second, "the session ID was reused: {first}");
-    let (first, account) = (first.clone(), w.account()?.to_owned());
-    w.plant_cookie("replay", &format!("DS_SESSION_{account}_LIVE"), &first)?;
+    let first = first.clone();
+    refused_in_another_browser(w, &first).await
+}
+
+/// `id`, planted as the LIVE session cookie of a fresh browser, is not a session any more.
+async fn refused_in_another_browser(w: &mut DsWorld, id: &str) -> anyhow::Result<()> {
+    let account = w.account()?.to_owned();
+    w.plant_cookie("replay", &format!("DS_SESSION_{account}_LIVE"), id)?;
     let reply = w
         .get("replay", "/live/{account}/session?P_mode=LIVE")
         .await?;
     ensure!(
         reply.status == 401,
-        "the first session still works: {}",
+        "the noted session still works: {}",
         reply.body
     );
+    Ok(())
+}
+
+#[then("the noted session ID no longer works")]
+async fn noted_id_dead(w: &mut DsWorld) -> anyhow::Result<()> {
+    let [id] = w.session_ids.as_slice() else {
+        bail!(
+            "expected one noted session ID, have {}",
+            w.session_ids.len()
+        );
+    };
+    let id = id.clone();
+    refused_in_another_browser(w, &id).await
+}
+
+#[then(expr = "the answer clears the session cookie for {word}")]
+async fn cookie_cleared(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let name = format!("DS_SESSION_{}_{mode}=", w.account()?);
+    let reply = w.last()?;
+    let cookie = reply
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(&name))
+        .with_context(|| format!("no {name} cookie set: {:?}", reply.set_cookies()))?;
+    let (value, attributes) = cookie.split_once("; ").unwrap_or((cookie.as_str(), ""));
+    ensure!(value == name, "the cookie keeps a value: {cookie}");
+    let attributes: Vec<&str> = attributes.split("; ").collect();
+    for wanted in ["Max-Age=0", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        ensure!(
+            attributes.contains(&wanted),
+            "{wanted} missing from {cookie}"
+        );
+    }
     Ok(())
 }
 
