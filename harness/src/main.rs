@@ -335,7 +335,9 @@ async fn up(
     let outcomes = seed::apply(&store, &seed, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
     phases.push(("seed", started.elapsed()));
 
-    let listener = harness::bind(SocketAddr::new(host, sp_port)).await?;
+    let listener = harness::bind(SocketAddr::new(host, sp_port))
+        .await
+        .context("the reference SP cannot start (choose another port with --sp-port)")?;
     let base = format!("http://{}", listener.local_addr()?);
     let settings = Settings::new(base.clone());
 
@@ -374,7 +376,8 @@ async fn up(
         Arc::new(SystemClock),
         Arc::new(RandomIds),
     )
-    .await?;
+    .await
+    .context("the mock IdP cannot start (choose another port with --idp-port)")?;
     for outcome in &outcomes {
         if let SeedOutcome::Created(id) = outcome {
             let mock = harness::vendor::external::IdpValues {
@@ -417,7 +420,8 @@ async fn up(
         Arc::new(SystemClock),
         Arc::new(RandomIds),
     )
-    .await?;
+    .await
+    .context("the mock Google cannot start (choose another port with --google-port)")?;
     for outcome in &outcomes {
         if let SeedOutcome::Created(id) = outcome {
             let config = reference_sp::signin::google::GoogleConfig {
@@ -475,7 +479,8 @@ async fn up(
         Arc::new(SystemClock),
         Arc::new(RandomIds),
     )
-    .await?;
+    .await
+    .context("the mock Apple cannot start (choose another port with --apple-port)")?;
     for outcome in &outcomes {
         if let SeedOutcome::Created(id) = outcome {
             let config = reference_sp::signin::apple::AppleConfig {

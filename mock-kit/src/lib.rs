@@ -26,9 +26,18 @@ pub struct Server {
 impl Server {
     /// Binds `addr`; the address answers as soon as this returns.
     pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-        TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {addr}"))
+        TcpListener::bind(addr).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow::anyhow!(
+                    "port {} on {} is already in use: another program (or another stack) \
+                     listens there",
+                    addr.port(),
+                    addr.ip()
+                )
+            } else {
+                anyhow::Error::new(e).context(format!("binding {addr}"))
+            }
+        })
     }
 
     /// Serves `router` on `listener` with the default [`http::Limits`] until the handle is
@@ -104,7 +113,10 @@ pub fn init_tracing() {
 
 /// As [`init_tracing`], with `default` as the level when `RUST_LOG` is not set.
 pub fn init_tracing_at(default: &str) {
+    use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
+        // Colour codes only for a person at a terminal, not in a file or a CI log.
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| default.into()),

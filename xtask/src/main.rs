@@ -32,21 +32,43 @@ const SYSTEM_PACKAGES: &[&str] = &[
     "ca-certificates",
 ];
 
+const USAGE: &str = "usage: cargo xtask <command> [ARGS]
+
+commands:
+  deps     install the missing Debian packages the build and the tests need
+  up       build and start the whole stack (SP with its demo account and the mocks);
+           ARGS go to `harness up`, with or without a leading --: cargo xtask up --sp-port 9410
+  test     fmt, clippy, then every test and scenario; the last line is `N passed, N failed`
+  mutants  [--budget-minutes N] [--full] [FILE...]: mutation testing (hours; not in CI)
+  bench    [CRITERION ARGS]: the SAML benchmarks, each as a ratio to its floor
+";
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
-    let rest: Vec<String> = args.collect();
+    let mut rest: Vec<String> = args.collect();
+    // `cargo xtask up -- --sp-port 9410` works as `cargo xtask up --sp-port 9410` does.
+    if rest.first().is_some_and(|a| a == "--") {
+        rest.remove(0);
+    }
     let result = match command.as_str() {
         "deps" => deps(),
         "up" => deps().and_then(|()| up(&rest)),
         "test" => deps().and_then(|()| test()),
         "mutants" => deps().and_then(|()| mutants::run(&rest)),
         "bench" => deps().and_then(|()| bench::run(&rest)),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        "" => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
         _ => {
-            eprintln!(
-                "usage: cargo xtask <deps|up|test|mutants|bench>\n  deps     install missing system packages\n  up       start the stack (SP with demo account)\n  test     fmt, clippy and every test and scenario\n  mutants  [--budget-minutes N] [--full] [FILE...]: mutation testing (hours; not in CI)\n  bench    [CRITERION ARGS]: the SAML benchmarks, each as a ratio to its floor"
-            );
-            Err(format!("unknown command {command:?}"))
+            eprint!("{USAGE}");
+            eprintln!("xtask: unknown command {command:?}");
+            return ExitCode::from(2);
         }
     };
     match result {
@@ -139,10 +161,14 @@ fn run(command: &mut Command) -> Result<(), String> {
 }
 
 fn up(args: &[String]) -> Result<(), String> {
+    // Cargo's own progress stays visible: the first build takes minutes (every dependency is
+    // compiled optimised), and a silent terminal looks like a hang.
+    eprintln!(
+        "xtask: building the harness, then starting the stack (the first build takes minutes)"
+    );
     run(cargo()
         .args([
             "run",
-            "--quiet",
             "--package",
             "harness",
             "--bin",
