@@ -42,6 +42,7 @@ async fn main() -> ExitCode {
             WATCHDOG.as_secs()
         );
         println!("features: 0 passed, 1 failed, 0 skipped");
+        steps::browser::stop_driver();
         std::process::exit(1);
     });
     let features = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../features");
@@ -87,8 +88,16 @@ async fn main() -> ExitCode {
             // wiremock's MockServer blocks in its Drop (block_on of its verification); dropped
             // on a runtime worker while one of its requests is still in flight, it can deadlock
             // the worker. Drop it on the blocking pool instead.
-            let composite = world.and_then(|w| w.composite.take());
+            let failed = !matches!(finished, event::ScenarioFinished::StepPassed);
+            let (composite, chromium) = match world {
+                Some(w) => (w.composite.take(), w.chromium.take()),
+                None => (None, None),
+            };
+            let name = scenario.name.clone();
             async move {
+                if let Some(client) = chromium {
+                    steps::browser::finish(client, &name, failed).await;
+                }
                 if let Some(server) = composite {
                     let _ = tokio::task::spawn_blocking(move || drop(server)).await;
                 }
@@ -123,6 +132,7 @@ async fn main() -> ExitCode {
         }
     };
 
+    steps::browser::stop_driver();
     let passed = tally.passed.load(Ordering::Relaxed);
     let mut failed = tally.failed.load(Ordering::Relaxed);
     let skipped = tally.skipped.load(Ordering::Relaxed);

@@ -22,7 +22,8 @@ mod mutants;
 
 /// Debian packages the workspace needs: samael's xmlsec bindings are generated with bindgen
 /// (libclang) and link libxmlsec1, libxml2 and OpenSSL found through pkg-config; the SP's HTTPS
-/// client (rustls with the platform verifier) trusts Debian's CA store.
+/// client (rustls with the platform verifier) trusts Debian's CA store; the real-browser
+/// scenarios need Chromium and its WebDriver.
 const SYSTEM_PACKAGES: &[&str] = &[
     "libclang-dev",
     "libxmlsec1-dev",
@@ -30,6 +31,9 @@ const SYSTEM_PACKAGES: &[&str] = &[
     "libssl-dev",
     "pkg-config",
     "ca-certificates",
+    // The `@browser` scenarios: headless Chromium driven over WebDriver (issue 15).
+    "chromium",
+    "chromium-driver",
 ];
 
 const USAGE: &str = "usage: cargo xtask <command> [ARGS]

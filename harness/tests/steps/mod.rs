@@ -8,6 +8,7 @@
 mod accounts;
 mod api;
 mod apple;
+pub mod browser;
 mod google;
 pub mod logcheck;
 mod password;
@@ -164,6 +165,8 @@ pub struct DsWorld {
     pub vendor_processes: Vec<vendor::Process>,
     pub vendor_idp: Option<(String, String)>,
     pub vendor_sp: Option<(String, tempfile::TempDir)>,
+    /// The scenario's real browser (headless Chromium over WebDriver), if it has one.
+    pub chromium: Option<fantoccini::Client>,
 }
 
 #[derive(Debug)]
@@ -203,6 +206,7 @@ impl DsWorld {
             vendor_processes: Vec::new(),
             vendor_idp: None,
             vendor_sp: None,
+            chromium: None,
         })
     }
 

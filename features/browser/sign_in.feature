@@ -1,0 +1,60 @@
+@browser
+Feature: Signing in, in a real browser
+  Headless Chromium, driven as a person would: pages typed into and buttons pressed, the
+  identity provider's auto-posting form run by JavaScript (or its button pressed without it),
+  reloads. Each scenario has its own browser with an empty profile.
+
+  Background:
+    Given the customer account "112501524864919680"
+
+  @r-pw-1
+  Scenario: A person signs in on the standard login page
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
+    And a real browser
+    When the person opens "/live/{account}/login?P_mode=LIVE"
+    And the person types "B.Simon@contoso.com" into "Email"
+    And the person types "BSimon-Pass-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "Signed in as B.Simon" at "/live/{account}?P_mode=LIVE"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com" in the real browser
+
+  @r-pw-3 @r-pw-5
+  Scenario: A refused login shown again on reload is not a second attempt
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
+    And a real browser
+    When the person opens "/live/{account}/login?P_mode=LIVE"
+    And the person types "B.Simon@contoso.com" into "Email"
+    And the person types "not-the-password" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "invalid_credentials" at "/live/{account}/login?P_mode=LIVE&next=%2Flive%2F{account}%3FP_mode%3DLIVE&error=invalid_credentials"
+    When the person reloads the page
+    Then the browser shows "invalid_credentials"
+    And the store holds "B.Simon@contoso.com" as active with 1 failed attempts
+
+  @r-sa-2 @r-sa-4
+  Scenario: SAML sign-in through the identity provider's page, its Response posted by JavaScript
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and no password
+    And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And a real browser
+    When the person opens "/live/{account}"
+    Then the browser is at the identity provider's login page
+    When the person types "B.Simon@contoso.com" into "Username"
+    And the person types "BSimon-Idp-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "Signed in as B.Simon" at "/live/{account}"
+
+  @r-sa-2 @r-sa-4
+  Scenario: SAML sign-in with JavaScript off: the person presses Continue to post the Response
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and no password
+    And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And a real browser with JavaScript off
+    When the person opens "/live/{account}"
+    Then the browser is at the identity provider's login page
+    When the person types "B.Simon@contoso.com" into "Username"
+    And the person types "BSimon-Idp-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "Continue"
+    When the person presses "Continue"
+    Then the browser shows "Signed in as B.Simon" at "/live/{account}"
