@@ -88,6 +88,18 @@ Feature: The customer's own request-signing key, through the certificate configu
     Then the answer is 400 with error code "feed_dtd"
 
   @r-sg-4
+  Scenario Outline: A well-formed document that is not an Atom feed is refused and nothing is stored
+    When the administrator uploads a document whose root is <root>
+    Then the answer is 400 with error code "feed_malformed"
+    When the administrator deletes the SAML_AUTH key for LIVE
+    Then the answer is 404 with error code "certificate_not_found"
+
+    Examples:
+      | root              |
+      | feed-outside-atom |
+      | atom-entry        |
+
+  @r-sg-4
   Scenario: A malformed feed is refused
     When the administrator uploads a malformed feed
     Then the answer is 400 with error code "feed_malformed"

@@ -181,6 +181,34 @@ async fn feed_missing_category(w: &mut DsWorld, term: String) -> anyhow::Result<
     .await
 }
 
+/// A complete, valid feed whose root element is changed: `feed-outside-atom` (a `feed` in
+/// another namespace) or `atom-entry` (an Atom element that is not a feed).
+#[when(expr = "the administrator uploads a document whose root is {word}")]
+async fn feed_other_root(w: &mut DsWorld, root: String) -> anyhow::Result<()> {
+    let body = feed(
+        &categories("SAML_AUTH", "LIVE"),
+        Some(Fixture::SpContoso.key_pem()),
+        "",
+    );
+    let body = match root.as_str() {
+        "feed-outside-atom" => body.replace(
+            "xmlns=\"http://www.w3.org/2005/Atom\"",
+            "xmlns=\"urn:example:not-atom\"",
+        ),
+        "atom-entry" => body
+            .replace("<feed ", "<entry ")
+            .replace("</feed>", "</entry>"),
+        other => anyhow::bail!("unknown root {other}"),
+    };
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
 #[when(expr = "the administrator uploads a feed with the category {string} twice")]
 async fn feed_duplicate_category(w: &mut DsWorld, term: String) -> anyhow::Result<()> {
     let mut cats = categories("SAML_AUTH", "LIVE");
