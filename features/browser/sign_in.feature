@@ -58,3 +58,20 @@ Feature: Signing in, in a real browser
     Then the browser shows "Continue"
     When the person presses "Continue"
     Then the browser shows "Signed in as B.Simon" at "/live/{account}"
+
+  @r-pw-1 @r-sa-2
+  Scenario: On a phone, the login page, the identity provider's page and the home page can be read and tapped
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
+    And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And a real browser on a phone
+    When the person opens "/live/{account}/login?P_mode=TEST"
+    Then on screen no text is smaller than 12 px and no control narrower than 24 px
+    When the person opens "/live/{account}"
+    Then the browser is at the identity provider's login page
+    And on screen no text is smaller than 12 px and no control narrower than 24 px
+    When the person types "B.Simon@contoso.com" into "Username"
+    And the person types "BSimon-Idp-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "Signed in as B.Simon" at "/live/{account}"
+    And on screen no text is smaller than 12 px and no control narrower than 24 px

@@ -17,9 +17,37 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The head every page shares: its language, and a viewport that makes a phone lay the page
+/// out at its own width instead of a shrunken desktop one (issue 15, item 2). `extra_head`
+/// is markup for the head (already escaped), `body` the page's content.
+pub fn page_with_head(title: &str, extra_head: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title>{extra_head}</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// [`page_with_head`] without anything more in the head.
+pub fn page(title: &str, body: &str) -> String {
+    page_with_head(title, "", body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_have_a_language_a_viewport_and_an_escaped_title() {
+        let p = page("a <b>", "<p>x</p>\n");
+        assert!(p.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"), "{p}");
+        assert!(
+            p.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        );
+        assert!(p.contains("<title>a &lt;b&gt;</title>"));
+        assert!(p.ends_with("<body>\n<p>x</p>\n</body>\n</html>\n"));
+    }
 
     #[test]
     fn escapes_markup() {

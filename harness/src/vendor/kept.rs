@@ -279,12 +279,7 @@ fn answer_hint(kind: Kind, code: &str) -> String {
 type Shared = State<Arc<Kept>>;
 
 fn page(title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title></head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
-    );
+    let html = mock_kit::html::page(title, body);
     (
         [(header::CONTENT_SECURITY_POLICY, reference_sp::PAGE_CSP)],
         Html(html),

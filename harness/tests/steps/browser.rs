@@ -94,6 +94,16 @@ pub const PHONE: (u32, u32) = (390, 844);
 /// A fresh headless Chromium session. Flags: the machine's network is closed and Chromium's
 /// background connections (updates, sync, safe browsing) would fail many at a time.
 async fn session(javascript: bool, (width, height): (u32, u32)) -> anyhow::Result<Client> {
+    session_as(javascript, (width, height), false).await
+}
+
+/// As [`session`]; `phone` emulates one (touch, a phone's user agent, 3 device pixels per CSS
+/// pixel), so the page's viewport tag is honoured or its absence shows, as on a real phone.
+async fn session_as(
+    javascript: bool,
+    (width, height): (u32, u32),
+    phone: bool,
+) -> anyhow::Result<Client> {
     let driver = tokio::task::spawn_blocking(driver_url).await??;
     let profile = tempfile::tempdir()?.keep();
     let mut prefs = serde_json::Map::new();
@@ -103,7 +113,7 @@ async fn session(javascript: bool, (width, height): (u32, u32)) -> anyhow::Resul
             2.into(),
         );
     }
-    let caps = serde_json::json!({
+    let mut caps = serde_json::json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
@@ -118,6 +128,13 @@ async fn session(javascript: bool, (width, height): (u32, u32)) -> anyhow::Resul
             "prefs": prefs,
         }
     });
+    if phone {
+        caps["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0, "touch": true},
+            "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) \
+                AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+        });
+    }
     let serde_json::Value::Object(caps) = caps else {
         bail!("capabilities are an object");
     };
@@ -186,9 +203,52 @@ async fn real_browser_no_js(w: &mut DsWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[given("a real browser the size of a phone")]
+#[given("a real browser on a phone")]
 async fn real_phone(w: &mut DsWorld) -> anyhow::Result<()> {
-    w.chromium = Some(session(true, PHONE).await?);
+    w.chromium = Some(session_as(true, PHONE, true).await?);
+    Ok(())
+}
+
+/// What a person sees of the page, measured by the browser: the smallest text and the
+/// narrowest control, in on-screen pixels (CSS pixels times the page's zoom, which is below
+/// 1 on a phone when a page has no viewport tag and is laid out for a desktop).
+const MEASURE: &str = r#"
+const scale = window.visualViewport ? window.visualViewport.scale : 1;
+let smallestText = Infinity, narrowest = Infinity, what = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) continue;
+  const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() !== '');
+  if (hasText || el.matches('input, button')) {
+    const px = parseFloat(getComputedStyle(el).fontSize) * scale;
+    if (px < smallestText) { smallestText = px; what[0] = el.tagName + ' ' + (el.textContent || el.name || '').trim().slice(0, 30); }
+  }
+  if (el.matches('a, button, input:not([type=hidden]), select, textarea')) {
+    const w = r.width * scale;
+    if (w < narrowest) { narrowest = w; what[1] = el.tagName + ' ' + (el.textContent || el.name || '').trim().slice(0, 30); }
+  }
+}
+return [smallestText, narrowest, what[0] || '', what[1] || '', scale];
+"#;
+
+#[then(expr = "on screen no text is smaller than {int} px and no control narrower than {int} px")]
+async fn legible(w: &mut DsWorld, text_px: u32, control_px: u32) -> anyhow::Result<()> {
+    let client = w.chromium()?;
+    let url = client.current_url().await?;
+    let v = client.execute(MEASURE, Vec::new()).await?;
+    let (text, control) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+    ensure!(
+        text >= f64::from(text_px),
+        "{url}: the smallest text is {text:.1} px on screen ({}; zoom {})",
+        v[2],
+        v[4]
+    );
+    ensure!(
+        control >= f64::from(control_px),
+        "{url}: the narrowest control is {control:.1} px on screen ({}; zoom {})",
+        v[3],
+        v[4]
+    );
     Ok(())
 }
 

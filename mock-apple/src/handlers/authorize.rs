@@ -120,7 +120,7 @@ pub(super) async fn authorize(State(shared): St, Query(p): Query<AuthParams>) ->
     match queued {
         Some((username, cancel)) => complete(&shared, &p, &team.team_id, &redirect_uri, &username, cancel),
         None => Html(format!(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in with Apple</title></head><body>\n\
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in with Apple</title></head><body>\n\
              <h1>Use your Apple ID</h1>\n<form method=\"post\" action=\"/auth/signin\">\n\
              <input type=\"hidden\" name=\"query\" value=\"{}\">\n\
              <label>Apple ID <input name=\"username\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n\
@@ -250,7 +250,7 @@ fn complete(
             })
             .collect();
         let mut page = Html(format!(
-            "<!DOCTYPE html>\n<html><body>\n<form method=\"post\" action=\"{}\">\n{inputs}</form>\n<script>{}</script>\n</body></html>\n",
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in with Apple</title></head><body>\n<form method=\"post\" action=\"{}\">\n{inputs}</form>\n<script>{}</script>\n</body></html>\n",
             protocol::saml::xml::attr(redirect_uri),
             protocol::saml::post::AUTO_SUBMIT,
         ))

@@ -193,7 +193,7 @@ fn chooser(shared: &Shared, params: AuthParams, error: Option<&str>) -> Response
         .map(|e| format!("<p class=\"error\" data-code=\"invalid_credentials\">{e}</p>\n"))
         .unwrap_or_default();
     Html(format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in - Google Accounts</title></head><body>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in - Google Accounts</title></head><body>\n\
          <h1>Choose an account</h1>\n<ul>{users}</ul>\n{error}\
          <form method=\"post\" action=\"/signin\">\n<input type=\"hidden\" name=\"pending\" value=\"{pending}\">\n\
          <label>Email <input name=\"email\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n\
@@ -232,7 +232,7 @@ pub(super) async fn signin(State(shared): St, Form(form): Form<SigninForm>) -> R
         },
     );
     Html(format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Consent</title></head><body>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Consent</title></head><body>\n\
          <h1>{} wants to access your Google Account</h1>\n\
          <form method=\"post\" action=\"/consent\"><input type=\"hidden\" name=\"pending\" value=\"{id}\">\n\
          <button name=\"decision\" value=\"allow\">Allow</button> <button name=\"decision\" value=\"deny\">Cancel</button>\n\

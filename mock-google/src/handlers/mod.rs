@@ -94,7 +94,7 @@ async fn jwks(State(shared): St) -> Response {
 /// Errors Google shows on its own page instead of redirecting (§1.2).
 fn error_page(code: &str, detail: &str) -> Response {
     let body = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Error 400</title></head><body>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Error 400</title></head><body>\n\
          <h1>Access blocked: authorization error</h1>\n\
          <p class=\"error\" data-code=\"{code}\">Error 400: {code}</p>\n<p>{}</p>\n</body></html>\n",
         protocol::saml::xml::text(detail)

@@ -274,7 +274,7 @@ fn login_form(
         })
         .unwrap_or_default();
     let body = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign in</title></head><body>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in</title></head><body>\n\
          <h1>Sign in to your account</h1>\n<p>Mock {} IdP</p>\n{error}\
          <form method=\"post\" action=\"{}\">\n\
          <input type=\"hidden\" name=\"pending\" value=\"{pending}\">\n\

@@ -20,7 +20,7 @@ pub fn form(action: &str, kind: MessageKind, xml: &str, relay_state: Option<&str
         })
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Signing in</title></head>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Signing in</title></head>\n\
          <body>\n\
          <form method=\"post\" action=\"{}\">\n\
          <input type=\"hidden\" name=\"{}\" value=\"{}\"/>\n{relay}\

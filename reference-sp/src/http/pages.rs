@@ -8,11 +8,7 @@ use crate::store::User;
 pub use mock_kit::html::escape;
 
 fn layout(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
-         <title>{}</title></head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
-    )
+    mock_kit::html::page(title, body)
 }
 
 /// The standard login page. `error` is a stable code shown with a fixed message.

@@ -244,16 +244,17 @@ fn refusal(e: AcsError, report: Option<String>, headers: &HeaderMap) -> Result<R
         .is_some_and(|v| v.contains("text/html"));
     let esc = mock_kit::html::escape;
     let mut response = if browser {
-        let page = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>Sign-in refused</title></head>\n<body>\n<h1>Sign-in refused</h1>\n\
-             <p>The reference SP refused this SAML message: <code>{}</code>.</p>\n<p>{}</p>\n\
-             <p><a href=\"{}\">Read the conformance report of this message</a>: every rule, \
-             what was found and how to fix it.</p>\n</body>\n</html>\n",
-            esc(error.code()),
-            esc(&error.to_string()),
-            esc(&url)
+        let page = mock_kit::html::page(
+            "Sign-in refused",
+            &format!(
+                "<h1>Sign-in refused</h1>\n\
+                 <p>The reference SP refused this SAML message: <code>{}</code>.</p>\n<p>{}</p>\n\
+                 <p><a href=\"{}\">Read the conformance report of this message</a>: every rule, \
+                 what was found and how to fix it.</p>\n",
+                esc(error.code()),
+                esc(&error.to_string()),
+                esc(&url)
+            ),
         );
         (error.status(), axum::response::Html(page)).into_response()
     } else {
