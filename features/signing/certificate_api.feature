@@ -100,6 +100,15 @@ Feature: The customer's own request-signing key, through the certificate configu
       | atom-entry        |
 
   @r-sg-4
+  Scenario: A feed over the 64 KiB body limit is refused as too large before it is read
+    When the administrator uploads a feed padded to 65 KiB
+    Then the answer is 413 with error code "payload_too_large"
+    When the administrator deletes the SAML_AUTH key for LIVE
+    Then the answer is 404 with error code "certificate_not_found"
+    When the administrator uploads a feed padded to 63 KiB
+    Then the answer is 201
+
+  @r-sg-4
   Scenario: A malformed feed is refused
     When the administrator uploads a malformed feed
     Then the answer is 400 with error code "feed_malformed"

@@ -181,6 +181,26 @@ async fn feed_missing_category(w: &mut DsWorld, term: String) -> anyhow::Result<
     .await
 }
 
+/// A complete, valid feed made `kib` KiB long by an XML comment: well-formed, so only its size
+/// can refuse it.
+#[when(expr = "the administrator uploads a feed padded to {int} KiB")]
+async fn feed_padded(w: &mut DsWorld, kib: usize) -> anyhow::Result<()> {
+    let body = feed(
+        &categories("SAML_AUTH", "LIVE"),
+        Some(Fixture::SpContoso.key_pem()),
+        "",
+    );
+    let pad = (kib * 1024).saturating_sub(body.len() + 7);
+    let body = body.replacen("<title>", &format!("<!--{}--><title>", "x".repeat(pad)), 1);
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
 /// A complete, valid feed whose root element is changed: `feed-outside-atom` (a `feed` in
 /// another namespace) or `atom-entry` (an Atom element that is not a feed).
 #[when(expr = "the administrator uploads a document whose root is {word}")]
