@@ -126,13 +126,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         bins.current_dir(&tree)
             .env("CARGO_TARGET_DIR", work.join("target"))
             .args(["build", "-q", "-p", "mock-idp"]);
-        match run_until(&mut bins, deadline)? {
-            Some(status) if status.success() => {}
-            Some(_) => return Err("cargo build -p mock-idp failed".into()),
-            None => {
-                out_of_time = true;
-                break;
-            }
+        if !must_pass(&mut bins, deadline, "cargo build -p mock-idp failed")? {
+            out_of_time = true;
+            break;
         }
         // Our own baseline: cargo-mutants 27 runs its baseline on the mutated package's tests,
         // not on `test_package`, so it is skipped there and run here (it also warms the build).
@@ -145,13 +141,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
             baseline.args(["--", "--tags", tags]);
         }
         eprintln!("xtask: baseline for {file}: the unmutated suite must pass");
-        match run_until(&mut baseline, deadline)? {
-            Some(status) if status.success() => {}
-            Some(_) => return Err("the suite fails on the unmutated tree".into()),
-            None => {
-                out_of_time = true;
-                break;
-            }
+        if !must_pass(
+            &mut baseline,
+            deadline,
+            "the suite fails on the unmutated tree",
+        )? {
+            out_of_time = true;
+            break;
         }
         let mut cmd = crate::cargo();
         cmd.current_dir(&tree)
@@ -247,6 +243,16 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
         return Err(format!("git {args:?} failed in {}", dir.display()));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `cmd` to the deadline: `Ok(true)` when it succeeded, `Ok(false)` when the deadline
+/// stopped it, `Err(failure)` when it failed.
+fn must_pass(cmd: &mut Command, deadline: Instant, failure: &str) -> Result<bool, String> {
+    match run_until(cmd, deadline)? {
+        Some(status) if status.success() => Ok(true),
+        Some(_) => Err(failure.into()),
+        None => Ok(false),
+    }
 }
 
 /// Runs `cmd` in its own process group; at the deadline the whole group is stopped.

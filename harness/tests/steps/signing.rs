@@ -33,6 +33,26 @@ fn feed(categories: &[(&str, &str)], content: Option<&str>, doctype: &str) -> St
     )
 }
 
+/// The feed of the documentation's example: sp-contoso's key for SAML_AUTH in LIVE.
+fn valid_feed() -> String {
+    feed(
+        &categories("SAML_AUTH", "LIVE"),
+        Some(Fixture::SpContoso.key_pem()),
+        "",
+    )
+}
+
+/// The administrator PUTs `body` as an Atom feed.
+async fn admin_puts(w: &mut DsWorld, body: String) -> anyhow::Result<()> {
+    put_feed(
+        w,
+        (ADMIN_EMAIL, ADMIN_PASSWORD),
+        body,
+        "application/atom+xml",
+    )
+    .await
+}
+
 fn categories<'a>(operation: &'a str, mode: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("hash", "SHA256"),
@@ -156,13 +176,7 @@ async fn feed_category(w: &mut DsWorld, term: String, label: String) -> anyhow::
         }
     }
     let body = feed(&cats, Some(Fixture::SpContoso.key_pem()), "");
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 #[when(expr = "the administrator uploads a feed without the {string} category")]
@@ -172,44 +186,24 @@ async fn feed_missing_category(w: &mut DsWorld, term: String) -> anyhow::Result<
         .filter(|(t, _)| *t != term)
         .collect();
     let body = feed(&cats, Some(Fixture::SpContoso.key_pem()), "");
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 /// A complete, valid feed made `kib` KiB long by an XML comment: well-formed, so only its size
 /// can refuse it.
 #[when(expr = "the administrator uploads a feed padded to {int} KiB")]
 async fn feed_padded(w: &mut DsWorld, kib: usize) -> anyhow::Result<()> {
-    let body = feed(
-        &categories("SAML_AUTH", "LIVE"),
-        Some(Fixture::SpContoso.key_pem()),
-        "",
-    );
+    let body = valid_feed();
     let pad = (kib * 1024).saturating_sub(body.len() + 7);
     let body = body.replacen("<title>", &format!("<!--{}--><title>", "x".repeat(pad)), 1);
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 /// A complete, valid feed whose root element is changed: `feed-outside-atom` (a `feed` in
 /// another namespace) or `atom-entry` (an Atom element that is not a feed).
 #[when(expr = "the administrator uploads a document whose root is {word}")]
 async fn feed_other_root(w: &mut DsWorld, root: String) -> anyhow::Result<()> {
-    let body = feed(
-        &categories("SAML_AUTH", "LIVE"),
-        Some(Fixture::SpContoso.key_pem()),
-        "",
-    );
+    let body = valid_feed();
     let body = match root.as_str() {
         "feed-outside-atom" => body.replace(
             "xmlns=\"http://www.w3.org/2005/Atom\"",
@@ -220,13 +214,7 @@ async fn feed_other_root(w: &mut DsWorld, root: String) -> anyhow::Result<()> {
             .replace("</feed>", "</entry>"),
         other => anyhow::bail!("unknown root {other}"),
     };
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 #[when(expr = "the administrator uploads a feed with the category {string} twice")]
@@ -238,13 +226,7 @@ async fn feed_duplicate_category(w: &mut DsWorld, term: String) -> anyhow::Resul
         .context("no such category")?;
     cats.push(extra);
     let body = feed(&cats, Some(Fixture::SpContoso.key_pem()), "");
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 /// Keys that must be refused, made on the fly where no fixture fits.
@@ -286,35 +268,19 @@ fn bad_key(kind: &str) -> anyhow::Result<Option<String>> {
 async fn feed_bad_key(w: &mut DsWorld, kind: String) -> anyhow::Result<()> {
     let key = bad_key(&kind)?;
     let body = feed(&categories("SAML_AUTH", "LIVE"), key.as_deref(), "");
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 #[when("the administrator uploads a feed with an external entity")]
 async fn feed_xxe(w: &mut DsWorld) -> anyhow::Result<()> {
     let doctype = "<!DOCTYPE feed [<!ENTITY key SYSTEM \"file:///etc/passwd\">]>\n";
     let body = feed(&categories("SAML_AUTH", "LIVE"), Some("&key;"), doctype);
-    put_feed(
-        w,
-        (ADMIN_EMAIL, ADMIN_PASSWORD),
-        body,
-        "application/atom+xml",
-    )
-    .await
+    admin_puts(w, body).await
 }
 
 #[when("the administrator uploads a malformed feed")]
 async fn feed_malformed(w: &mut DsWorld) -> anyhow::Result<()> {
-    let body = feed(
-        &categories("SAML_AUTH", "LIVE"),
-        Some(Fixture::SpContoso.key_pem()),
-        "",
-    );
+    let body = valid_feed();
     let cut = body[..body.len() / 2].to_owned();
     put_feed(
         w,
@@ -327,11 +293,7 @@ async fn feed_malformed(w: &mut DsWorld) -> anyhow::Result<()> {
 
 #[when(expr = "the administrator uploads the feed as {string}")]
 async fn feed_content_type(w: &mut DsWorld, content_type: String) -> anyhow::Result<()> {
-    let body = feed(
-        &categories("SAML_AUTH", "LIVE"),
-        Some(Fixture::SpContoso.key_pem()),
-        "",
-    );
+    let body = valid_feed();
     put_feed(w, (ADMIN_EMAIL, ADMIN_PASSWORD), body, &content_type).await
 }
 
