@@ -80,9 +80,17 @@ Feature: The SP validates Google's ID token as Google prescribes
     And the browser follows Google's redirect back to the SP
     Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
 
-  Scenario: A callback from another browser is refused
+  Scenario: A callback opened in a browser without the sign-in's cookie is refused
     Given Google will sign in "jsmith@contoso.com"
     When the browser opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser follows the redirect to Google
+    And another browser follows Google's redirect back to the SP
+    Then the SP refuses the Google sign-in with "google_state_cookie_missing"
+
+  Scenario: A callback opened in another browser that started a Google sign-in of its own is refused
+    Given Google will sign in "jsmith@contoso.com"
+    When the browser "other" opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser opens "/live/{account}/google/login?P_mode=LIVE"
     And the browser follows the redirect to Google
     And another browser follows Google's redirect back to the SP
     Then the SP refuses the Google sign-in with "google_state_other_browser"

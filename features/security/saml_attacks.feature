@@ -21,12 +21,24 @@ Feature: Replayed, unsolicited, stolen, tampered and wrapped SAML Responses are 
     And the browser has no session in LIVE, answered "authentication_required"
 
   @r-sa-6
-  Scenario: A Response carried to another browser is refused
+  Scenario: A Response carried to a browser without the request's cookie is refused, and the answer says why a browser can lose it
     Given the identity provider will sign in "B.Simon@contoso.com"
     When the browser opens "/live/{account}"
     And the browser follows the redirect to the identity provider
     And another browser posts the identity provider's form to the SP
+    Then the SP refuses the Response with "saml_request_cookie_missing"
+    And the answer says "cross-site POST when the SP is served over plain HTTP"
+    And the browser "other" has no session in LIVE
+
+  @r-sa-6
+  Scenario: A Response carried to another browser that started a sign-in of its own is refused
+    Given the identity provider will sign in "B.Simon@contoso.com"
+    When the browser "other" opens "/live/{account}"
+    And the browser opens "/live/{account}"
+    And the browser follows the redirect to the identity provider
+    And another browser posts the identity provider's form to the SP
     Then the SP refuses the Response with "saml_request_other_browser"
+    And the browser "other" has no session in LIVE
 
   @r-sa-6 @r-sa-4
   Scenario: A Response whose NameID was changed in transit is refused

@@ -145,6 +145,19 @@ async fn answer_field(w: &mut DsWorld, field: String, value: String) -> anyhow::
     Ok(())
 }
 
+/// The answer's error message (or body) says `text`: what a person is told, not only the code.
+#[then(expr = "the answer says {string}")]
+async fn answer_says(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    let said = json["error"]["message"].as_str().unwrap_or(&reply.body);
+    ensure!(
+        said.contains(&text),
+        "the answer does not say {text:?}: {said}"
+    );
+    Ok(())
+}
+
 #[then(expr = "the answer does not contain {string}")]
 async fn answer_lacks(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
     let reply = w.last()?;

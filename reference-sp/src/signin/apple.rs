@@ -196,9 +196,9 @@ async fn burn_nonce(
         .call(move |c| {
             Ok(
                 store::burn_apple_nonce(c, &hash, &account, mode, now)?.map_err(|r| match r {
-                    store::Refused::Unknown | store::Refused::OtherBrowser => {
-                        AppleError::UnknownNonce
-                    }
+                    store::Refused::Unknown
+                    | store::Refused::OtherBrowser
+                    | store::Refused::CookieMissing => AppleError::UnknownNonce,
                     store::Refused::Expired => AppleError::NonceExpired,
                     store::Refused::Used => AppleError::NonceUsed,
                 }),

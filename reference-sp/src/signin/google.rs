@@ -45,6 +45,11 @@ pub enum GoogleError {
     UnknownState,
     #[error("the sign-in was started in another browser")]
     StateOtherBrowser,
+    #[error(
+        "the browser did not send the cookie its sign-in started with: the callback was opened \
+         in another browser, or this browser dropped the cookie"
+    )]
+    StateCookieMissing,
     #[error("the sign-in has expired; start again")]
     StateExpired,
     #[error("this sign-in was already completed")]
@@ -111,6 +116,7 @@ impl crate::error::Refusal for GoogleError {
             Self::NotConfigured => "google_not_configured",
             Self::UnknownState => "google_unknown_state",
             Self::StateOtherBrowser => "google_state_other_browser",
+            Self::StateCookieMissing => "google_state_cookie_missing",
             Self::StateExpired => "google_state_expired",
             Self::StateUsed => "google_state_used",
             Self::AccessDenied => "google_access_denied",
@@ -380,6 +386,7 @@ async fn complete(
                     .map_err(|r| match r {
                         store::Refused::Unknown => GoogleError::UnknownState,
                         store::Refused::OtherBrowser => GoogleError::StateOtherBrowser,
+                        store::Refused::CookieMissing => GoogleError::StateCookieMissing,
                         store::Refused::Expired => GoogleError::StateExpired,
                         store::Refused::Used => GoogleError::StateUsed,
                     }),

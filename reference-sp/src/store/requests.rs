@@ -19,8 +19,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub enum Refused {
     /// Never issued, or issued for another account, mode or kind.
     Unknown,
-    /// Started in another browser (the binding cookie is missing or different).
+    /// Started in another browser: the binding cookie is a different one.
     OtherBrowser,
+    /// The browser sent no binding cookie: another browser, or one that dropped the cookie (a
+    /// cross-site POST over plain HTTP, where a `SameSite=Lax` cookie is not sent).
+    CookieMissing,
     Expired,
     /// Already answered.
     Used,
@@ -103,7 +106,10 @@ fn consume<T>(
     if let Some(browser) = expected.browser
         && browser != r.browser_hash.as_deref()
     {
-        return Ok(Err(Refused::OtherBrowser));
+        return Ok(Err(match browser {
+            None => Refused::CookieMissing,
+            Some(_) => Refused::OtherBrowser,
+        }));
     }
     if r.expires_at <= ts(now) {
         return Ok(Err(Refused::Expired));
@@ -388,7 +394,7 @@ mod tests {
                 };
                 assert_eq!(saml(&b, "authn", Some("h"), at(1))?, Err(Refused::Unknown));
                 assert_eq!(saml(&a, "logout", Some("h"), at(1))?, Err(Refused::Unknown));
-                assert_eq!(saml(&a, "authn", None, at(1))?, Err(Refused::OtherBrowser));
+                assert_eq!(saml(&a, "authn", None, at(1))?, Err(Refused::CookieMissing));
                 assert_eq!(
                     saml(&a, "authn", Some("x"), at(1))?,
                     Err(Refused::OtherBrowser)

@@ -116,6 +116,13 @@ pub enum AcsError {
     UnknownRequest,
     #[error("the request was started in another browser")]
     RequestOtherBrowser,
+    #[error(
+        "the browser did not send the cookie its sign-in started with: the Response was carried \
+         to another browser, or this browser dropped the cookie, as browsers do on a cross-site \
+         POST when the SP is served over plain HTTP (serve the SP over HTTPS, or the SP and the \
+         IdP from one site)"
+    )]
+    RequestCookieMissing,
     #[error("the request has expired; start again")]
     RequestExpired,
     #[error("this request was already answered")]
@@ -169,6 +176,7 @@ impl crate::error::Refusal for AcsError {
             Self::Replayed => "saml_replayed_assertion",
             Self::UnknownRequest => "saml_unknown_request",
             Self::RequestOtherBrowser => "saml_request_other_browser",
+            Self::RequestCookieMissing => "saml_request_cookie_missing",
             Self::RequestExpired => "saml_request_expired",
             Self::RequestUsed => "saml_request_used",
             Self::UnknownUser => "saml_unknown_user",

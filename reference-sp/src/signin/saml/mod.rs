@@ -105,6 +105,7 @@ fn refused(r: store::Refused) -> AcsError {
     match r {
         store::Refused::Unknown => AcsError::UnknownRequest,
         store::Refused::OtherBrowser => AcsError::RequestOtherBrowser,
+        store::Refused::CookieMissing => AcsError::RequestCookieMissing,
         store::Refused::Expired => AcsError::RequestExpired,
         store::Refused::Used => AcsError::RequestUsed,
     }
