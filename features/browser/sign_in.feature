@@ -75,3 +75,18 @@ Feature: Signing in, in a real browser
     And the person presses "Sign in"
     Then the browser shows "Signed in as B.Simon" at "/live/{account}"
     And on screen no text is smaller than 12 px and no control narrower than 24 px
+
+  @r-sa-6
+  Scenario: An identity provider on another site over plain HTTP: the browser drops the request's cookie, and the SP says so
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and no password
+    And a mock entra-id identity provider on another site with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+    And a real browser
+    When the person opens "/live/{account}"
+    Then the browser is at the identity provider's login page
+    When the person types "B.Simon@contoso.com" into "Username"
+    And the person types "BSimon-Idp-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "saml_request_cookie_missing" at "/live/{account}/saml/acs?P_mode=LIVE"
+    And the browser shows "serve the SP over HTTPS, or the SP and the IdP from one site"
+    And the real browser has no session in LIVE

@@ -148,6 +148,23 @@ impl Stack {
         mock_idp::MockIdp::start(config, self.clock.clone(), Arc::new(SequentialIds::new())).await
     }
 
+    /// As [`Stack::start_idp`], on another loopback address (`127.0.0.2`): another site for a
+    /// browser, since a site is the scheme and host.
+    pub async fn start_idp_on(
+        &self,
+        host: std::net::IpAddr,
+        config: mock_idp::IdpConfig,
+    ) -> anyhow::Result<mock_idp::MockIdp> {
+        mock_idp::MockIdp::start_on(
+            std::net::SocketAddr::new(host, 0),
+            None,
+            config,
+            self.clock.clone(),
+            Arc::new(SequentialIds::new()),
+        )
+        .await
+    }
+
     pub fn clock(&self) -> &FixedClock {
         &self.clock
     }

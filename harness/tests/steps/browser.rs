@@ -375,3 +375,19 @@ async fn chromium_session(w: &mut DsWorld, mode: String, email: String) -> anyho
     );
     Ok(())
 }
+
+/// The real browser holds no session cookie of the scope (cookies read from the browser
+/// itself, on the SP's origin).
+#[then(expr = "the real browser has no session in {word}")]
+async fn chromium_no_session(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let name = format!("DS_SESSION_{}_{mode}", w.account()?);
+    let client = w.chromium()?;
+    client.goto(&w.stack.sp_url("/")).await?;
+    let cookies = client.get_all_cookies().await?;
+    let names: Vec<String> = cookies.iter().map(|c| c.name().to_owned()).collect();
+    ensure!(
+        !names.contains(&name),
+        "the real browser holds {name}: {names:?}"
+    );
+    Ok(())
+}

@@ -66,17 +66,34 @@ use harness::forms::auto_post_form;
 
 // ---------------------------------------------------------------- identity provider
 
-#[given(expr = "a mock {word} identity provider with B.Simon, serving the account's {word} mode")]
-async fn start_idp(w: &mut DsWorld, vendor: String, mode: String) -> anyhow::Result<()> {
-    let mut app = RegisteredApp::new(w.sp_entity_id()?, w.acs_url(&mode)?);
-    app.logout_url = Some(w.slo_url(&mode)?);
-    let config = IdpConfig {
-        profile: profile(&vendor)?,
+/// An IdP of `vendor`'s profile that knows B.Simon and this account's app in `mode`.
+fn b_simon_idp(w: &DsWorld, vendor: &str, mode: &str) -> anyhow::Result<IdpConfig> {
+    let mut app = RegisteredApp::new(w.sp_entity_id()?, w.acs_url(mode)?);
+    app.logout_url = Some(w.slo_url(mode)?);
+    Ok(IdpConfig {
+        profile: profile(vendor)?,
         tenant: TENANT.into(),
         apps: vec![app],
         users: vec![IdpUser::b_simon()],
-    };
+    })
+}
+
+#[given(expr = "a mock {word} identity provider with B.Simon, serving the account's {word} mode")]
+async fn start_idp(w: &mut DsWorld, vendor: String, mode: String) -> anyhow::Result<()> {
+    let config = b_simon_idp(w, &vendor, &mode)?;
     w.idp = Some(w.stack.start_idp(config).await?);
+    w.saml_mode = Some(mode);
+    Ok(())
+}
+
+/// The same IdP on 127.0.0.2 while the SP is on 127.0.0.1: for a browser, another site.
+#[given(
+    expr = "a mock {word} identity provider on another site with B.Simon, serving the account's {word} mode"
+)]
+async fn start_idp_cross_site(w: &mut DsWorld, vendor: String, mode: String) -> anyhow::Result<()> {
+    let config = b_simon_idp(w, &vendor, &mode)?;
+    let host = std::net::IpAddr::from([127, 0, 0, 2]);
+    w.idp = Some(w.stack.start_idp_on(host, config).await?);
     w.saml_mode = Some(mode);
     Ok(())
 }
