@@ -105,6 +105,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = std::env::current_dir().map_err(|e| e.to_string())?;
     let work = root.join("target/mutants");
     ensure_tool()?;
+    enough_disk(&root)?;
     let tree = worktree(&root, &work)?;
     let deadline = Instant::now() + o.budget;
     let mut ledger = Ledger::load(&work.join("ledger.tsv"));
@@ -188,6 +189,35 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     report(&tree, &work, &ledger, out_of_time)
+}
+
+/// The mutants' own build (`target/mutants/target`: every dependency optimised, with debug
+/// info) takes about 30 GB beside the developer's `target/debug`; a full disk fails the
+/// baseline half-way and can leave the machine without room to run anything.
+const MIN_FREE_GIB: u64 = 40;
+
+fn enough_disk(root: &Path) -> Result<(), String> {
+    let out = Command::new("df")
+        .args(["-Pk"])
+        .arg(root)
+        .output()
+        .map_err(|e| format!("df: {e}"))?;
+    let free_gib = free_kib(&String::from_utf8_lossy(&out.stdout))
+        .ok_or("cannot read df's answer")?
+        / (1024 * 1024);
+    if free_gib < MIN_FREE_GIB {
+        return Err(format!(
+            "only {free_gib} GiB free on the disk of {}; the mutants' build needs about \
+             {MIN_FREE_GIB} GiB beside target/debug (cargo clean, or remove target/mutants/target)",
+            root.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The "Available" column (KiB) of `df -Pk PATH`'s one data line.
+fn free_kib(df: &str) -> Option<u64> {
+    df.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
 }
 
 fn ensure_tool() -> Result<(), String> {
@@ -375,6 +405,15 @@ fn report(tree: &Path, work: &Path, ledger: &Ledger, out_of_time: bool) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_space_is_read_from_df() {
+        let df = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
+                  /dev/vda        264091960 199535116  51066380      80% /\n";
+        assert_eq!(free_kib(df), Some(51_066_380));
+        assert_eq!(free_kib("Filesystem\n"), None);
+        assert_eq!(free_kib(""), None);
+    }
 
     #[test]
     fn options_take_a_budget_files_in_scope_and_full() {
