@@ -27,6 +27,7 @@ Feature: Signing in, in a real browser
     And the person types "not-the-password" into "Password"
     And the person presses "Sign in"
     Then the browser shows "invalid_credentials" at "/live/{account}/login?P_mode=LIVE&next=%2Flive%2F{account}%3FP_mode%3DLIVE&error=invalid_credentials"
+    And the page announces "Sign-in failed"
     When the person reloads the page
     Then the browser shows "invalid_credentials"
     And the store holds "B.Simon@contoso.com" as active with 1 failed attempts

@@ -391,3 +391,19 @@ async fn chromium_no_session(w: &mut DsWorld, mode: String) -> anyhow::Result<()
     );
     Ok(())
 }
+
+/// An error a screen reader announces: an element with `role="alert"` that says `text`.
+#[then(expr = "the page announces {string}")]
+async fn announces(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let client = w.chromium()?;
+    let alert = client
+        .find(Locator::Css("[role=alert]"))
+        .await
+        .context("no element with role=alert on the page")?;
+    let said = alert.text().await?;
+    ensure!(
+        said.contains(&text),
+        "the alert says {said:?}, not {text:?}"
+    );
+    Ok(())
+}

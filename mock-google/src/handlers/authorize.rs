@@ -190,7 +190,9 @@ fn chooser(shared: &Shared, params: AuthParams, error: Option<&str>) -> Response
         })
         .collect();
     let error = error
-        .map(|e| format!("<p class=\"error\" data-code=\"invalid_credentials\">{e}</p>\n"))
+        .map(|e| {
+            format!("<p class=\"error\" role=\"alert\" data-code=\"invalid_credentials\">{e}</p>\n")
+        })
         .unwrap_or_default();
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in - Google Accounts</title></head><body>\n\

@@ -96,7 +96,7 @@ fn error_page(code: &str, detail: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Error 400</title></head><body>\n\
          <h1>Access blocked: authorization error</h1>\n\
-         <p class=\"error\" data-code=\"{code}\">Error 400: {code}</p>\n<p>{}</p>\n</body></html>\n",
+         <p class=\"error\" role=\"alert\" data-code=\"{code}\">Error 400: {code}</p>\n<p>{}</p>\n</body></html>\n",
         protocol::saml::xml::text(detail)
     );
     (StatusCode::BAD_REQUEST, Html(body)).into_response()

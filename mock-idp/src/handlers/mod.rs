@@ -154,7 +154,7 @@ fn error_page(shared: &Shared, error: &PageError) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in error</title></head><body>\n\
          <h1>Sorry, but we're having trouble signing you in.</h1>\n\
-         <p class=\"error\" data-code=\"{code}\">{code}: {}</p>\n</body></html>\n",
+         <p class=\"error\" role=\"alert\" data-code=\"{code}\">{code}: {}</p>\n</body></html>\n",
         xml::text(&error.message(&shared.tenant))
     );
     (StatusCode::BAD_REQUEST, Html(body)).into_response()

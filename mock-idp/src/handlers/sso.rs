@@ -268,7 +268,7 @@ fn login_form(
     let error = error
         .map(|m| {
             format!(
-                "<p class=\"error\" data-code=\"invalid_credentials\">{}</p>\n",
+                "<p class=\"error\" role=\"alert\" data-code=\"invalid_credentials\">{}</p>\n",
                 xml::text(m)
             )
         })

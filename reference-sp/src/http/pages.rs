@@ -22,7 +22,7 @@ pub fn login_page(
 ) -> String {
     let error_html = match error {
         Some(code) => format!(
-            "<p class=\"error\" data-code=\"{}\">Sign-in failed: wrong email or password, \
+            "<p class=\"error\" role=\"alert\" data-code=\"{}\">Sign-in failed: wrong email or password, \
              or the account is locked.</p>\n",
             escape(code)
         ),
