@@ -419,19 +419,9 @@ async fn sign_in(method: Method, base: &str, provider: &Provider) -> anyhow::Res
         Method::Saml => {
             let idp = provider.base_url().context("no IdP")?;
             let start = client.get(format!("{base}/live/{ACCOUNT}")).send().await?;
-            let to_idp = start
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .context("the SP did not redirect to the IdP")?
-                .to_owned();
+            let to_idp = location(&start).context("the SP did not redirect to the IdP")?;
             let page = client.get(&to_idp).send().await?.text().await?;
-            let pending = page
-                .split("name=\"pending\" value=\"")
-                .nth(1)
-                .and_then(|r| r.split('"').next())
-                .context("no login form at the IdP")?
-                .to_owned();
+            let pending = hidden(&page, "pending").context("no login form at the IdP")?;
             let posted = client
                 .post(format!("{idp}/login"))
                 .form(&[
