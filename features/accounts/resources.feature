@@ -72,4 +72,5 @@ Feature: Public resources and applications
       | a/..%2Fb         | invalid_path  |
       | login            | reserved_path |
       | session/x        | reserved_path |
+      | signed-out       | reserved_path |
       | a%20b            | invalid_path  |

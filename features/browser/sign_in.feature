@@ -18,7 +18,7 @@ Feature: Signing in, in a real browser
     Then the browser shows "Signed in as B.Simon" at "/live/{account}?P_mode=LIVE"
     And the browser is signed in to LIVE as "B.Simon@contoso.com" in the real browser
 
-  @r-pw-3 @r-pw-5
+  @r-pw-3 @r-pw-5 @r-ui-3
   Scenario: A refused login shown again on reload is not a second attempt
     Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
     And a real browser
@@ -60,7 +60,7 @@ Feature: Signing in, in a real browser
     When the person presses "Continue"
     Then the browser shows "Signed in as B.Simon" at "/live/{account}"
 
-  @r-pw-1 @r-sa-2
+  @r-pw-1 @r-sa-2 @r-ui-3
   Scenario: On a phone, the login page, the identity provider's page and the home page can be read and tapped
     Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
     And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode

@@ -29,7 +29,7 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     And the browser logs out of LIVE
     And the browser follows the redirect to the identity provider
     And the browser follows the redirect back to the SP
-    Then the browser is redirected to "/live/{account}/login?P_mode=LIVE"
+    Then the browser is redirected to "/live/{account}/signed-out?P_mode=LIVE"
 
   @r-sa-10
   Scenario: A LogoutResponse whose signature is corrupted is refused, even where unsigned ones pass
@@ -140,7 +140,7 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     And the browser logs out of LIVE
     And the browser follows the redirect to the identity provider
     And the browser posts the identity provider's form to the SP
-    Then the browser is redirected to "/live/{account}/login?P_mode=LIVE"
+    Then the browser is redirected to "/live/{account}/signed-out?P_mode=LIVE"
     And the browser has no session in LIVE, answered "authentication_required"
 
   @r-sa-10

@@ -22,7 +22,7 @@ Feature: The Entra ID gallery tutorial works as written
     And the browser follows the redirect to the identity provider
     Then the identity provider received a LogoutRequest for "B.Simon@contoso.com"
     When the browser follows the redirect back to the SP
-    Then the browser is redirected to "/live/{account}/login?P_mode=LIVE"
+    Then the browser is redirected to "/live/{account}/signed-out?P_mode=LIVE"
     And the browser has no session in LIVE, answered "authentication_required"
     When the browser opens "/live/{account}" and the identity provider shows its login page
     Then the identity provider received 2 AuthnRequests

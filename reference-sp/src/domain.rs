@@ -418,7 +418,14 @@ pub fn check_new_password(raw: &str) -> Result<(), ApiError> {
 
 /// First path segments under `/live/<account>/` that the SP itself serves.
 pub const RESERVED_PATHS: &[&str] = &[
-    "login", "logout", "session", "saml", "account", "google", "apple",
+    "login",
+    "logout",
+    "session",
+    "signed-out",
+    "saml",
+    "account",
+    "google",
+    "apple",
 ];
 
 /// A resource path under `/live/<account>/`: segments of `[A-Za-z0-9._-]`, no `.` or `..`

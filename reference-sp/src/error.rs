@@ -2,7 +2,8 @@
 //!
 //! Every refusal the SP makes carries a code that never changes (`invalid_credentials`,
 //! `unknown_mode`, ...) in a JSON body `{"error":{"code":..,"message":..}}`; scenarios assert on
-//! the code, never on the prose. Internal details are logged, not returned.
+//! the code, never on the prose. Internal details are logged, not returned. A browser is shown
+//! the same code and text as a page ([`Shown`], rendered by `http::error_pages`).
 
 use axum::Json;
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
@@ -206,14 +207,35 @@ impl From<tokio::task::JoinError> for ApiError {
     }
 }
 
+/// What an error answer said, kept on the response for [`crate::http::error_pages`], which
+/// shows it as a page to a browser (issue 15, item 2); JSON clients never see it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub code: &'static str,
+    pub message: String,
+    /// Vendor mode's report of the refused message (R-VEN-3).
+    pub report: Option<String>,
+}
+
+/// Where the page of an error sends a person next, when the handler knows better than the URL
+/// (a Google callback carries its mode in the stored state, not in the query).
+#[derive(Debug, Clone)]
+pub struct WayBack(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
         let status = self.status();
-        let body = Json(json!({"error": {"code": self.code(), "message": self.to_string()}}));
+        let shown = Shown {
+            code: self.code(),
+            message: self.to_string(),
+            report: None,
+        };
+        let body = Json(json!({"error": {"code": shown.code, "message": shown.message}}));
         let mut response = (status, body).into_response();
+        response.extensions_mut().insert(shown);
         if matches!(
             self,
             Self::AuthenticationRequired | Self::InvalidCredentials

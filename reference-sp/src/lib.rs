@@ -226,6 +226,7 @@ pub fn app_with(state: AppState, extra: Router) -> Router {
             state.clone(),
             http::csrf::origin_guard,
         ))
+        .layer(axum::middleware::from_fn(http::error_pages::negotiate))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security_headers,

@@ -150,6 +150,11 @@ pub fn home_url(account: &AccountId, mode: ExecutionMode) -> String {
     format!("/live/{account}?P_mode={mode}")
 }
 
+/// The page that says a person is signed out of a mode, with the way to sign in again.
+pub fn signed_out_path(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("/live/{account}/signed-out?P_mode={mode}")
+}
+
 /// The standard login page of a mode.
 pub fn login_page_path(account: &AccountId, mode: ExecutionMode) -> String {
     format!("/live/{account}/login?P_mode={mode}")

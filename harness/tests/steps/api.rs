@@ -112,6 +112,73 @@ async fn anonymous_call(w: &mut DsWorld, method: String, path: String) -> anyhow
     Ok(())
 }
 
+#[when(expr = "an anonymous client sends {word} {string} accepting {string}")]
+async fn anonymous_call_accepting(
+    w: &mut DsWorld,
+    method: String,
+    path: String,
+    accept: String,
+) -> anyhow::Result<()> {
+    let url = w.stack.sp_url(&w.expand(&path)?);
+    let reply = super::plain_client()
+        .request(method.parse()?, url)
+        .header("accept", accept)
+        .send()
+        .await?;
+    w.last = Some(Reply::read(reply).await?);
+    Ok(())
+}
+
+/// An error shown as a page (R-UI-1): its status, the stable code, the message announced, and
+/// the way back; the SP's strict page policy, and no Basic-auth prompt.
+#[then(expr = "the answer is a {int} page with error code {string} and the way back {string}")]
+async fn answer_error_page(
+    w: &mut DsWorld,
+    status: u16,
+    code: String,
+    back: String,
+) -> anyhow::Result<()> {
+    let back = w.expand(&back)?;
+    let reply = w.expect_status(status)?;
+    let header = |name: &str| {
+        reply
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    ensure!(
+        header("content-type").starts_with("text/html"),
+        "content-type {:?}: {}",
+        header("content-type"),
+        reply.body
+    );
+    ensure!(
+        header("content-security-policy") == reference_sp::PAGE_CSP,
+        "content-security-policy {:?}",
+        header("content-security-policy")
+    );
+    ensure!(
+        !reply.headers.contains_key("www-authenticate"),
+        "a page that asks for Basic auth"
+    );
+    let body = &reply.body;
+    ensure!(
+        body.contains(&format!("<code>{code}</code>")),
+        "no code {code}: {body}"
+    );
+    ensure!(body.contains("role=\"alert\""), "nothing announced: {body}");
+    ensure!(
+        body.contains(&format!(
+            "<a id=\"back\" href=\"{}\">",
+            mock_kit::html::escape(&back)
+        )),
+        "no way back to {back}: {body}"
+    );
+    Ok(())
+}
+
 #[then(expr = "the answer is {int} with error code {string}")]
 async fn answer_error(w: &mut DsWorld, status: u16, code: String) -> anyhow::Result<()> {
     let reply = w.expect_status(status)?;

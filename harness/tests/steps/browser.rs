@@ -302,6 +302,82 @@ async fn presses(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A click on the link whose text is `text` (the way a person leaves an error or signed-out page).
+#[when(expr = "the person follows {string}")]
+async fn follows(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let client = w.chromium()?;
+    let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(&text));
+    let link = client
+        .find(Locator::XPath(&xpath))
+        .await
+        .with_context(|| format!("no link {text:?}"))?;
+    link.click().await?;
+    Ok(())
+}
+
+/// The browser's Back button: the page comes from its history, or from the server again when
+/// it was not kept (`Cache-Control: no-store`).
+#[when("the person goes back")]
+async fn goes_back(w: &mut DsWorld) -> anyhow::Result<()> {
+    w.chromium()?.back().await?;
+    Ok(())
+}
+
+#[then(expr = "the browser does not show {string}")]
+async fn does_not_show(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let client = w.chromium()?;
+    let url = client.current_url().await?;
+    let body = client.source().await?;
+    ensure!(
+        !body.contains(&text),
+        "the page at {url} shows {text:?}:\n{body}"
+    );
+    Ok(())
+}
+
+/// IdP-initiated single logout as the person's browser sees it: the IdP sends it to the SP's
+/// logout URL with a LogoutRequest, and the SP answers through the same browser.
+#[when(expr = "the identity provider signs {string} out of every app in the real browser")]
+async fn idp_logout_in_browser(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
+    let url = format!("{}/control/logout", w.idp()?.base_url());
+    let reply = super::plain_client()
+        .post(url)
+        .json(&serde_json::json!({ "username": username }))
+        .send()
+        .await?;
+    ensure!(reply.status() == 200, "control logout: {}", reply.status());
+    let body: serde_json::Value = reply.json().await?;
+    let to = body["url"].as_str().context("no url")?.to_owned();
+    w.chromium()?.goto(&to).await?;
+    Ok(())
+}
+
+/// Waits (bounded) until the browser is on the identity provider's site and shows `text`.
+#[then(expr = "the browser shows {string} at the identity provider")]
+async fn shows_at_idp(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let base = w.idp()?.base_url().to_owned();
+    let client = w.chromium()?;
+    let found = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::XPath(&format!(
+            "//body[contains(., {})]",
+            xpath_literal(&text)
+        )))
+        .await;
+    let url = client.current_url().await?;
+    let page = client.source().await?;
+    ensure!(
+        url.as_str().starts_with(&base),
+        "the browser is at {url}, not at {base}"
+    );
+    ensure!(
+        found.is_ok(),
+        "the page at {url} does not show {text:?}:\n{page}"
+    );
+    Ok(())
+}
+
 #[when("the person reloads the page")]
 async fn reloads(w: &mut DsWorld) -> anyhow::Result<()> {
     w.chromium()?.refresh().await?;

@@ -4,6 +4,7 @@
 //! - `GET|POST /live/<account>/login`, `POST /live/<account>/logout`: Login/Password
 //!   (R-PW-1..6), the login page being the standard one or the mode's custom page (R-PW-6).
 //! - `GET /live/<account>/session`: who the session is, as JSON.
+//! - `GET /live/<account>/signed-out`: the page after signing out of an SSO mode (R-SA-5).
 //! - `GET /live/<account>/<path>`: resources; public ones to anybody, the rest to a session of
 //!   this account and mode (R-ACC-3, R-ACC-5, R-ACC-6).
 //!
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/live/{account}/login", get(login_form).post(login))
         .route("/live/{account}/logout", post(logout))
         .route("/live/{account}/session", get(session))
+        .route("/live/{account}/signed-out", get(signed_out))
         .route("/live/{account}/{*path}", get(resource))
 }
 
@@ -56,6 +58,42 @@ fn page(html: String) -> Response {
         Html(html),
     )
         .into_response()
+}
+
+/// One of the SP's pages with a policy of its own (a stricter or wider `form-action`).
+fn page_with_csp(html: String, csp: &str) -> Response {
+    match HeaderValue::from_str(csp) {
+        Ok(csp) => ([(header::CONTENT_SECURITY_POLICY, csp)], Html(html)).into_response(),
+        Err(_) => page(html),
+    }
+}
+
+/// [`crate::PAGE_CSP`] whose forms may also lead to `origin` (an ASCII origin, from
+/// [`saml_logout_origin`]).
+fn page_csp_posting_to(origin: &str) -> String {
+    crate::PAGE_CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    )
+}
+
+/// The origin of the mode's SAML logout URL, where Sign out sends the browser (R-SA-5).
+async fn saml_logout_origin(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+) -> Result<Option<String>, ApiError> {
+    let account = account.clone();
+    let config = state
+        .store()
+        .call(move |c| crate::store::saml::load_config(c, &account, mode))
+        .await?;
+    Ok(config
+        .and_then(|c| c.logout_url)
+        .and_then(|u| url::Url::parse(&u).ok())
+        .map(|u| u.origin())
+        .filter(url::Origin::is_tuple)
+        .map(|o| o.ascii_serialization()))
 }
 
 /// The mode's login page: the custom one when configured (R-PW-6), else the standard one.
@@ -97,7 +135,19 @@ async fn home(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     match session::current_session(&state, &headers, &account, mode).await? {
-        Ok(session) => Ok(page(pages::home_page(&account, mode, &session.user))),
+        Ok(session) => {
+            let html = pages::home_page(&account, mode, &session.user);
+            // Sign out of a SAML session answers with a redirect to the IdP's logout URL; a
+            // browser follows a form's redirects only to origins its `form-action` names.
+            let logout_origin = match session.saml {
+                Some(_) => saml_logout_origin(&state, &account, mode).await?,
+                None => None,
+            };
+            Ok(match logout_origin {
+                Some(origin) => page_with_csp(html, &page_csp_posting_to(&origin)),
+                None => page(html),
+            })
+        }
         Err(_) => sign_in(&state, &account, mode, &requested(&uri), &q).await,
     }
 }
@@ -251,10 +301,20 @@ async fn logout(
         }
     }
     let config = config(&state, &account, mode).await?;
-    with_cookie(
-        Redirect::to(&login_url(&account, &config, None, None)).into_response(),
-        &clear,
-    )
+    // The login page only where it is how the mode signs in; else the signed-out page.
+    let to = match config.method {
+        crate::domain::AuthMethod::LoginPassword => login_url(&account, &config, None, None),
+        _ => crate::scope::signed_out_path(&account, mode),
+    };
+    with_cookie(Redirect::to(&to).into_response(), &clear)
+}
+
+async fn signed_out(
+    State(state): State<AppState>,
+    Scoped { account, mode, .. }: Scoped,
+) -> Result<Response, ApiError> {
+    let config = config(&state, &account, mode).await?;
+    Ok(page(pages::signed_out_page(&account, mode, config.method)))
 }
 
 async fn session(

@@ -1,8 +1,9 @@
-//! HTML pages of the SP: the standard login page (R-PW-1) and the account home page.
+//! HTML pages of the SP: the standard login page (R-PW-1), the account home page and the page
+//! after signing out (R-SA-5).
 //!
 //! Small, dependency-free templates; every interpolated value goes through [`escape`].
 
-use crate::domain::{AccountId, ExecutionMode};
+use crate::domain::{AccountId, AuthMethod, ExecutionMode};
 use crate::store::User;
 
 pub use mock_kit::html::escape;
@@ -71,6 +72,22 @@ pub fn home_page(account: &AccountId, mode: ExecutionMode, user: &User) -> Strin
         escape(&user.email)
     );
     layout("DigitalSuite", &body)
+}
+
+/// The page after signing out of a mode whose method is not the login page (R-SA-5): it says
+/// so, and signs in again through the mode's method (its home starts that method).
+pub fn signed_out_page(account: &AccountId, mode: ExecutionMode, method: AuthMethod) -> String {
+    let how = match method {
+        AuthMethod::Saml => "through your identity provider",
+        AuthMethod::Google => "with Google",
+        AuthMethod::LoginPassword => "with your email and password",
+    };
+    let body = format!(
+        "<h1>You are signed out</h1>\n<p role=\"status\">You are signed out of account {account} \
+         in mode {mode}.</p>\n<p><a id=\"sign-in\" href=\"{}\">Sign in again {how}</a></p>\n",
+        escape(&crate::scope::home_url(account, mode))
+    );
+    layout("Signed out of DigitalSuite", &body)
 }
 
 #[cfg(test)]

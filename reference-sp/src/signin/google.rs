@@ -357,28 +357,48 @@ async fn callback(
     QueryParams(q): QueryParams<CallbackQuery>,
 ) -> Result<Response, ApiError> {
     let (account, _) = scope(&state, &account, None).await?;
-    match complete(&state, &headers, &account, q).await? {
+    // The mode is the stored request's: known once its state is consumed.
+    let (mode, outcome) = match consume_state(&state, &headers, &account, &q).await? {
+        Err(e) => (None, Err(e)),
+        Ok(started) => {
+            let mode: ExecutionMode = started.mode.parse()?;
+            let outcome = complete(&state, &headers, &account, started, mode, q).await?;
+            (Some(mode), outcome)
+        }
+    };
+    match outcome {
         Ok(response) => Ok(response),
         Err(e) => {
             tracing::warn!(account = %account, code = e.code(), error = %e, "Google sign-in refused");
-            Err(ApiError::from(e))
+            let mut response = ApiError::from(e).into_response();
+            if let Some(mode) = mode {
+                // A browser's error page leads back to this mode's sign-in, not LIVE's.
+                response
+                    .extensions_mut()
+                    .insert(crate::error::WayBack(format!(
+                        "/live/{account}/?P_mode={mode}"
+                    )));
+            }
+            Ok(response)
         }
     }
 }
 
-async fn complete(
+/// The sign-in request a callback's `state` names, consumed: once, from the browser that
+/// started it, before it expires.
+async fn consume_state(
     state: &AppState,
     headers: &HeaderMap,
     account: &AccountId,
-    q: CallbackQuery,
-) -> Result<Result<Response, GoogleError>, ApiError> {
+    q: &CallbackQuery,
+) -> Result<Result<store::GoogleRequest, GoogleError>, ApiError> {
     let Some(st) = q.state.clone() else {
         return Ok(Err(GoogleError::UnknownState));
     };
     let browser = session::cookie_value(headers, &cookie_name(account)).map(token_hash);
     let now = state.clock().now();
     let account_c = account.clone();
-    let started = state
+    state
         .store()
         .call(move |c| {
             Ok(
@@ -392,12 +412,18 @@ async fn complete(
                     }),
             )
         })
-        .await?;
-    let started = match started {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
-    };
-    let mode: ExecutionMode = started.mode.parse()?;
+        .await
+}
+
+async fn complete(
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &AccountId,
+    started: store::GoogleRequest,
+    mode: ExecutionMode,
+    q: CallbackQuery,
+) -> Result<Result<Response, GoogleError>, ApiError> {
+    let now = state.clock().now();
     if let Some(error) = q.error {
         return Ok(Err(if error == "access_denied" {
             GoogleError::AccessDenied

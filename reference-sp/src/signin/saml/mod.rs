@@ -209,7 +209,7 @@ async fn acs_post(
         findings,
         refusal: result.as_ref().err(),
     });
-    answer(result, report, &headers, &account, mode, "SAML Response")
+    answer(result, report, &account, mode, "SAML Response")
 }
 
 /// The SP's answer to a SAML message it received: the response, or its refusal logged (with
@@ -217,7 +217,6 @@ async fn acs_post(
 fn answer(
     result: Result<Response, AcsError>,
     report: Option<String>,
-    headers: &HeaderMap,
     account: &AccountId,
     mode: ExecutionMode,
     what: &str,
@@ -226,46 +225,30 @@ fn answer(
         Ok(response) => Ok(response),
         Err(e) => {
             tracing::warn!(account = %account, mode = %mode, code = e.code(), error = %e, "{what} refused");
-            refusal(e, report, headers)
+            refusal(e, report)
         }
     }
 }
 
 /// The SP's refusal of a SAML message. With vendor mode's report of it, the refusal points
-/// there (R-VEN-3): a browser (`Accept: text/html`) gets a page with the link, any other client
-/// the JSON error with a `report` member and a `Link: <url>; rel="report"` header.
-fn refusal(e: AcsError, report: Option<String>, headers: &HeaderMap) -> Result<Response, ApiError> {
+/// there (R-VEN-3): the JSON error gets a `report` member and a `Link: <url>; rel="report"`
+/// header, and a browser's page of it (`http::error_pages`) a link to the report.
+fn refusal(e: AcsError, report: Option<String>) -> Result<Response, ApiError> {
     let error = ApiError::from(e);
     let Some(url) = report else {
         return Err(error);
     };
-    let browser = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let esc = mock_kit::html::escape;
-    let mut response = if browser {
-        let page = mock_kit::html::page(
-            "Sign-in refused",
-            &format!(
-                "<h1>Sign-in refused</h1>\n\
-                 <p>The reference SP refused this SAML message: <code>{}</code>.</p>\n<p>{}</p>\n\
-                 <p><a href=\"{}\">Read the conformance report of this message</a>: every rule, \
-                 what was found and how to fix it.</p>\n",
-                esc(error.code()),
-                esc(&error.to_string()),
-                esc(&url)
-            ),
-        );
-        (error.status(), axum::response::Html(page)).into_response()
-    } else {
-        let body = serde_json::json!({"error": {
-            "code": error.code(),
-            "message": error.to_string(),
-            "report": url,
-        }});
-        (error.status(), Json(body)).into_response()
-    };
+    let body = serde_json::json!({"error": {
+        "code": error.code(),
+        "message": error.to_string(),
+        "report": url,
+    }});
+    let mut response = (error.status(), Json(body)).into_response();
+    response.extensions_mut().insert(crate::error::Shown {
+        code: error.code(),
+        message: error.to_string(),
+        report: Some(url.clone()),
+    });
     if let Ok(link) = header::HeaderValue::from_str(&format!("<{url}>; rel=\"report\"")) {
         response.headers_mut().insert(header::LINK, link);
     }

@@ -32,7 +32,8 @@ pub async fn start_logout(
         session_index: saml.session_index.clone(),
     }
     .to_xml(&Style::SAMLP);
-    let next = crate::scope::login_page_path(account, mode);
+    // Signed out at the IdP too: a page that says so, not a password page the mode never uses.
+    let next = crate::scope::signed_out_path(account, mode);
     let outgoing = Outgoing {
         id: &id,
         kind: "logout",
@@ -180,7 +181,7 @@ async fn answer_logout(
         findings,
         refusal: result.as_ref().err(),
     });
-    answer(result, report, headers, account, mode, name)
+    answer(result, report, account, mode, name)
 }
 
 /// What a logout message is judged against: the mode's configuration, its IdP certificate, its
