@@ -220,3 +220,63 @@ async fn rotation_publishes_the_next_key_and_drops_the_old_one() {
     assert_eq!(after[0], before[1]);
     assert!(!after.contains(&first));
 }
+
+/// The value of `name="<field>" value="..."` in a page (first occurrence).
+fn hidden(page: &str, field: &str) -> String {
+    let at = page.find(&format!("name=\"{field}\" value=\"")).unwrap() + field.len() + 15;
+    page[at..at + page[at..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn each_account_of_the_chooser_is_a_button_to_its_password_and_consent_may_redirect_to_the_client()
+ {
+    let g = google().await;
+    let b = browser();
+    let chooser = b
+        .get(auth_url(&g, ""))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        chooser.contains("<button name=\"email\" value=\"ann@gmail.com\">Ann Example &lt;ann@gmail.com&gt;</button>"),
+        "{chooser}"
+    );
+    let pending = hidden(&chooser, "pending");
+    let choose = |pending: String| {
+        let b = b.clone();
+        let url = format!("{}/signin/choose", g.issuer());
+        async move {
+            b.post(url)
+                .form(&[("pending", pending.as_str()), ("email", "ann@gmail.com")])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let welcome = choose(pending.clone()).await.text().await.unwrap();
+    assert!(
+        welcome.contains("<p id=\"account\">ann@gmail.com</p>"),
+        "{welcome}"
+    );
+    assert_eq!(hidden(&welcome, "email"), "ann@gmail.com");
+    // A chooser that was never shown has no password page.
+    assert_eq!(choose("ga-unknown".into()).await.status(), 400);
+    let consent = b
+        .post(format!("{}/signin", g.issuer()))
+        .form(&[
+            ("pending", pending.as_str()),
+            ("email", "ann@gmail.com"),
+            ("password", "Google-Pass-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // Allow answers with a redirect to the client: the page's form-action must name its origin.
+    assert_eq!(
+        consent.headers()["content-security-policy"],
+        "default-src 'none'; form-action 'self' http://127.0.0.1:9; frame-ancestors 'none'; base-uri 'none'"
+    );
+}

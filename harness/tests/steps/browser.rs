@@ -356,19 +356,30 @@ async fn idp_logout_in_browser(w: &mut DsWorld, username: String) -> anyhow::Res
 #[then(expr = "the browser shows {string} at the identity provider")]
 async fn shows_at_idp(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
     let base = w.idp()?.base_url().to_owned();
+    shows_on_site(w, &base, &text).await
+}
+
+/// As at the identity provider, on mock Google's site.
+#[then(expr = "the browser shows {string} at Google")]
+async fn shows_at_google(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let base = w.google()?.issuer().to_owned();
+    shows_on_site(w, &base, &text).await
+}
+
+async fn shows_on_site(w: &DsWorld, base: &str, text: &str) -> anyhow::Result<()> {
     let client = w.chromium()?;
     let found = client
         .wait()
         .at_most(std::time::Duration::from_secs(15))
         .for_element(Locator::XPath(&format!(
             "//body[contains(., {})]",
-            xpath_literal(&text)
+            xpath_literal(text)
         )))
         .await;
     let url = client.current_url().await?;
     let page = client.source().await?;
     ensure!(
-        url.as_str().starts_with(&base),
+        url.as_str().starts_with(base),
         "the browser is at {url}, not at {base}"
     );
     ensure!(
@@ -406,6 +417,30 @@ async fn shows_at(w: &mut DsWorld, text: String, path: String) -> anyhow::Result
         body.contains(&text),
         "the page at {url} does not show {text:?}:\n{body}"
     );
+    Ok(())
+}
+
+/// As "shows ... at", for a page whose query the scenario cannot know (a callback's `state`
+/// and `code`): waits (bounded) for `text`, then compares the path alone.
+#[then(expr = "the browser shows {string} on the page {string}")]
+async fn shows_on_page(w: &mut DsWorld, text: String, path: String) -> anyhow::Result<()> {
+    let want = w.expand(&path)?;
+    let client = w.chromium()?;
+    let found = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::XPath(&format!(
+            "//body[contains(., {})]",
+            xpath_literal(&text)
+        )))
+        .await;
+    let url = client.current_url().await?;
+    let body = client.source().await?;
+    ensure!(
+        found.is_ok(),
+        "the page at {url} does not show {text:?}:\n{body}"
+    );
+    ensure!(url.path() == want, "the browser is at {url}, not on {want}");
     Ok(())
 }
 

@@ -167,7 +167,8 @@ fn new_session(shared: &Shared, email: &str) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")
 }
 
-/// The account chooser: a person signs in with email and password.
+/// The account chooser, as Google's: each known account is a button that goes on to its
+/// password; "Use another account" takes an email and a password.
 fn chooser(shared: &Shared, params: AuthParams, error: Option<&str>) -> Response {
     let pending = shared.ids.new_id("ga");
     shared.runtime().pending.insert(
@@ -177,31 +178,64 @@ fn chooser(shared: &Shared, params: AuthParams, error: Option<&str>) -> Response
             email: None,
         },
     );
+    let esc = mock_kit::html::escape;
     let users: String = shared
         .config()
         .users
         .iter()
         .map(|u| {
             format!(
-                "<li>{} &lt;{}&gt;</li>",
-                protocol::saml::xml::text(&u.name),
-                protocol::saml::xml::text(&u.email)
+                "<li><form method=\"post\" action=\"/signin/choose\">\
+                 <input type=\"hidden\" name=\"pending\" value=\"{pending}\">\
+                 <button name=\"email\" value=\"{}\">{} &lt;{}&gt;</button></form></li>\n",
+                esc(&u.email),
+                esc(&u.name),
+                esc(&u.email)
             )
         })
         .collect();
     let error = error
         .map(|e| {
-            format!("<p class=\"error\" role=\"alert\" data-code=\"invalid_credentials\">{e}</p>\n")
+            format!(
+                "<p class=\"error\" role=\"alert\" data-code=\"invalid_credentials\">{}</p>\n",
+                esc(e)
+            )
         })
         .unwrap_or_default();
-    Html(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in - Google Accounts</title></head><body>\n\
-         <h1>Choose an account</h1>\n<ul>{users}</ul>\n{error}\
+    let body = format!(
+        "<h1>Choose an account</h1>\n<p>to continue to the application</p>\n<ul>\n{users}</ul>\n{error}\
+         <h2>Use another account</h2>\n\
          <form method=\"post\" action=\"/signin\">\n<input type=\"hidden\" name=\"pending\" value=\"{pending}\">\n\
-         <label>Email <input name=\"email\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n\
-         <button type=\"submit\">Next</button>\n</form>\n</body></html>\n"
-    ))
-    .into_response()
+         <label>Email <input name=\"email\" autocomplete=\"username\"></label>\n\
+         <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\n\
+         <button type=\"submit\">Next</button>\n</form>\n"
+    );
+    Html(mock_kit::html::page("Sign in - Google Accounts", &body)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ChooseForm {
+    pending: String,
+    email: String,
+}
+
+/// An account chosen on the chooser: its password page, as Google's "Welcome" step.
+pub(super) async fn choose(State(shared): St, Form(form): Form<ChooseForm>) -> Response {
+    if !shared.runtime().pending.contains_key(&form.pending) {
+        return error_page("invalid_request", "This sign-in has expired.");
+    }
+    let esc = mock_kit::html::escape;
+    let body = format!(
+        "<h1>Welcome</h1>\n<p id=\"account\">{}</p>\n\
+         <form method=\"post\" action=\"/signin\">\n<input type=\"hidden\" name=\"pending\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"email\" value=\"{}\">\n\
+         <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\n\
+         <button type=\"submit\">Next</button>\n</form>\n",
+        esc(&form.email),
+        esc(&form.pending),
+        esc(&form.email)
+    );
+    Html(mock_kit::html::page("Sign in - Google Accounts", &body)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,15 +267,35 @@ pub(super) async fn signin(State(shared): St, Form(form): Form<SigninForm>) -> R
             email: Some(form.email.clone()),
         },
     );
-    Html(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Consent</title></head><body>\n\
-         <h1>{} wants to access your Google Account</h1>\n\
+    let redirect_origin = pending_redirect_origin(&shared, &id);
+    let body = format!(
+        "<h1>{} wants to access your Google Account</h1>\n<p>{}</p>\n\
          <form method=\"post\" action=\"/consent\"><input type=\"hidden\" name=\"pending\" value=\"{id}\">\n\
          <button name=\"decision\" value=\"allow\">Allow</button> <button name=\"decision\" value=\"deny\">Cancel</button>\n\
-         </form>\n</body></html>\n",
-        protocol::saml::xml::text(&client)
-    ))
-    .into_response()
+         </form>\n",
+        mock_kit::html::escape(&client),
+        mock_kit::html::escape(&form.email)
+    );
+    let page = Html(mock_kit::html::page("Consent", &body));
+    // The consent form's answer redirects to the client: a browser follows a form's redirect
+    // only to an origin its `form-action` names.
+    match redirect_origin.and_then(|o| {
+        HeaderValue::from_str(&format!(
+            "default-src 'none'; form-action 'self' {o}; frame-ancestors 'none'; base-uri 'none'"
+        ))
+        .ok()
+    }) {
+        Some(csp) => ([(header::CONTENT_SECURITY_POLICY, csp)], page).into_response(),
+        None => page.into_response(),
+    }
+}
+
+/// The ASCII origin of a pending authorization's (already checked) redirect URI.
+fn pending_redirect_origin(shared: &Shared, pending: &str) -> Option<String> {
+    let runtime = shared.runtime();
+    let uri = runtime.pending.get(pending)?.params.redirect_uri.clone()?;
+    let origin = url::Url::parse(&uri).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 #[derive(Debug, Deserialize)]

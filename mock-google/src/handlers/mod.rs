@@ -10,7 +10,7 @@ mod token;
 pub(crate) use authorize::AuthParams;
 
 use crate::{AUTH_PATH, DISCOVERY_PATH, JWKS_PATH, Shared, TOKEN_PATH, USERINFO_PATH};
-use authorize::{authorize, consent, signin};
+use authorize::{authorize, choose, consent, signin};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -32,6 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(DISCOVERY_PATH, get(discovery))
         .route(AUTH_PATH, get(authorize))
         .route("/signin", post(signin))
+        .route("/signin/choose", post(choose))
         .route("/consent", post(consent))
         .route(TOKEN_PATH, post(token))
         .route(USERINFO_PATH, get(userinfo))
