@@ -19,7 +19,7 @@ Feature: Signing in, in a real browser
     And the browser is signed in to LIVE as "B.Simon@contoso.com" in the real browser
 
   @r-pw-3 @r-pw-5 @r-ui-3
-  Scenario: A refused login shown again on reload is not a second attempt
+  Scenario: A refused login keeps the typed email, says an administrator unlocks, and on reload is not a second attempt
     Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
     And a real browser
     When the person opens "/live/{account}/login?P_mode=LIVE"
@@ -27,9 +27,12 @@ Feature: Signing in, in a real browser
     And the person types "not-the-password" into "Password"
     And the person presses "Sign in"
     Then the browser shows "invalid_credentials" at "/live/{account}/login?P_mode=LIVE&next=%2Flive%2F{account}%3FP_mode%3DLIVE&error=invalid_credentials"
-    And the page announces "Sign-in failed"
+    And the page announces "until an administrator of the account unlocks it"
+    And the field "Email" holds "B.Simon@contoso.com"
+    And the field "Password" holds ""
     When the person reloads the page
     Then the browser shows "invalid_credentials"
+    And the field "Email" holds "B.Simon@contoso.com"
     And the store holds "B.Simon@contoso.com" as active with 1 failed attempts
 
   @r-sa-2 @r-sa-4

@@ -57,11 +57,14 @@ Feature: Password policy and lockout
     Given the administrator provisions "A.Jones" with email "a.jones@contoso.com" and password "AJones-Pass-2026"
     When "nobody@contoso.com" logs in to LIVE with password "Whatever-2026"
     Then the answer is kept as "unknown email"
+    And the answer keeps the typed email "nobody@contoso.com" for the login page
     When "b.simon@contoso.com" logs in to LIVE with password "Whatever-2026"
     Then the answer is kept as "wrong password"
+    And the answer keeps the typed email "b.simon@contoso.com" for the login page
     When "a.jones@contoso.com" logs in to LIVE with password "wrong-password" 3 times
     And "a.jones@contoso.com" logs in to LIVE with password "AJones-Pass-2026"
     Then the answer is kept as "locked user"
+    And the answer keeps the typed email "a.jones@contoso.com" for the login page
     And the answers "unknown email", "wrong password" and "locked user" are identical
 
   @r-pw-5

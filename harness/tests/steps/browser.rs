@@ -389,6 +389,15 @@ async fn shows_on_site(w: &DsWorld, base: &str, text: &str) -> anyhow::Result<()
     Ok(())
 }
 
+/// What an input holds now, as the browser has it (typed, or filled in by the page).
+#[then(expr = "the field {string} holds {string}")]
+async fn field_holds(w: &mut DsWorld, label: String, want: String) -> anyhow::Result<()> {
+    let input = field(w.chromium()?, &label).await?;
+    let value = input.prop("value").await?.unwrap_or_default();
+    ensure!(value == want, "{label} holds {value:?}, not {want:?}");
+    Ok(())
+}
+
 #[when("the person reloads the page")]
 async fn reloads(w: &mut DsWorld) -> anyhow::Result<()> {
     w.chromium()?.refresh().await?;

@@ -390,7 +390,31 @@ async fn keep(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Same status, same body, same headers apart from `Date`: nothing tells the causes apart.
+/// The standard page's cookie that types the email of a failed attempt again.
+fn typed_email_cookie(r: &Reply) -> Option<String> {
+    r.set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("DS_LOGIN_EMAIL_"))
+}
+
+/// The failed login's answer keeps exactly the email it was sent, to type it again; nothing
+/// else of the attempt.
+#[then(expr = "the answer keeps the typed email {string} for the login page")]
+async fn keeps_typed_email(w: &mut DsWorld, email: String) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    let cookie = typed_email_cookie(reply).context("no typed-email cookie")?;
+    let value: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+    let want = format!(
+        "DS_LOGIN_EMAIL_{}_LIVE={value}; Path=/live/{}/login; HttpOnly; SameSite=Strict; Max-Age=300",
+        w.account()?,
+        w.account()?
+    );
+    ensure!(cookie == want, "{cookie}\nnot {want}");
+    Ok(())
+}
+
+/// Same status, same body, same headers apart from `Date` and the typed email each answer
+/// echoes (checked on its own by "keeps the typed email"): nothing tells the causes apart.
 #[then(expr = "the answers {string}, {string} and {string} are identical")]
 async fn identical(w: &mut DsWorld, a: String, b: String, c: String) -> anyhow::Result<()> {
     let get = |name: &str| {
@@ -404,7 +428,17 @@ async fn identical(w: &mut DsWorld, a: String, b: String, c: String) -> anyhow::
             .headers
             .iter()
             .filter(|(k, _)| *k != reqwest::header::DATE)
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .map(|(k, v)| {
+                let v = v.to_str().unwrap_or_default();
+                let v = match v.split_once('=') {
+                    Some((name, rest)) if name.starts_with("DS_LOGIN_EMAIL_") => {
+                        let attrs = rest.split_once(';').map_or("", |(_, a)| a);
+                        format!("{name}=<typed>;{attrs}")
+                    }
+                    _ => v.to_owned(),
+                };
+                (k.to_string(), v)
+            })
             .collect();
         headers.sort();
         (r.status, r.body.clone(), headers)

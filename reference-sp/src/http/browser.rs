@@ -201,12 +201,58 @@ async fn login_form(
     let google = crate::signin::google::configured(&state, &account, mode)
         .await?
         .is_some();
+    let typed = error.and_then(|_| typed_email(&headers, &account, mode));
     with_cookie(
-        page(pages::login_page(
-            &account, mode, &next, error, google, &token,
-        )),
+        page(pages::login_page(pages::LoginPage {
+            account: &account,
+            mode,
+            next: &next,
+            error,
+            google,
+            login_token: &token,
+            email: typed.as_deref(),
+        })),
         &cookie,
     )
+}
+
+/// How long the standard page remembers the email of a failed attempt.
+const TYPED_EMAIL_SECONDS: u32 = 300;
+
+fn typed_email_cookie_name(account: &AccountId, mode: ExecutionMode) -> String {
+    format!("DS_LOGIN_EMAIL_{account}_{mode}")
+}
+
+/// The cookie that carries a failed attempt's email across the post/redirect/get back to the
+/// standard login page, so the person does not type it again; never the password. An email
+/// no address could be (too long, control characters) is not kept.
+fn typed_email_cookie(
+    state: &AppState,
+    account: &AccountId,
+    mode: ExecutionMode,
+    email: &str,
+) -> Option<String> {
+    if email.len() > 254 || email.chars().any(char::is_control) {
+        return None;
+    }
+    let value: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
+    Some(format!(
+        "{}={value}; Path=/live/{account}/login; HttpOnly; SameSite=Strict; Max-Age={TYPED_EMAIL_SECONDS}{}",
+        typed_email_cookie_name(account, mode),
+        if state.settings().secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    ))
+}
+
+fn typed_email(headers: &HeaderMap, account: &AccountId, mode: ExecutionMode) -> Option<String> {
+    let raw = session::cookie_value(headers, &typed_email_cookie_name(account, mode))?;
+    let email: String = form_urlencoded::parse(format!("e={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    (email.len() <= 254 && !email.chars().any(char::is_control)).then_some(email)
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,16 +310,24 @@ async fn login(
             let cookie =
                 session::start_session(&state, &headers, &account, mode, &user, None, None).await?;
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
-            with_cookie(Redirect::to(&next).into_response(), &cookie)
+            let signed_in = with_cookie(Redirect::to(&next).into_response(), &cookie)?;
+            // A failed attempt's email is forgotten once the person is in.
+            let forget = format!(
+                "{}=; Path=/live/{account}/login; HttpOnly; SameSite=Strict; Max-Age=0",
+                typed_email_cookie_name(&account, mode)
+            );
+            with_cookie(signed_in, &forget)
         }
         Err(ApiError::InvalidCredentials) => {
             // Post/redirect/get: back to the mode's login page (standard or custom, R-PW-6)
             // with the code, so reload and Back never send the password again.
             let code = ApiError::InvalidCredentials.code();
-            Ok(
-                Redirect::to(&login_url(&account, &config, Some(&next), Some(code)))
-                    .into_response(),
-            )
+            let back = Redirect::to(&login_url(&account, &config, Some(&next), Some(code)))
+                .into_response();
+            match typed_email_cookie(&state, &account, mode, &email) {
+                Some(cookie) if config.login_page.is_none() => with_cookie(back, &cookie),
+                _ => Ok(back),
+            }
         }
         Err(other) => Err(other),
     }

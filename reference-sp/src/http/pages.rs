@@ -12,27 +12,46 @@ fn layout(title: &str, body: &str) -> String {
     mock_kit::html::page(title, body)
 }
 
-/// The standard login page. `error` is a stable code shown with a fixed message.
-pub fn login_page(
-    account: &AccountId,
-    mode: ExecutionMode,
-    next: &str,
-    error: Option<&str>,
-    google: bool,
-    login_token: &str,
-) -> String {
+/// What the standard login page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPage<'a> {
+    pub account: &'a AccountId,
+    pub mode: ExecutionMode,
+    pub next: &'a str,
+    /// A stable code, shown with a fixed message (R-PW-5: one text for every failure).
+    pub error: Option<&'a str>,
+    /// The "Sign in with Google" link, when the mode has Google configured (R-GO-2).
+    pub google: bool,
+    pub login_token: &'a str,
+    /// The email typed before a failed attempt, typed again for the person.
+    pub email: Option<&'a str>,
+}
+
+/// The standard login page (R-PW-1).
+pub fn login_page(p: LoginPage<'_>) -> String {
+    let LoginPage {
+        account,
+        mode,
+        next,
+        error,
+        google,
+        login_token,
+        email,
+    } = p;
     let error_html = match error {
         Some(code) => format!(
             "<p class=\"error\" role=\"alert\" data-code=\"{}\">Sign-in failed: wrong email or password, \
-             or the account is locked.</p>\n",
+             or the account is locked. A locked account stays locked until an administrator of the \
+             account unlocks it.</p>\n",
             escape(code)
         ),
         None => String::new(),
     };
+    let email_value = email.map_or(String::new(), |e| format!(" value=\"{}\"", escape(e)));
     let body = format!(
         "<h1>DigitalSuite sign in</h1>\n<p>Account {account}, mode {mode}</p>\n{error_html}\
          <form method=\"post\" action=\"/live/{account}/login?P_mode={mode}\">\n\
-         <label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label>\n\
+         <label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required{email_value}></label>\n\
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\n\
          <input type=\"hidden\" name=\"next\" value=\"{}\">\n\
          <input type=\"hidden\" name=\"login_token\" value=\"{}\">\n\
@@ -97,19 +116,24 @@ mod tests {
     #[test]
     fn login_page_posts_to_the_login_endpoint_of_its_mode() {
         let account: AccountId = "42".parse().unwrap();
-        let html = login_page(
-            &account,
-            ExecutionMode::Test,
-            "/live/42/x\"><script>",
-            None,
-            false,
-            "lt_1",
-        );
+        let html = login_page(LoginPage {
+            account: &account,
+            mode: ExecutionMode::Test,
+            next: "/live/42/x\"><script>",
+            error: None,
+            google: false,
+            login_token: "lt_1",
+            email: Some("a\"b@example.com"),
+        });
         assert!(html.contains("action=\"/live/42/login?P_mode=TEST\""));
         assert!(html.contains("name=\"login_token\" value=\"lt_1\""));
         assert_eq!(login_token_of(&html).as_deref(), Some("lt_1"));
         assert_eq!(login_token_of("<form></form>"), None);
         assert!(html.contains("value=\"/live/42/x&quot;&gt;&lt;script&gt;\""));
         assert!(!html.contains("class=\"error\""));
+        assert!(
+            html.contains("required value=\"a&quot;b@example.com\">"),
+            "{html}"
+        );
     }
 }
