@@ -44,19 +44,23 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
   Scenario: The IdP signs the user out elsewhere: the SP ends the session and answers
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the browser is signed in to LIVE as "B.Simon@contoso.com"
+    And the browser's LIVE session ID is noted
     When the identity provider signs "B.Simon@contoso.com" out of every app
     And the browser follows the redirect to the identity provider
     Then the identity provider received a LogoutResponse from the SP, unsigned
     And the browser has no session in LIVE, answered "authentication_required"
+    And the noted session ID no longer works
 
   @r-sa-9
   Scenario: A LogoutRequest from the IdP by the POST binding ends the session too
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the browser is signed in to LIVE as "B.Simon@contoso.com"
+    And the browser's LIVE session ID is noted
     When the identity provider signs "B.Simon@contoso.com" out of every app by POST
     And the browser follows the redirect to the identity provider
     Then the identity provider received a LogoutResponse from the SP, unsigned
     And the browser has no session in LIVE, answered "authentication_required"
+    And the noted session ID no longer works
 
   @r-sa-9 @r-sa-10
   Scenario: In a strict mode a POSTed LogoutRequest is accepted by its XML signature
@@ -125,6 +129,16 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     And the identity provider signs "B.Simon@contoso.com" out of every app
     Then the browser has no session in LIVE, answered "authentication_required"
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the IdP's LogoutRequest is replayed to the SP
+    Then the SP refuses the Response with "saml_replayed_assertion"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
+  @r-sa-9
+  Scenario: A LogoutRequest replayed 11 minutes later, inside its lifetime and skew, is still refused
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the identity provider signs "B.Simon@contoso.com" out of every app
+    And the clock moves 11 minutes on
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     And the IdP's LogoutRequest is replayed to the SP
     Then the SP refuses the Response with "saml_replayed_assertion"
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
