@@ -134,6 +134,15 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
 
   @r-sa-9
+  Scenario: A LogoutRequest that names the user by an EncryptedID is refused, and ends no session
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the browser's LIVE session ID is noted
+    And the identity provider's next logout message has the fault "logout_request_encrypted_id"
+    And the identity provider signs "B.Simon@contoso.com" out of every app
+    Then the SP refuses the Response with "saml_unsupported_identifier"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
+  @r-sa-9
   Scenario: A LogoutRequest replayed 11 minutes later, inside its lifetime and skew, is still refused
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     And the identity provider signs "B.Simon@contoso.com" out of every app

@@ -134,6 +134,9 @@ pub enum Fault {
     LogoutStatusError,
     /// The next LogoutResponse's Destination is another SP's logout URL.
     LogoutDestinationWrong,
+    /// The next IdP-initiated LogoutRequest names the user by an EncryptedID instead of a
+    /// NameID (saml-core §3.7.1 allows it; an SP that decrypts nothing must refuse, not guess).
+    LogoutRequestEncryptedId,
     /// The Response's IssueInstant is 121 s ahead: one second past the skew.
     ResponseIssuedPastSkew,
     /// Not a fault: the Response's IssueInstant is exactly 120 s ahead, the skew's edge.
@@ -145,7 +148,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const ALL: [Fault; 66] = [
+    pub const ALL: [Fault; 67] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -208,6 +211,7 @@ impl Fault {
         Self::LogoutIssuerWrong,
         Self::LogoutStatusError,
         Self::LogoutDestinationWrong,
+        Self::LogoutRequestEncryptedId,
         Self::ResponseIssuedPastSkew,
         Self::ResponseIssuedWithinSkew,
         Self::ResponseIssuedStale,

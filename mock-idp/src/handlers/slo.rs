@@ -286,6 +286,30 @@ pub(super) fn logout_answer(shared: &Shared, received: &redirect::Received) -> R
         .into_response()
 }
 
+/// The LogoutRequest with its NameID replaced by an EncryptedID in the assertion namespace (an
+/// opaque cipher value: no SP has its key), the rest of the message unchanged.
+fn encrypted_id_instead(request: &str) -> String {
+    let Ok(doc) = roxmltree::Document::parse(request) else {
+        return request.to_owned();
+    };
+    let Some(name_id) = doc
+        .root_element()
+        .children()
+        .find(|n| n.is_element() && n.tag_name().name() == "NameID")
+    else {
+        return request.to_owned();
+    };
+    let range = name_id.range();
+    format!(
+        "{}<EncryptedID xmlns=\"{}\"><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\">\
+         <xenc:CipherData><xenc:CipherValue>bW9jaw==</xenc:CipherValue></xenc:CipherData>\
+         </xenc:EncryptedData></EncryptedID>{}",
+        &request[..range.start],
+        s::NS_ASSERTION,
+        &request[range.end..]
+    )
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LogoutBody {
@@ -345,6 +369,11 @@ pub(super) async fn control_logout(State(shared): St, Json(body): Json<LogoutBod
     }
     .to_xml(&shared.profile.style());
     let fault = shared.runtime().faults.pop();
+    let request = if fault == Some(Fault::LogoutRequestEncryptedId) {
+        encrypted_id_instead(&request)
+    } else {
+        request
+    };
     let sign = app.sign_logout.unwrap_or(shared.profile.signs_logout())
         && fault != Some(Fault::LogoutUnsigned);
     let corrupt = fault == Some(Fault::LogoutBadSignature);

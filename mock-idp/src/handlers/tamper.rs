@@ -196,7 +196,8 @@ pub(super) fn apply_fault(
         | Fault::LogoutSignatureWrapped
         | Fault::LogoutIssuerWrong
         | Fault::LogoutStatusError
-        | Fault::LogoutDestinationWrong => {}
+        | Fault::LogoutDestinationWrong
+        | Fault::LogoutRequestEncryptedId => {}
     }
 }
 
