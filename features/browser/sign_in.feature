@@ -71,9 +71,11 @@ Feature: Signing in, in a real browser
     And a real browser on a phone
     When the person opens "/live/{account}/login?P_mode=TEST"
     Then on screen no text is smaller than 12 px and no control narrower than 24 px
+    And the page is styled by the shared stylesheet
     When the person opens "/live/{account}"
     Then the browser is at the identity provider's login page
     And on screen no text is smaller than 12 px and no control narrower than 24 px
+    And the page is styled by the shared stylesheet
     When the person types "B.Simon@contoso.com" into "Username"
     And the person types "BSimon-Idp-2026" into "Password"
     And the person presses "Sign in"

@@ -11,7 +11,7 @@ Feature: Every answer carries the security headers a browser needs
   Scenario: The standard login page is locked down
     When the browser opens "/live/{account}/login?P_mode=LIVE"
     Then the answer is 200
-    And the answer has the header "content-security-policy" equal to "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    And the answer has the header "content-security-policy" equal to "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     And the answer has the header "x-content-type-options" equal to "nosniff"
     And the answer has the header "referrer-policy" equal to "no-referrer"
     And the answer has no header "strict-transport-security"
@@ -22,7 +22,7 @@ Feature: Every answer carries the security headers a browser needs
     When the browser opens "/live/{account}?P_mode=LIVE"
     Then the answer is 200
     And the answer has the header "cache-control" equal to "no-store"
-    And the answer has the header "content-security-policy" equal to "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    And the answer has the header "content-security-policy" equal to "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
   @r-pw-6
   Scenario: An uploaded HTML page may not be framed, and keeps its own scripts
@@ -37,7 +37,7 @@ Feature: Every answer carries the security headers a browser needs
     Given a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
     And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
     When the browser opens "/live/{account}" and the identity provider shows its login page
-    Then the answer has the header "content-security-policy" equal to "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    Then the answer has the header "content-security-policy" equal to "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     And the answer has the header "x-content-type-options" equal to "nosniff"
     And the answer has the header "referrer-policy" equal to "no-referrer"
     When "B.Simon@contoso.com" signs in at the identity provider from "/live/{account}" and the browser stops at its form

@@ -277,6 +277,6 @@ async fn each_account_of_the_chooser_is_a_button_to_its_password_and_consent_may
     // Allow answers with a redirect to the client: the page's form-action must name its origin.
     assert_eq!(
         consent.headers()["content-security-policy"],
-        "default-src 'none'; form-action 'self' http://127.0.0.1:9; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self' http://127.0.0.1:9; frame-ancestors 'none'; base-uri 'none'"
     );
 }

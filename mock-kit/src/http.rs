@@ -85,6 +85,30 @@ fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
+/// What every server serves beside its own routes: the shared stylesheet and the favicon
+/// ([`crate::html`]), cacheable for a day.
+pub fn assets() -> Router {
+    use axum::routing::get;
+    fn asset(content_type: &'static str, body: &'static str) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+    let svg = || async { asset("image/svg+xml", crate::html::FAVICON_SVG) };
+    Router::new()
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css; charset=utf-8", crate::html::STYLESHEET) }),
+        )
+        .route("/favicon.svg", get(svg))
+        .route("/favicon.ico", get(svg))
+}
+
 /// Applies [`Limits`] to a router: limits before routing, the request timeout around it, and
 /// plain-text framework refusals turned into JSON.
 pub fn guard(router: Router, limits: Limits) -> Router {
@@ -184,10 +208,7 @@ fn with_page_headers(mut response: Response) -> Response {
         .or_insert(HeaderValue::from_static("no-referrer"));
     if html {
         h.entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(HeaderValue::from_static(
-                "default-src 'none'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-            ));
+            .or_insert(HeaderValue::from_static(crate::html::PAGE_CSP));
     }
     response
 }

@@ -63,6 +63,7 @@ impl Server {
             let stop = async {
                 let _ = rx.await;
             };
+            let router = router.merge(http::assets());
             http::serve(listener, http::guard(router, limits), limits, stop).await;
             tracing::debug!(server = name, "server stopped");
         });

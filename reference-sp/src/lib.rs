@@ -233,9 +233,9 @@ pub fn app_with(state: AppState, extra: Router) -> Router {
         ))
 }
 
-/// The SP's own HTML pages: no script, no style, forms post to the SP only, never framed.
-pub const PAGE_CSP: &str =
-    "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The SP's own HTML pages: no script, the shared stylesheet and favicon only, forms post to
+/// the SP only, never framed (the same policy as the mocks' pages).
+pub const PAGE_CSP: &str = mock_kit::html::PAGE_CSP;
 
 /// Headers every answer carries (issue 10 item 5): `nosniff`, no Referer leaking URLs with
 /// codes or states to other sites, HSTS when served over HTTPS; HTML that sets no CSP of its own

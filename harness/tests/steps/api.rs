@@ -179,6 +179,52 @@ async fn answer_error_page(
     Ok(())
 }
 
+/// `GET <path>` on one of the scenario's servers: `SP`, `the IdP`, `Google` or `Apple`.
+#[when(expr = "an anonymous client opens {string} on {word}")]
+async fn open_on(w: &mut DsWorld, path: String, server: String) -> anyhow::Result<()> {
+    let base = match server.as_str() {
+        "SP" => w.stack.sp_url(""),
+        "IdP" => w.idp()?.base_url().to_owned(),
+        "Google" => w.google()?.issuer().to_owned(),
+        "Apple" => w.apple()?.base_url().to_owned(),
+        other => anyhow::bail!("no server {other:?}: SP, IdP, Google or Apple"),
+    };
+    let reply = super::plain_client()
+        .get(format!("{base}{}", w.expand(&path)?))
+        .header("accept", "text/html")
+        .send()
+        .await?;
+    w.last = Some(Reply::read(reply).await?);
+    Ok(())
+}
+
+/// A page's head as every server's pages share it (R-UI-3): language, viewport, title, the
+/// stylesheet and the favicon, under the page policy that lets them load.
+#[then(expr = "the answer is a page titled {string} with the shared head")]
+async fn shared_head(w: &mut DsWorld, title: String) -> anyhow::Result<()> {
+    let reply = w.expect_status(200)?;
+    let body = &reply.body;
+    for part in [
+        "<html lang=\"en\">".to_owned(),
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">".to_owned(),
+        format!("<title>{}</title>", mock_kit::html::escape(&title)),
+        "<link rel=\"stylesheet\" href=\"/style.css\">".to_owned(),
+        "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">".to_owned(),
+    ] {
+        ensure!(body.contains(&part), "no {part} in {body}");
+    }
+    let csp = reply
+        .headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    ensure!(
+        csp.contains("img-src 'self'") && csp.contains("style-src 'self'"),
+        "the page's policy blocks its stylesheet or favicon: {csp:?}"
+    );
+    Ok(())
+}
+
 #[then(expr = "the answer is {int} with error code {string}")]
 async fn answer_error(w: &mut DsWorld, status: u16, code: String) -> anyhow::Result<()> {
     let reply = w.expect_status(status)?;

@@ -398,6 +398,25 @@ async fn field_holds(w: &mut DsWorld, label: String, want: String) -> anyhow::Re
     Ok(())
 }
 
+/// The shared stylesheet reached the page (its policy let it load): the body is laid out at
+/// the stylesheet's width, 36rem, which no browser default gives.
+#[then("the page is styled by the shared stylesheet")]
+async fn styled(w: &mut DsWorld) -> anyhow::Result<()> {
+    let client = w.chromium()?;
+    let url = client.current_url().await?;
+    let v = client
+        .execute(
+            "return getComputedStyle(document.body).maxWidth;",
+            Vec::new(),
+        )
+        .await?;
+    ensure!(
+        v.as_str() == Some("576px"),
+        "{url}: the body's max-width is {v}, not the stylesheet's 576px"
+    );
+    Ok(())
+}
+
 #[when("the person reloads the page")]
 async fn reloads(w: &mut DsWorld) -> anyhow::Result<()> {
     w.chromium()?.refresh().await?;

@@ -119,18 +119,17 @@ pub(super) async fn authorize(State(shared): St, Query(p): Query<AuthParams>) ->
     let queued = shared.runtime().next_logins.pop();
     match queued {
         Some((username, cancel)) => complete(&shared, &p, &team.team_id, &redirect_uri, &username, cancel),
-        None => Html(format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in with Apple</title></head><body>\n\
-             <h1>Use your Apple ID</h1>\n<form method=\"post\" action=\"/auth/signin\">\n\
+        None => Html(mock_kit::html::page("Sign in with Apple", &format!(
+            "<h1>Use your Apple ID</h1>\n<form method=\"post\" action=\"/auth/signin\">\n\
              <input type=\"hidden\" name=\"query\" value=\"{}\">\n\
              <label>Apple ID <input name=\"username\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n\
              <button name=\"action\" value=\"continue\">Continue</button> <button name=\"action\" value=\"cancel\">Cancel</button>\n\
-             </form>\n</body></html>\n",
+             </form>\n",
             protocol::saml::xml::attr(&serde_json::to_string(&json!({
                 "client_id": p.client_id, "redirect_uri": p.redirect_uri, "response_type": p.response_type,
                 "scope": p.scope, "response_mode": p.response_mode, "state": p.state, "nonce": p.nonce,
             })).unwrap_or_default())
-        ))
+        )))
         .into_response(),
     }
 }

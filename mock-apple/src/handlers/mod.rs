@@ -25,6 +25,7 @@ type St = State<Arc<Shared>>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .route("/", get(index))
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/auth/authorize", get(authorize))
         .route("/auth/signin", post(signin))
@@ -36,6 +37,25 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/control/faults", post(control_fault))
         .route("/control/messages", get(control_messages))
         .with_state(shared)
+}
+
+/// What this server is, and its URLs.
+async fn index(State(shared): St) -> axum::response::Response {
+    let url = |p: &str| format!("{}{p}", shared.base_url);
+    axum::response::IntoResponse::into_response(axum::response::Html(mock_kit::html::index_page(
+        "Mock Sign in with Apple",
+        "A mock of Apple's sign-in for the DigitalSuite conformance harness: the iOS app's \
+             native sign-in (control API), the web authorization page, the token endpoint and \
+             the signing keys.",
+        &[
+            (
+                "Discovery document",
+                url("/.well-known/openid-configuration"),
+            ),
+            ("Signing keys (JWKS)", url("/auth/keys")),
+            ("Requests received (control API)", url("/control/messages")),
+        ],
+    )))
 }
 
 /// Parameters whose values never reach the log.

@@ -280,9 +280,10 @@ pub(super) async fn signin(State(shared): St, Form(form): Form<SigninForm>) -> R
     // The consent form's answer redirects to the client: a browser follows a form's redirect
     // only to an origin its `form-action` names.
     match redirect_origin.and_then(|o| {
-        HeaderValue::from_str(&format!(
-            "default-src 'none'; form-action 'self' {o}; frame-ancestors 'none'; base-uri 'none'"
-        ))
+        HeaderValue::from_str(
+            &mock_kit::html::PAGE_CSP
+                .replace("form-action 'self'", &format!("form-action 'self' {o}")),
+        )
         .ok()
     }) {
         Some(csp) => ([(header::CONTENT_SECURITY_POLICY, csp)], page).into_response(),

@@ -29,6 +29,7 @@ type St = State<Arc<Shared>>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .route("/", get(index))
         .route(DISCOVERY_PATH, get(discovery))
         .route(AUTH_PATH, get(authorize))
         .route("/signin", post(signin))
@@ -92,13 +93,34 @@ async fn jwks(State(shared): St) -> Response {
         .into_response()
 }
 
+/// What this server is, and its URLs.
+async fn index(State(shared): St) -> Response {
+    Html(mock_kit::html::index_page(
+        "Mock Google (OAuth 2.0 and OpenID Connect)",
+        "A mock of Google's sign-in for the DigitalSuite conformance harness: discovery, the \
+         account chooser and consent, the token endpoint and the signing keys.",
+        &[
+            ("Discovery document", shared.url(DISCOVERY_PATH)),
+            ("Signing keys (JWKS)", shared.url(JWKS_PATH)),
+            ("Authorization endpoint", shared.url(AUTH_PATH)),
+            (
+                "Requests received (control API)",
+                shared.url("/control/messages"),
+            ),
+        ],
+    ))
+    .into_response()
+}
+
 /// Errors Google shows on its own page instead of redirecting (§1.2).
 fn error_page(code: &str, detail: &str) -> Response {
-    let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Error 400</title></head><body>\n\
-         <h1>Access blocked: authorization error</h1>\n\
-         <p class=\"error\" role=\"alert\" data-code=\"{code}\">Error 400: {code}</p>\n<p>{}</p>\n</body></html>\n",
-        protocol::saml::xml::text(detail)
+    let body = mock_kit::html::page(
+        "Error 400",
+        &format!(
+            "<h1>Access blocked: authorization error</h1>\n\
+         <p class=\"error\" role=\"alert\" data-code=\"{code}\">Error 400: {code}</p>\n<p>{}</p>\n",
+            protocol::saml::xml::text(detail)
+        ),
     );
     (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }

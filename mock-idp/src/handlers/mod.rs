@@ -40,6 +40,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let profile = shared.profile;
     let tenant = shared.tenant.clone();
     let mut router = Router::new()
+        .route("/", get(index))
         .route(&profile.sso_path(&tenant), get(sso_redirect).post(sso_post))
         .route(&profile.metadata_path(&tenant), get(metadata))
         .route("/login", post(login_submit))
@@ -149,13 +150,50 @@ impl PageError {
     }
 }
 
+/// What this server is, and its URLs.
+async fn index(State(shared): St) -> Response {
+    let mut links = vec![
+        (
+            "Federation metadata",
+            shared.url(&shared.profile.metadata_path(&shared.tenant)),
+        ),
+        (
+            "Sign-on URL (SAML HTTP-Redirect and POST)",
+            shared.sso_url(),
+        ),
+    ];
+    if let Some(slo) = shared.profile.slo_path(&shared.tenant) {
+        links.push(("Logout URL", shared.url(&slo)));
+    }
+    links.push((
+        "Messages received and sent (control API)",
+        shared.url("/control/messages"),
+    ));
+    Html(mock_kit::html::index_page(
+        &format!(
+            "Mock SAML identity provider ({} profile)",
+            shared.profile.name()
+        ),
+        &format!(
+            "A mock IdP for the DigitalSuite conformance harness, tenant {}, entity ID {}. \
+             Its users sign in on its own page; the control API queues users and faults.",
+            shared.tenant,
+            shared.profile.entity_id(&shared.tenant)
+        ),
+        &links,
+    ))
+    .into_response()
+}
+
 fn error_page(shared: &Shared, error: &PageError) -> Response {
     let code = error.code(shared.profile);
-    let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in error</title></head><body>\n\
-         <h1>Sorry, but we're having trouble signing you in.</h1>\n\
-         <p class=\"error\" role=\"alert\" data-code=\"{code}\">{code}: {}</p>\n</body></html>\n",
-        xml::text(&error.message(&shared.tenant))
+    let body = mock_kit::html::page(
+        "Sign in error",
+        &format!(
+            "<h1>Sorry, but we're having trouble signing you in.</h1>\n\
+         <p class=\"error\" role=\"alert\" data-code=\"{code}\">{code}: {}</p>\n",
+            xml::text(&error.message(&shared.tenant))
+        ),
     );
     (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }

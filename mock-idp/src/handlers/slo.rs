@@ -282,8 +282,12 @@ pub(super) fn logout_answer(shared: &Shared, received: &redirect::Received) -> R
         destination: None,
         sig_alg: received.sig_alg.clone(),
     });
-    Html("<!doctype html><title>Signed out</title><p data-code=\"signed_out\">You signed out.</p>")
-        .into_response()
+    Html(mock_kit::html::page(
+        "Signed out",
+        "<h1>You signed out of your account</h1>\n<p data-code=\"signed_out\" role=\"status\">\
+         You signed out. It's a good idea to close all browser windows.</p>\n",
+    ))
+    .into_response()
 }
 
 /// The LogoutRequest with its NameID replaced by an EncryptedID in the assertion namespace (an

@@ -273,16 +273,18 @@ fn login_form(
             )
         })
         .unwrap_or_default();
-    let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sign in</title></head><body>\n\
-         <h1>Sign in to your account</h1>\n<p>Mock {} IdP</p>\n{error}\
+    let body = mock_kit::html::page(
+        "Sign in",
+        &format!(
+            "<h1>Sign in to your account</h1>\n<p>Mock {} IdP</p>\n{error}\
          <form method=\"post\" action=\"{}\">\n\
          <input type=\"hidden\" name=\"pending\" value=\"{pending}\">\n\
          <label>Username <input name=\"username\" autocomplete=\"username\"></label>\n\
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\"></label>\n\
-         <button type=\"submit\">Sign in</button>\n</form>\n</body></html>\n",
-        shared.profile.name(),
-        xml::attr(&shared.url("/login")),
+         <button type=\"submit\">Sign in</button>\n</form>\n",
+            shared.profile.name(),
+            xml::attr(&shared.url("/login")),
+        ),
     );
     Html(body).into_response()
 }

@@ -1,5 +1,7 @@
 //! The browser-facing surface under `/live/<account>/`, modelled on the product's URLs.
 //!
+//! - `GET /`: what the SP is and its URL patterns.
+//!
 //! - `GET /live/<account>[/]`: the account home (protected); also the sign-on URL (ENTRA).
 //! - `GET|POST /live/<account>/login`, `POST /live/<account>/logout`: Login/Password
 //!   (R-PW-1..6), the login page being the standard one or the mode's custom page (R-PW-6).
@@ -30,6 +32,7 @@ use url::form_urlencoded;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(index))
         .route("/live/{account}", get(home))
         .route("/live/{account}/", get(home))
         .route("/live/{account}/login", get(login_form).post(login))
@@ -37,6 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/live/{account}/session", get(session))
         .route("/live/{account}/signed-out", get(signed_out))
         .route("/live/{account}/{*path}", get(resource))
+}
+
+async fn index(State(state): State<AppState>) -> Response {
+    page(pages::index_page(&state.settings().public_url))
 }
 
 async fn config(

@@ -93,6 +93,56 @@ pub fn home_page(account: &AccountId, mode: ExecutionMode, user: &User) -> Strin
     layout("DigitalSuite", &body)
 }
 
+/// The SP's page at `/`: what it is and where things are. No account is named: the SP does
+/// not tell who its customers are.
+pub fn index_page(public_url: &str) -> String {
+    let rows: String = [
+        (
+            "/live/<account>/?P_mode=<MODE>",
+            "an account's home: signs in by the mode's method",
+        ),
+        (
+            "/live/<account>/login?P_mode=<MODE>",
+            "the standard login page",
+        ),
+        (
+            "/live/<account>/saml/metadata?P_mode=<MODE>",
+            "SP metadata of a mode",
+        ),
+        (
+            "/live/<account>/saml/acs?P_mode=<MODE>",
+            "assertion consumer service",
+        ),
+        ("/live/<account>/saml/slo?P_mode=<MODE>", "single logout"),
+        (
+            "/api/<account>/users",
+            "the administrator's API (HTTP Basic)",
+        ),
+        (
+            "/config/<account>/certificate",
+            "request-signing keys (Atom feed)",
+        ),
+    ]
+    .iter()
+    .map(|(path, what)| {
+        format!(
+            "<li><code>{}{}</code>: {what}</li>\n",
+            escape(public_url),
+            escape(path)
+        )
+    })
+    .collect();
+    layout(
+        "DigitalSuite reference SP",
+        &format!(
+            "<h1>DigitalSuite reference SP</h1>\n<p>A service provider that signs users in as \
+             DigitalSuite (RunMyProcess) does: password, SAML 2.0, Google and Sign in with \
+             Apple. <code>&lt;account&gt;</code> is the customer account's number, \
+             <code>&lt;MODE&gt;</code> TEST, ACCEPTANCE or LIVE.</p>\n<ul>\n{rows}</ul>\n"
+        ),
+    )
+}
+
 /// The page after signing out of a mode whose method is not the login page (R-SA-5): it says
 /// so, and signs in again through the mode's method (its home starts that method).
 pub fn signed_out_page(account: &AccountId, mode: ExecutionMode, method: AuthMethod) -> String {
