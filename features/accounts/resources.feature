@@ -7,6 +7,22 @@ Feature: Public resources and applications
     And the administrator provisions "B.Simon" with email "b.simon@contoso.com" and password "BSimon-Pass-2026"
     And the administrator provisions "A.Jones" with email "a.jones@contoso.com" and password "AJones-Pass-2026"
 
+  @r-acc-5 @r-acc-1
+  Scenario: The home page names the account and lists only the applications the user may open
+    Given the administrator publishes an application "apps/timesheet" open to everybody
+    And the administrator publishes an application "apps/payroll" open to "a.jones@contoso.com" only
+    And the administrator uploads a public file "public/terms.txt" containing "Terms of use"
+    When "b.simon@contoso.com" logs in to TEST with password "BSimon-Pass-2026"
+    And the browser opens "/live/{account}?P_mode=TEST"
+    Then the page is shown and contains "<h1>Contoso</h1>"
+    And the page is shown and contains '<a href="/live/{account}/apps/timesheet?P_mode=TEST">apps/timesheet</a>'
+    And the answer does not contain "apps/payroll"
+    And the answer does not contain "public/terms.txt"
+    When "a.jones@contoso.com" logs in to TEST with password "AJones-Pass-2026"
+    And the browser opens "/live/{account}?P_mode=TEST"
+    Then the page is shown and contains "apps/payroll"
+    And the page is shown and contains "apps/timesheet"
+
   @r-acc-3
   Scenario: A public resource is served without a session
     Given the administrator uploads a public file "public/terms.txt" containing "Terms of use"

@@ -143,7 +143,18 @@ async fn home(
 ) -> Result<Response, ApiError> {
     match session::current_session(&state, &headers, &account, mode).await? {
         Ok(session) => {
-            let html = pages::home_page(&account, mode, &session.user);
+            let (account_c, user_id) = (account.clone(), session.user.id);
+            let (name, applications) = state
+                .store()
+                .call(move |c| {
+                    Ok((
+                        store::account_name(c, &account_c)?,
+                        store::applications_for(c, &account_c, user_id)?,
+                    ))
+                })
+                .await?;
+            let name = name.unwrap_or_else(|| format!("Account {account}"));
+            let html = pages::home_page(&account, &name, mode, &session.user, &applications);
             // Sign out of a SAML session answers with a redirect to the IdP's logout URL; a
             // browser follows a form's redirects only to origins its `form-action` names.
             let logout_origin = match session.saml {

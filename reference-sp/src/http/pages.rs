@@ -81,16 +81,39 @@ pub fn login_token_of(html: &str) -> Option<String> {
     Some(html[at..at + end].to_owned())
 }
 
-/// The account's home page, shown to a signed-in user.
-pub fn home_page(account: &AccountId, mode: ExecutionMode, user: &User) -> String {
+/// The account's home page, shown to a signed-in user: who they are, the account by its name,
+/// and the applications they may open (R-ACC-5).
+pub fn home_page(
+    account: &AccountId,
+    account_name: &str,
+    mode: ExecutionMode,
+    user: &User,
+    applications: &[String],
+) -> String {
+    let apps = if applications.is_empty() {
+        "<p id=\"applications\">No application is open to you in this account yet.</p>\n".to_owned()
+    } else {
+        let items: String = applications
+            .iter()
+            .map(|path| {
+                format!(
+                    "<li><a href=\"/live/{account}/{}?P_mode={mode}\">{}</a></li>\n",
+                    escape(path),
+                    escape(path)
+                )
+            })
+            .collect();
+        format!("<h2>Your applications</h2>\n<ul id=\"applications\">\n{items}</ul>\n")
+    };
     let body = format!(
-        "<h1>DigitalSuite</h1>\n<p id=\"who\">Signed in as {} &lt;{}&gt; to account {account} \
-         in mode {mode}.</p>\n<form method=\"post\" action=\"/live/{account}/logout?P_mode={mode}\">\
+        "<h1>{}</h1>\n<p id=\"who\">Signed in as {} &lt;{}&gt; to account {account} \
+         in mode {mode}.</p>\n{apps}<form method=\"post\" action=\"/live/{account}/logout?P_mode={mode}\">\
          <button type=\"submit\">Sign out</button></form>\n",
+        escape(account_name),
         escape(&user.name),
         escape(&user.email)
     );
-    layout("DigitalSuite", &body)
+    layout(&format!("{account_name} - DigitalSuite"), &body)
 }
 
 /// The SP's page at `/`: what it is and where things are. No account is named: the SP does

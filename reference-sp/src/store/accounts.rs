@@ -32,6 +32,17 @@ pub fn create_account(
     Ok(())
 }
 
+/// The account's display name.
+pub fn account_name(conn: &Connection, id: &AccountId) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT name FROM accounts WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 pub fn account_exists(conn: &Connection, id: &AccountId) -> Result<bool, ApiError> {
     Ok(conn
         .query_row(

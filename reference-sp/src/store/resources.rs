@@ -130,3 +130,23 @@ pub fn list_resources(conn: &Connection, account: &AccountId) -> Result<Vec<Reso
         .filter_map(|p| get_resource(conn, account, p).transpose())
         .collect()
 }
+
+/// The paths of the web interfaces `user_id` may open (R-ACC-5): public, open to everybody, or
+/// granted to them; in path order, bodies not read.
+pub fn applications_for(
+    conn: &Connection,
+    account: &AccountId,
+    user_id: i64,
+) -> Result<Vec<String>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT path FROM resources r WHERE account_id = ?1 AND kind = 'web_interface'
+           AND (visibility IN ('public', 'everybody')
+                OR EXISTS (SELECT 1 FROM resource_users u
+                           WHERE u.resource_id = r.id AND u.user_id = ?2))
+         ORDER BY path",
+    )?;
+    let paths = stmt
+        .query_map(params![account.as_str(), user_id], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(paths)
+}
