@@ -289,30 +289,41 @@ fn xpath_literal(s: &str) -> String {
 
 #[when(expr = "the person presses {string}")]
 async fn presses(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
-    let client = w.chromium()?;
     let xpath = format!(
         "//button[normalize-space(.)={q}] | //input[@type='submit' and @value={q}]",
         q = xpath_literal(&text)
     );
-    let button = client
-        .find(Locator::XPath(&xpath))
-        .await
-        .with_context(|| format!("no button {text:?}"))?;
-    button.click().await?;
-    Ok(())
+    click(w.chromium()?, &xpath, &format!("no button {text:?}")).await
 }
 
 /// A click on the link whose text is `text` (the way a person leaves an error or signed-out page).
 #[when(expr = "the person follows {string}")]
 async fn follows(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
-    let client = w.chromium()?;
     let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(&text));
-    let link = client
-        .find(Locator::XPath(&xpath))
+    click(w.chromium()?, &xpath, &format!("no link {text:?}")).await
+}
+
+/// Clicks the element `xpath` finds; `missing` says what was looked for when there is none.
+async fn click(client: &Client, xpath: &str, missing: &str) -> anyhow::Result<()> {
+    let element = client
+        .find(Locator::XPath(xpath))
         .await
-        .with_context(|| format!("no link {text:?}"))?;
-    link.click().await?;
+        .with_context(|| missing.to_owned())?;
+    element.click().await?;
     Ok(())
+}
+
+/// Waits (bounded, by asking the browser) until the page's text contains `text`.
+async fn wait_for_text(client: &Client, text: &str) -> bool {
+    client
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::XPath(&format!(
+            "//body[contains(., {})]",
+            xpath_literal(text)
+        )))
+        .await
+        .is_ok()
 }
 
 /// The browser's Back button: the page comes from its history, or from the server again when
@@ -339,15 +350,7 @@ async fn does_not_show(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
 /// logout URL with a LogoutRequest, and the SP answers through the same browser.
 #[when(expr = "the identity provider signs {string} out of every app in the real browser")]
 async fn idp_logout_in_browser(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
-    let url = format!("{}/control/logout", w.idp()?.base_url());
-    let reply = super::plain_client()
-        .post(url)
-        .json(&serde_json::json!({ "username": username }))
-        .send()
-        .await?;
-    ensure!(reply.status() == 200, "control logout: {}", reply.status());
-    let body: serde_json::Value = reply.json().await?;
-    let to = body["url"].as_str().context("no url")?.to_owned();
+    let to = super::saml::idp_logout_url(w, &username).await?;
     w.chromium()?.goto(&to).await?;
     Ok(())
 }
@@ -368,24 +371,14 @@ async fn shows_at_google(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
 
 async fn shows_on_site(w: &DsWorld, base: &str, text: &str) -> anyhow::Result<()> {
     let client = w.chromium()?;
-    let found = client
-        .wait()
-        .at_most(std::time::Duration::from_secs(15))
-        .for_element(Locator::XPath(&format!(
-            "//body[contains(., {})]",
-            xpath_literal(text)
-        )))
-        .await;
+    let found = wait_for_text(client, text).await;
     let url = client.current_url().await?;
     let page = client.source().await?;
     ensure!(
         url.as_str().starts_with(base),
         "the browser is at {url}, not at {base}"
     );
-    ensure!(
-        found.is_ok(),
-        "the page at {url} does not show {text:?}:\n{page}"
-    );
+    ensure!(found, "the page at {url} does not show {text:?}:\n{page}");
     Ok(())
 }
 
@@ -454,20 +447,10 @@ async fn shows_at(w: &mut DsWorld, text: String, path: String) -> anyhow::Result
 async fn shows_on_page(w: &mut DsWorld, text: String, path: String) -> anyhow::Result<()> {
     let want = w.expand(&path)?;
     let client = w.chromium()?;
-    let found = client
-        .wait()
-        .at_most(std::time::Duration::from_secs(15))
-        .for_element(Locator::XPath(&format!(
-            "//body[contains(., {})]",
-            xpath_literal(&text)
-        )))
-        .await;
+    let found = wait_for_text(client, &text).await;
     let url = client.current_url().await?;
     let body = client.source().await?;
-    ensure!(
-        found.is_ok(),
-        "the page at {url} does not show {text:?}:\n{body}"
-    );
+    ensure!(found, "the page at {url} does not show {text:?}:\n{body}");
     ensure!(url.path() == want, "the browser is at {url}, not on {want}");
     Ok(())
 }

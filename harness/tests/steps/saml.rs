@@ -502,8 +502,9 @@ async fn queue_logout_fault(w: &mut DsWorld, fault: String) -> anyhow::Result<()
 
 /// The mock's control call for IdP-initiated logout, then the browser follows the
 /// LogoutRequest to the SP, as a browser redirected by Entra would.
-#[when(expr = "the identity provider signs {string} out of every app")]
-async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
+/// The URL of an IdP-initiated LogoutRequest for `username` (Redirect binding), from the mock's
+/// control API, for a browser to follow.
+pub(super) async fn idp_logout_url(w: &DsWorld, username: &str) -> anyhow::Result<String> {
     let url = format!("{}/control/logout", w.idp()?.base_url());
     let reply = super::plain_client()
         .post(url)
@@ -512,7 +513,12 @@ async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Resu
         .await?;
     ensure!(reply.status() == 200, "control logout: {}", reply.status());
     let body: serde_json::Value = reply.json().await?;
-    let to = body["url"].as_str().context("no url")?.to_owned();
+    Ok(body["url"].as_str().context("no url")?.to_owned())
+}
+
+#[when(expr = "the identity provider signs {string} out of every app")]
+async fn idp_initiated_logout(w: &mut DsWorld, username: String) -> anyhow::Result<()> {
+    let to = idp_logout_url(w, &username).await?;
     w.saml_logout_url = Some(to.clone());
     w.get_url("default", &to).await?;
     Ok(())
