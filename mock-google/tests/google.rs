@@ -35,6 +35,11 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// The body of a GET, for a page the test reads.
+async fn text_of(b: &reqwest::Client, url: &str) -> String {
+    b.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn auth_url(g: &MockGoogle, extra: &str) -> String {
     format!(
         "{}?client_id={CLIENT}&redirect_uri={REDIRECT}&response_type=code&scope=openid%20email&state=st{extra}",
@@ -185,14 +190,7 @@ async fn a_signed_in_browser_is_not_asked_again() {
     g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
     assert!(param(&location(&b, &auth_url(&g, "")).await, "code").is_some());
     assert!(param(&location(&b, &auth_url(&g, "")).await, "code").is_some());
-    let page = browser()
-        .get(auth_url(&g, ""))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&browser(), &auth_url(&g, "")).await;
     assert!(page.contains("Choose an account"));
 }
 
@@ -232,14 +230,7 @@ async fn each_account_of_the_chooser_is_a_button_to_its_password_and_consent_may
  {
     let g = google().await;
     let b = browser();
-    let chooser = b
-        .get(auth_url(&g, ""))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let chooser = text_of(&b, &auth_url(&g, "")).await;
     assert!(
         chooser.contains("<button name=\"email\" value=\"ann@gmail.com\">Ann Example &lt;ann@gmail.com&gt;</button>"),
         "{chooser}"
