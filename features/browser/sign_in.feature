@@ -96,3 +96,43 @@ Feature: Signing in, in a real browser
     Then the browser shows "saml_request_cookie_missing" at "/live/{account}/saml/acs?P_mode=LIVE"
     And the browser shows "serve the SP over HTTPS, or the SP and the IdP from one site"
     And the real browser has no session in LIVE
+
+  @r-pw-6
+  Scenario: A person signs in on the mode's custom login page, and a failure brings them back to it
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
+    And the administrator uploads a public HTML file "upload/login.html" with a login form for TEST
+    And the TEST login page is "upload/login.html"
+    And a real browser
+    When the person opens "/live/{account}?P_mode=TEST"
+    Then the browser shows "Contoso uploaded login" at "/live/{account}/upload/login.html?P_mode=TEST&next=%2Flive%2F{account}%3FP_mode%3DTEST"
+    When the person types "B.Simon@contoso.com" into "Email"
+    And the person types "not-the-password" into "Password"
+    And the person presses "Go"
+    Then the browser shows "Contoso uploaded login" at "/live/{account}/upload/login.html?P_mode=TEST&next=%2Flive%2F{account}%3FP_mode%3DTEST&error=invalid_credentials"
+    When the person types "B.Simon@contoso.com" into "Email"
+    And the person types "BSimon-Pass-2026" into "Password"
+    And the person presses "Go"
+    Then the browser shows "Signed in as B.Simon" at "/live/{account}?P_mode=TEST"
+
+  @r-pw-3 @r-pw-4 @r-pw-5
+  Scenario: Locked after the limit, the right password is refused too, until an administrator unlocks
+    Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
+    And the LIVE password policy allows 2 failed attempts
+    And a real browser
+    When the person opens "/live/{account}/login?P_mode=LIVE"
+    And the person types "B.Simon@contoso.com" into "Email"
+    And the person types "wrong-1" into "Password"
+    And the person presses "Sign in"
+    And the person types "wrong-2" into "Password"
+    And the person presses "Sign in"
+    And the person types "BSimon-Pass-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "invalid_credentials" at "/live/{account}/login?P_mode=LIVE&next=%2Flive%2F{account}%3FP_mode%3DLIVE&error=invalid_credentials"
+    And the page announces "until an administrator of the account unlocks it"
+    And the real browser has no session in LIVE
+    When the administrator unlocks "B.Simon@contoso.com"
+    And the person opens "/live/{account}/login?P_mode=LIVE"
+    And the person types "B.Simon@contoso.com" into "Email"
+    And the person types "BSimon-Pass-2026" into "Password"
+    And the person presses "Sign in"
+    Then the browser shows "Signed in as B.Simon" at "/live/{account}?P_mode=LIVE"

@@ -215,6 +215,8 @@ pub struct Shown {
     pub message: String,
     /// Vendor mode's report of the refused message (R-VEN-3).
     pub report: Option<String>,
+    /// A sign-in method refused a message (SAML, Google, Apple), not the request itself.
+    pub sign_in: bool,
 }
 
 /// Where the page of an error sends a person next, when the handler knows better than the URL
@@ -232,6 +234,7 @@ impl IntoResponse for ApiError {
             code: self.code(),
             message: self.to_string(),
             report: None,
+            sign_in: matches!(self, Self::SignInRefused { .. }),
         };
         let body = Json(json!({"error": {"code": shown.code, "message": shown.message}}));
         let mut response = (status, body).into_response();

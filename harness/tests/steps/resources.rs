@@ -10,7 +10,8 @@ fn login_form_html(account: &str, mode: &str, title: &str) -> String {
     format!(
         "<!DOCTYPE html><html><body><h1>{title}</h1>\
          <form method=\"post\" action=\"/live/{account}/login?P_mode={mode}\">\
-         <input name=\"email\"><input type=\"password\" name=\"password\">\
+         <label>Email <input name=\"email\"></label>\
+         <label>Password <input type=\"password\" name=\"password\"></label>\
          <button>Go</button></form></body></html>"
     )
 }

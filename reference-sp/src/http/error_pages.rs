@@ -99,12 +99,7 @@ fn way_back(uri: &Uri, code: &str) -> String {
 
 fn error_page(status: StatusCode, shown: &Shown, back: &str, uri: &Uri) -> String {
     let title = match status.as_u16() {
-        _ if uri.path().contains("/saml/")
-            || uri.path().contains("/google/")
-            || uri.path().contains("/apple/") =>
-        {
-            "Sign-in refused"
-        }
+        _ if shown.sign_in => "Sign-in refused",
         401 => "Sign-in failed",
         403 => "Not allowed",
         404 => "Not found",

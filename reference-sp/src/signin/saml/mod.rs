@@ -248,6 +248,7 @@ fn refusal(e: AcsError, report: Option<String>) -> Result<Response, ApiError> {
         code: error.code(),
         message: error.to_string(),
         report: Some(url.clone()),
+        sign_in: true,
     });
     if let Ok(link) = header::HeaderValue::from_str(&format!("<{url}>; rel=\"report\"")) {
         response.headers_mut().insert(header::LINK, link);
