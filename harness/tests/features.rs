@@ -89,15 +89,21 @@ async fn main() -> ExitCode {
             // on a runtime worker while one of its requests is still in flight, it can deadlock
             // the worker. Drop it on the blocking pool instead.
             let failed = !matches!(finished, event::ScenarioFinished::StepPassed);
-            let (composite, chromium) = match world {
-                Some(w) => (w.composite.take(), w.chromium.take()),
-                None => (None, None),
+            let (composite, chromium, permit) = match world {
+                Some(w) => (
+                    w.composite.take(),
+                    w.chromium.take(),
+                    w.chromium_permit.take(),
+                ),
+                None => (None, None, None),
             };
             let name = scenario.name.clone();
             async move {
                 if let Some(client) = chromium {
                     steps::browser::finish(client, &name, failed).await;
                 }
+                // The next scenario's browser starts once this one is closed.
+                drop(permit);
                 if let Some(server) = composite {
                     let _ = tokio::task::spawn_blocking(move || drop(server)).await;
                 }

@@ -87,6 +87,21 @@ fn start_driver() -> Result<Driver, String> {
     Err("chromedriver did not say it started".into())
 }
 
+/// How many Chromium sessions run at once. Every `@browser` scenario starting its own at the
+/// same moment made each take 50-65 s on two cores (processes competing to start); a few at a
+/// time finish the same scenarios sooner (BENCHMARKS.md).
+pub const BROWSERS_AT_ONCE: usize = 3;
+
+static BROWSER_SLOTS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(BROWSERS_AT_ONCE)));
+
+/// Waits for a free browser slot; the scenario holds it until its browser is closed.
+async fn browser_slot(w: &mut DsWorld) -> anyhow::Result<()> {
+    let permit = BROWSER_SLOTS.clone().acquire_owned().await?;
+    w.chromium_permit = Some(permit);
+    Ok(())
+}
+
 /// Window sizes of the scenarios: a laptop, and a phone (iPhone 12-15 CSS width).
 pub const DESKTOP: (u32, u32) = (1280, 900);
 pub const PHONE: (u32, u32) = (390, 844);
@@ -193,18 +208,21 @@ pub async fn finish(client: Client, scenario: &str, failed: bool) {
 
 #[given("a real browser")]
 async fn real_browser(w: &mut DsWorld) -> anyhow::Result<()> {
+    browser_slot(w).await?;
     w.chromium = Some(session(true, DESKTOP).await?);
     Ok(())
 }
 
 #[given("a real browser with JavaScript off")]
 async fn real_browser_no_js(w: &mut DsWorld) -> anyhow::Result<()> {
+    browser_slot(w).await?;
     w.chromium = Some(session(false, DESKTOP).await?);
     Ok(())
 }
 
 #[given("a real browser on a phone")]
 async fn real_phone(w: &mut DsWorld) -> anyhow::Result<()> {
+    browser_slot(w).await?;
     w.chromium = Some(session_as(true, PHONE, true).await?);
     Ok(())
 }

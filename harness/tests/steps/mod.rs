@@ -167,6 +167,8 @@ pub struct DsWorld {
     pub vendor_sp: Option<(String, tempfile::TempDir)>,
     /// The scenario's real browser (headless Chromium over WebDriver), if it has one.
     pub chromium: Option<fantoccini::Client>,
+    /// Its place among the browsers allowed at once ([`browser::BROWSERS_AT_ONCE`]).
+    pub chromium_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 #[derive(Debug)]
@@ -207,6 +209,7 @@ impl DsWorld {
             vendor_idp: None,
             vendor_sp: None,
             chromium: None,
+            chromium_permit: None,
         })
     }
 
