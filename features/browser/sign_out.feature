@@ -49,7 +49,9 @@ Feature: Signing out, in a real browser
   @r-ui-1 @r-sa-6
   Scenario: A refused sign-in is a page with its code, and its link signs in again at the identity provider
     When the person presses "Sign out"
-    And the identity provider's next Response has the fault "wrong_destination"
+    # Single logout must be over first: the mock's one fault queue also serves logout messages.
+    Then the browser shows "You are signed out" at "/live/{account}/signed-out?P_mode=LIVE"
+    When the identity provider's next Response has the fault "wrong_destination"
     And the person follows "Sign in again through your identity provider"
     And the person types "B.Simon@contoso.com" into "Username"
     And the person types "BSimon-Idp-2026" into "Password"

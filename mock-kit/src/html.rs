@@ -22,6 +22,19 @@ pub fn escape(s: &str) -> String {
 pub const PAGE_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// [`PAGE_CSP`] whose forms may also lead to `url`'s origin: a browser follows a form's answer
+/// that redirects (Sign out to an IdP, consent back to an app) only to origins `form-action`
+/// names. `None` when `url` has no such origin.
+pub fn csp_posting_to(url: &str) -> Option<String> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| {
+        PAGE_CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", origin.ascii_serialization()),
+        )
+    })
+}
+
 /// The one stylesheet of every server's pages, served at `/style.css`: readable on a phone,
 /// controls a thumb can hit, focus always visible, errors marked by more than colour.
 pub const STYLESHEET: &str = "\
@@ -102,6 +115,19 @@ mod tests {
         assert!(p.contains("<title>a &lt;b&gt;</title>"));
         assert!(p.contains("<link rel=\"stylesheet\" href=\"/style.css\">"));
         assert!(p.ends_with("<body>\n<p>x</p>\n</body>\n</html>\n"));
+    }
+
+    #[test]
+    fn a_policy_posting_elsewhere_names_only_that_origin() {
+        assert_eq!(
+            csp_posting_to("https://idp.example:8443/saml2?x=1").as_deref(),
+            Some(
+                "default-src 'none'; img-src 'self'; style-src 'self'; \
+                 form-action 'self' https://idp.example:8443; frame-ancestors 'none'; base-uri 'none'"
+            )
+        );
+        assert_eq!(csp_posting_to("not a url"), None);
+        assert_eq!(csp_posting_to("data:text/html,x"), None);
     }
 
     #[test]

@@ -224,18 +224,25 @@ pub struct Shown {
 #[derive(Debug, Clone)]
 pub struct WayBack(pub String);
 
+impl ApiError {
+    /// What this error says, as its page shows it.
+    pub fn shown(&self) -> Shown {
+        Shown {
+            code: self.code(),
+            message: self.to_string(),
+            report: None,
+            sign_in: matches!(self, Self::SignInRefused { .. }),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
         let status = self.status();
-        let shown = Shown {
-            code: self.code(),
-            message: self.to_string(),
-            report: None,
-            sign_in: matches!(self, Self::SignInRefused { .. }),
-        };
+        let shown = self.shown();
         let body = Json(json!({"error": {"code": shown.code, "message": shown.message}}));
         let mut response = (status, body).into_response();
         response.extensions_mut().insert(shown);

@@ -267,7 +267,11 @@ pub(super) async fn signin(State(shared): St, Form(form): Form<SigninForm>) -> R
             email: Some(form.email.clone()),
         },
     );
-    let redirect_origin = pending_redirect_origin(&shared, &id);
+    let redirect_uri = shared
+        .runtime()
+        .pending
+        .get(&id)
+        .and_then(|p| p.params.redirect_uri.clone());
     let body = format!(
         "<h1>{} wants to access your Google Account</h1>\n<p>{}</p>\n\
          <form method=\"post\" action=\"/consent\"><input type=\"hidden\" name=\"pending\" value=\"{id}\">\n\
@@ -279,24 +283,14 @@ pub(super) async fn signin(State(shared): St, Form(form): Form<SigninForm>) -> R
     let page = Html(mock_kit::html::page("Consent", &body));
     // The consent form's answer redirects to the client: a browser follows a form's redirect
     // only to an origin its `form-action` names.
-    match redirect_origin.and_then(|o| {
-        HeaderValue::from_str(
-            &mock_kit::html::PAGE_CSP
-                .replace("form-action 'self'", &format!("form-action 'self' {o}")),
-        )
-        .ok()
-    }) {
+    match redirect_uri
+        .as_deref()
+        .and_then(mock_kit::html::csp_posting_to)
+        .and_then(|csp| HeaderValue::from_str(&csp).ok())
+    {
         Some(csp) => ([(header::CONTENT_SECURITY_POLICY, csp)], page).into_response(),
         None => page.into_response(),
     }
-}
-
-/// The ASCII origin of a pending authorization's (already checked) redirect URI.
-fn pending_redirect_origin(shared: &Shared, pending: &str) -> Option<String> {
-    let runtime = shared.runtime();
-    let uri = runtime.pending.get(pending)?.params.redirect_uri.clone()?;
-    let origin = url::Url::parse(&uri).ok()?.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 #[derive(Debug, Deserialize)]

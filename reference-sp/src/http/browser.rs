@@ -75,17 +75,8 @@ fn page_with_csp(html: String, csp: &str) -> Response {
     }
 }
 
-/// [`crate::PAGE_CSP`] whose forms may also lead to `origin` (an ASCII origin, from
-/// [`saml_logout_origin`]).
-fn page_csp_posting_to(origin: &str) -> String {
-    crate::PAGE_CSP.replace(
-        "form-action 'self'",
-        &format!("form-action 'self' {origin}"),
-    )
-}
-
-/// The origin of the mode's SAML logout URL, where Sign out sends the browser (R-SA-5).
-async fn saml_logout_origin(
+/// The mode's SAML logout URL, where Sign out sends the browser (R-SA-5).
+async fn saml_logout_url(
     state: &AppState,
     account: &AccountId,
     mode: ExecutionMode,
@@ -95,12 +86,7 @@ async fn saml_logout_origin(
         .store()
         .call(move |c| crate::store::saml::load_config(c, &account, mode))
         .await?;
-    Ok(config
-        .and_then(|c| c.logout_url)
-        .and_then(|u| url::Url::parse(&u).ok())
-        .map(|u| u.origin())
-        .filter(url::Origin::is_tuple)
-        .map(|o| o.ascii_serialization()))
+    Ok(config.and_then(|c| c.logout_url))
 }
 
 /// The mode's login page: the custom one when configured (R-PW-6), else the standard one.
@@ -157,14 +143,19 @@ async fn home(
             let html = pages::home_page(&account, &name, mode, &session.user, &applications);
             // Sign out of a SAML session answers with a redirect to the IdP's logout URL; a
             // browser follows a form's redirects only to origins its `form-action` names.
-            let logout_origin = match session.saml {
-                Some(_) => saml_logout_origin(&state, &account, mode).await?,
+            let logout_url = match session.saml {
+                Some(_) => saml_logout_url(&state, &account, mode).await?,
                 None => None,
             };
-            Ok(match logout_origin {
-                Some(origin) => page_with_csp(html, &page_csp_posting_to(&origin)),
-                None => page(html),
-            })
+            Ok(
+                match logout_url
+                    .as_deref()
+                    .and_then(mock_kit::html::csp_posting_to)
+                {
+                    Some(csp) => page_with_csp(html, &csp),
+                    None => page(html),
+                },
+            )
         }
         Err(_) => sign_in(&state, &account, mode, &requested(&uri), &q).await,
     }
@@ -241,28 +232,37 @@ fn typed_email_cookie_name(account: &AccountId, mode: ExecutionMode) -> String {
     format!("DS_LOGIN_EMAIL_{account}_{mode}")
 }
 
+/// Whether an email may be typed again: none no address could be (too long, control
+/// characters) is kept.
+fn keepable(email: &str) -> bool {
+    email.len() <= 254 && !email.chars().any(char::is_control)
+}
+
 /// The cookie that carries a failed attempt's email across the post/redirect/get back to the
-/// standard login page, so the person does not type it again; never the password. An email
-/// no address could be (too long, control characters) is not kept.
+/// standard login page, so the person does not type it again (never the password); `None`
+/// clears it.
 fn typed_email_cookie(
     state: &AppState,
     account: &AccountId,
     mode: ExecutionMode,
-    email: &str,
-) -> Option<String> {
-    if email.len() > 254 || email.chars().any(char::is_control) {
-        return None;
-    }
-    let value: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
-    Some(format!(
-        "{}={value}; Path=/live/{account}/login; HttpOnly; SameSite=Strict; Max-Age={TYPED_EMAIL_SECONDS}{}",
+    email: Option<&str>,
+) -> String {
+    let (value, max_age) = match email {
+        Some(e) => (
+            form_urlencoded::byte_serialize(e.as_bytes()).collect(),
+            TYPED_EMAIL_SECONDS,
+        ),
+        None => (String::new(), 0),
+    };
+    format!(
+        "{}={value}; Path=/live/{account}/login; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
         typed_email_cookie_name(account, mode),
         if state.settings().secure_cookies {
             "; Secure"
         } else {
             ""
         }
-    ))
+    )
 }
 
 fn typed_email(headers: &HeaderMap, account: &AccountId, mode: ExecutionMode) -> Option<String> {
@@ -270,7 +270,7 @@ fn typed_email(headers: &HeaderMap, account: &AccountId, mode: ExecutionMode) ->
     let email: String = form_urlencoded::parse(format!("e={raw}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())?;
-    (email.len() <= 254 && !email.chars().any(char::is_control)).then_some(email)
+    keepable(&email).then_some(email)
 }
 
 #[derive(Debug, Deserialize)]
@@ -330,11 +330,7 @@ async fn login(
             tracing::info!(account = %account, mode = %mode, user_id = user.id, "login");
             let signed_in = with_cookie(Redirect::to(&next).into_response(), &cookie)?;
             // A failed attempt's email is forgotten once the person is in.
-            let forget = format!(
-                "{}=; Path=/live/{account}/login; HttpOnly; SameSite=Strict; Max-Age=0",
-                typed_email_cookie_name(&account, mode)
-            );
-            with_cookie(signed_in, &forget)
+            with_cookie(signed_in, &typed_email_cookie(&state, &account, mode, None))
         }
         Err(ApiError::InvalidCredentials) => {
             // Post/redirect/get: back to the mode's login page (standard or custom, R-PW-6)
@@ -342,9 +338,11 @@ async fn login(
             let code = ApiError::InvalidCredentials.code();
             let back = Redirect::to(&login_url(&account, &config, Some(&next), Some(code)))
                 .into_response();
-            match typed_email_cookie(&state, &account, mode, &email) {
-                Some(cookie) if config.login_page.is_none() => with_cookie(back, &cookie),
-                _ => Ok(back),
+            if config.login_page.is_none() && keepable(&email) {
+                let cookie = typed_email_cookie(&state, &account, mode, Some(&email));
+                with_cookie(back, &cookie)
+            } else {
+                Ok(back)
             }
         }
         Err(other) => Err(other),

@@ -245,10 +245,8 @@ fn refusal(e: AcsError, report: Option<String>) -> Result<Response, ApiError> {
     }});
     let mut response = (error.status(), Json(body)).into_response();
     response.extensions_mut().insert(crate::error::Shown {
-        code: error.code(),
-        message: error.to_string(),
         report: Some(url.clone()),
-        sign_in: true,
+        ..error.shown()
     });
     if let Ok(link) = header::HeaderValue::from_str(&format!("<{url}>; rel=\"report\"")) {
         response.headers_mut().insert(header::LINK, link);
