@@ -1,5 +1,6 @@
-//! Named faults a test enqueues to make the next Response wrong in one precise way. The default
-//! IdP is correct and strict; each fault breaks exactly the rule its name says.
+//! Named faults a test enqueues to make the next Response (or, for the `logout_*` ones, the next
+//! logout message) wrong in one precise way. The default IdP is correct and strict; each fault
+//! breaks exactly the rule its name says.
 
 use serde::{Deserialize, Serialize};
 
@@ -218,7 +219,38 @@ impl Fault {
         Self::ResponseIssuedAlmostStale,
     ];
 
+    /// Whether the fault is for a logout message (LogoutResponse or IdP-initiated
+    /// LogoutRequest) rather than a Response.
+    pub fn is_logout(self) -> bool {
+        matches!(
+            self,
+            Self::LogoutUnsigned
+                | Self::LogoutBadSignature
+                | Self::LogoutSignatureWrapped
+                | Self::LogoutIssuerWrong
+                | Self::LogoutStatusError
+                | Self::LogoutDestinationWrong
+                | Self::LogoutRequestEncryptedId
+        )
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fault;
+
+    /// A fault new in `ALL` lands in the right queue: the logout ones are exactly those named
+    /// `logout_*`.
+    #[test]
+    fn logout_faults_are_the_logout_named_ones() {
+        for fault in Fault::ALL {
+            let name = serde_json::to_value(fault).unwrap();
+            let name = name.as_str().unwrap();
+            assert_eq!(fault.is_logout(), name.starts_with("logout_"), "{name}");
+        }
     }
 }

@@ -63,7 +63,11 @@ pub(crate) struct Pending {
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
     pub next_logins: mock_kit::bounded::BoundedQueue<String>,
+    /// Faults for the next Responses.
     pub faults: mock_kit::bounded::BoundedQueue<Fault>,
+    /// Faults for the next logout messages, queued apart so that a sign-in between never takes
+    /// one (nor a logout message one meant for a Response).
+    pub logout_faults: mock_kit::bounded::BoundedQueue<Fault>,
     /// IdP session token -> username.
     pub sessions: BoundedMap<String, String>,
     pub pending: BoundedMap<String, Pending>,
@@ -71,6 +75,17 @@ pub(crate) struct Runtime {
     /// Username -> (app identifier, SessionIndex) of the user's last sign-in, for IdP-initiated
     /// logout.
     pub last_sign_in: BoundedMap<String, (String, String)>,
+}
+
+impl Runtime {
+    /// The queue a fault waits in: Responses and logout messages each take only their own.
+    pub fn fault_queue(&mut self, fault: Fault) -> &mut mock_kit::bounded::BoundedQueue<Fault> {
+        if fault.is_logout() {
+            &mut self.logout_faults
+        } else {
+            &mut self.faults
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -213,9 +228,9 @@ impl MockIdp {
         self.shared.runtime().next_logins.push(username.to_owned())
     }
 
-    /// The next Response carries this fault.
+    /// The next Response, or for a logout fault the next logout message, carries this fault.
     pub fn enqueue_fault(&self, fault: Fault) -> Result<(), QueueFull> {
-        self.shared.runtime().faults.push(fault)
+        self.shared.runtime().fault_queue(fault).push(fault)
     }
 
     pub fn add_user(&self, user: IdpUser) {

@@ -293,6 +293,56 @@ async fn entra_single_logout_answers_with_its_login_microsoftonline_issuer() {
     );
 }
 
+/// A logout fault waits for the next logout message and a Response fault for the next
+/// Response, whichever comes first: a sign-in between never takes the logout fault, and a
+/// logout never swallows a fault meant for a Response.
+#[tokio::test]
+async fn logout_faults_and_response_faults_wait_in_their_own_queues() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let client = browser();
+    idp.enqueue_fault(Fault::LogoutIssuerWrong).unwrap();
+    idp.enqueue_fault(Fault::WrongAudience).unwrap();
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
+    let (_, html) = send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
+    assert!(
+        posted_response(&html).contains("<Audience>https://sp.elsewhere.example/</Audience>"),
+        "the Response took its own fault, not the logout one queued before it"
+    );
+    let logout = LogoutRequest {
+        id: "id0002".into(),
+        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
+        destination: idp.slo_url().unwrap(),
+        issuer: SP.into(),
+        name_id: NameId {
+            value: "B.Simon@contoso.com".into(),
+            format: Some(s::NAMEID_EMAIL.into()),
+        },
+        session_index: None,
+    }
+    .to_xml(&Style::SAMLP);
+    idp.enqueue_fault(Fault::WrongRecipient).unwrap();
+    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
+    let r = client
+        .get(format!("{}?{q}", idp.slo_url().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let got = redirect::parse_query(location.split_once('?').unwrap().1).unwrap();
+    assert!(
+        got.xml
+            .contains(">https://sts.windows.net/00000000-0000-0000-0000-000000000000/</Issuer>"),
+        "the LogoutResponse took the logout fault: {}",
+        got.xml
+    );
+    idp.enqueue_login("B.Simon@contoso.com").unwrap();
+    let (_, html) = send(&client, &idp, &authn_request(&idp, "id0003", ACS)).await;
+    assert!(
+        posted_response(&html).contains("Recipient=\"https://sp.elsewhere.example/"),
+        "the Response fault queued before the logout was not swallowed by it"
+    );
+}
+
 /// The control queues are bounded and refuse rather than drop: a fault the harness queued is
 /// never lost behind later ones (mock_kit::bounded::MAX_QUEUED).
 #[tokio::test]
@@ -546,4 +596,44 @@ mod signed_requests {
             "Okta posts its LogoutResponse: {html}"
         );
     }
+}
+
+/// `mock-idp/idp.example.toml`, the file the README points at, is a valid configuration: the IdP
+/// starts from it and signs its first user in to its app.
+#[tokio::test]
+async fn the_example_configuration_starts_and_signs_its_user_in() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("idp.example.toml");
+    let config: IdpConfig = mock_kit::load_toml(&path).unwrap();
+    assert_eq!(config.profile, VendorProfile::EntraId);
+    let app = config.apps[0].clone();
+    let user = config.users[0].clone();
+    let idp = MockIdp::start(
+        config,
+        Arc::new(FixedClock::new(
+            Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+        )),
+        Arc::new(SequentialIds::new()),
+    )
+    .await
+    .unwrap();
+    let request = AuthnRequest {
+        id: "id0001".into(),
+        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+        destination: idp.sso_url(),
+        acs_url: app.reply_urls[0].clone(),
+        issuer: app.identifier.clone(),
+        name_id_format: Some(s::NAMEID_EMAIL.into()),
+        force_authn: false,
+    }
+    .to_xml(&Style::SAMLP);
+    let client = browser();
+    let (status, page) = send(&client, &idp, &request).await;
+    assert_eq!(status, 200, "{page}");
+    let posted = submit_login(&client, &idp, &page, &user.username, &user.password).await;
+    let response = posted_response(&posted);
+    assert!(response.contains("InResponseTo=\"id0001\""), "{response}");
+    assert!(
+        response.contains(&format!(">{}</", user.email)),
+        "{response}"
+    );
 }

@@ -31,7 +31,12 @@ pub(super) async fn control_fault(
     State(shared): St,
     Json(body): Json<mock_kit::FaultBody>,
 ) -> Response {
-    mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
+    match Fault::parse(&body.fault) {
+        Some(fault) => mock_kit::enqueue(shared.runtime().fault_queue(fault), fault),
+        None => {
+            mock_kit::control_error("unknown_fault", format!("no fault named {:?}", body.fault))
+        }
+    }
 }
 
 pub(super) async fn control_messages(State(shared): St) -> Response {

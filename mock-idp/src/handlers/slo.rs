@@ -112,7 +112,7 @@ pub(super) fn handle_logout(
     if let Some(token) = session_token(shared, headers) {
         shared.runtime().sessions.remove(&token);
     }
-    let fault = shared.runtime().faults.pop();
+    let fault = shared.runtime().logout_faults.pop();
     let response = LogoutResponse {
         id: shared.ids.new_id("_"),
         issue_instant: shared.clock.now(),
@@ -372,7 +372,7 @@ pub(super) async fn control_logout(State(shared): St, Json(body): Json<LogoutBod
         session_index: Some(session_index),
     }
     .to_xml(&shared.profile.style());
-    let fault = shared.runtime().faults.pop();
+    let fault = shared.runtime().logout_faults.pop();
     let request = if fault == Some(Fault::LogoutRequestEncryptedId) {
         encrypted_id_instead(&request)
     } else {
