@@ -79,14 +79,11 @@ fn text_report(reports: &[MessageReport], colour: bool) -> String {
             out,
             "{}",
             if failed == 0 {
-                paint(
-                    "32",
-                    "every rule passed: the reference SP accepts this Response",
-                )
+                paint("32", &format!("every rule passed: {}", r.verdict_pass))
             } else {
                 paint(
                     "31",
-                    &format!("{failed} rule(s) failed: the reference SP refuses this Response"),
+                    &format!("{failed} rule(s) failed: {}", r.verdict_fail),
                 )
             }
         );
