@@ -39,6 +39,21 @@ Feature: Signing in with Google, in a real browser
     And the browser shows "Sign in with Google again"
     And the real browser has no session in LIVE
 
+  @r-go-1 @r-ui-1
+  Scenario: Cancel at Google in TEST leads back to TEST's sign-in, not LIVE's
+    # The callback URL names no mode: the way back comes from the sign-in request Google answered.
+    Given the administrator configures Google sign-in for TEST
+    When the person opens "/live/{account}/login?P_mode=TEST"
+    And the person follows "Sign in with Google"
+    And the person presses "jsmith <jsmith@contoso.com>"
+    And the person types "Google-Pass-2026" into "Password"
+    And the person presses "Next"
+    And the person presses "Cancel"
+    Then the browser shows "google_access_denied" on the page "/live/{account}/google/callback"
+    When the person follows "Sign in with Google again"
+    Then the browser shows "Sign in" at "/live/{account}/login?P_mode=TEST&next=%2Flive%2F{account}%2F%3FP_mode%3DTEST"
+    And the real browser has no session in TEST
+
   @r-go-2 @r-go-5
   Scenario: A page opened with from=google&domain= signs in through Google
     When the person opens "/live/{account}?P_mode=LIVE&from=google&domain=contoso.com"

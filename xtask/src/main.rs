@@ -34,6 +34,11 @@ const SYSTEM_PACKAGES: &[&str] = &[
     // The `@browser` scenarios: headless Chromium driven over WebDriver (issue 15).
     "chromium",
     "chromium-driver",
+    // The README's examples, run as written by harness/tests/readme.rs: curl, the openssl
+    // command line and python3 (the Apple example's JSON).
+    "curl",
+    "openssl",
+    "python3",
 ];
 
 const USAGE: &str = "usage: cargo xtask <command> [ARGS]

@@ -321,10 +321,14 @@ async fn follows(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
     click(w.chromium()?, &xpath, &format!("no link {text:?}")).await
 }
 
-/// Clicks the element `xpath` finds; `missing` says what was looked for when there is none.
+/// Clicks the element `xpath` finds, waiting (bounded, by asking the browser) for the page that
+/// has it: the press before may still be loading the next page. `missing` says what was looked
+/// for when there is none.
 async fn click(client: &Client, xpath: &str, missing: &str) -> anyhow::Result<()> {
     let element = client
-        .find(Locator::XPath(xpath))
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::XPath(xpath))
         .await
         .with_context(|| missing.to_owned())?;
     element.click().await?;
