@@ -12,7 +12,8 @@ Feature: Signing in, in a real browser
     Given the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and password "BSimon-Pass-2026"
     And a real browser
     When the person opens "/live/{account}/login?P_mode=LIVE"
-    And the person types "B.Simon@contoso.com" into "Email"
+    Then the browser shows "Contoso (account {account}), mode LIVE"
+    When the person types "B.Simon@contoso.com" into "Email"
     And the person types "BSimon-Pass-2026" into "Password"
     And the person presses "Sign in"
     Then the browser shows "Signed in as B.Simon" at "/live/{account}?P_mode=LIVE"

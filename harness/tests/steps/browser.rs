@@ -479,6 +479,7 @@ async fn shows_on_page(w: &mut DsWorld, text: String, path: String) -> anyhow::R
 
 #[then(expr = "the browser shows {string}")]
 async fn shows(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let text = w.expand(&text)?;
     let client = w.chromium()?;
     let body = client.source().await?;
     ensure!(

@@ -211,9 +211,15 @@ async fn login_form(
         .await?
         .is_some();
     let typed = error.and_then(|_| typed_email(&headers, &account, mode));
+    let account_c = account.clone();
+    let name = state
+        .store()
+        .call(move |c| store::account_name(c, &account_c))
+        .await?;
     with_cookie(
         page(pages::login_page(pages::LoginPage {
             account: &account,
+            account_name: name.as_deref(),
             mode,
             next: &next,
             error,

@@ -16,6 +16,8 @@ fn layout(title: &str, body: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct LoginPage<'a> {
     pub account: &'a AccountId,
+    /// The account's name, as the person knows it; the number alone when it has none.
+    pub account_name: Option<&'a str>,
     pub mode: ExecutionMode,
     pub next: &'a str,
     /// A stable code, shown with a fixed message (R-PW-5: one text for every failure).
@@ -31,6 +33,7 @@ pub struct LoginPage<'a> {
 pub fn login_page(p: LoginPage<'_>) -> String {
     let LoginPage {
         account,
+        account_name,
         mode,
         next,
         error,
@@ -49,13 +52,17 @@ pub fn login_page(p: LoginPage<'_>) -> String {
     };
     let email_value = email.map_or(String::new(), |e| format!(" value=\"{}\"", escape(e)));
     let body = format!(
-        "<h1>DigitalSuite sign in</h1>\n<p>Account {account}, mode {mode}</p>\n{error_html}\
+        "<h1>DigitalSuite sign in</h1>\n<p>{}, mode {mode}</p>\n{error_html}\
          <form method=\"post\" action=\"/live/{account}/login?P_mode={mode}\">\n\
          <label>Email <input type=\"email\" name=\"email\" autocomplete=\"username\" required{email_value}></label>\n\
          <label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\n\
          <input type=\"hidden\" name=\"next\" value=\"{}\">\n\
          <input type=\"hidden\" name=\"login_token\" value=\"{}\">\n\
          <button type=\"submit\">Sign in</button>\n</form>\n{google}",
+        account_name.map_or_else(
+            || format!("Account {account}"),
+            |name| format!("{} (account {account})", escape(name))
+        ),
         escape(next),
         escape(login_token),
         google = if google {
@@ -191,6 +198,7 @@ mod tests {
         let account: AccountId = "42".parse().unwrap();
         let html = login_page(LoginPage {
             account: &account,
+            account_name: Some("Contoso <Ltd>"),
             mode: ExecutionMode::Test,
             next: "/live/42/x\"><script>",
             error: None,
@@ -199,6 +207,7 @@ mod tests {
             email: Some("a\"b@example.com"),
         });
         assert!(html.contains("action=\"/live/42/login?P_mode=TEST\""));
+        assert!(html.contains("<p>Contoso &lt;Ltd&gt; (account 42), mode TEST</p>"));
         assert!(html.contains("name=\"login_token\" value=\"lt_1\""));
         assert_eq!(login_token_of(&html).as_deref(), Some("lt_1"));
         assert_eq!(login_token_of("<form></form>"), None);
