@@ -32,6 +32,17 @@ Feature: Single logout is authenticated both ways, and the IdP can end a session
     Then the browser is redirected to "/live/{account}/signed-out?P_mode=LIVE"
 
   @r-sa-10
+  Scenario: An IdP that signs its logout messages sends one unsigned: a strict mode refuses it
+    Given the administrator requires signed logout messages for LIVE
+    And the identity provider signs its logout messages
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the browser logs out of LIVE
+    And the identity provider's next logout message has the fault "logout_unsigned"
+    And the browser follows the redirect to the identity provider
+    And the browser follows the redirect back to the SP
+    Then the SP refuses the Response with "saml_logout_unsigned"
+
+  @r-sa-10
   Scenario: A LogoutResponse whose signature is corrupted is refused, even where unsigned ones pass
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     And the browser logs out of LIVE

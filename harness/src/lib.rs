@@ -6,6 +6,7 @@
 //! task starts, so the URL answers as soon as `start` returns: no waiting, no sleeps.
 
 pub mod bench;
+pub mod faults;
 pub mod forms;
 pub mod load;
 pub mod vendor;

@@ -106,6 +106,16 @@ enum Command {
     /// (R-VEN-2). Exit code 0: nothing failed (warnings allowed); 1: a rule failed; 2: not
     /// metadata, or unreadable.
     CheckMetadata(harness::vendor::cli::CheckMetadata),
+    /// The mock IdP's fault catalogue: each fault's class, what a correct SP does with it, the
+    /// clause it breaks and where the attack is documented.
+    Faults {
+        /// Only this class: signature, subject, time, addressing, issuer, status, encoding, logout.
+        #[arg(long)]
+        class: Option<String>,
+        /// text, or json (every field of every entry).
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Unlock a user of the stack's store offline (e.g. the only administrator).
     Unlock {
         /// Folder of the SP's SQLite store (as given to `up`).
@@ -247,6 +257,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CheckMetadata(options) => {
             harness::vendor::cli::finish(harness::vendor::cli::check_metadata(&options).await)
+        }
+        Command::Faults { class, format } => {
+            print!("{}", harness::faults::render(class.as_deref(), &format)?);
+            Ok(())
         }
         Command::Unlock {
             data_dir,

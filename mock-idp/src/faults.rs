@@ -1,6 +1,8 @@
 //! Named faults a test enqueues to make the next Response (or, for the `logout_*` ones, the next
 //! logout message) wrong in one precise way. The default IdP is correct and strict; each fault
-//! breaks exactly the rule its name says.
+//! breaks exactly the rule its name says. [`Fault::info`] is the catalogue (issue 16, item 1):
+//! each fault's class, the clause it breaks, the outcome a correct SP gives and where the attack
+//! is documented; `harness/tests/fault_catalogue.rs` holds every entry to a scenario.
 
 use serde::{Deserialize, Serialize};
 
@@ -236,6 +238,361 @@ impl Fault {
 
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// What a correct SP does with the message a fault produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "code")]
+pub enum Expect {
+    /// Refuse it; the reference SP's stable code.
+    Refuse(&'static str),
+    /// Accept it: a variant the profile allows, which an SP too strict would refuse.
+    Accept,
+}
+
+/// The kind of rule a fault breaks, for choosing or skipping faults by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultClass {
+    /// Who signed, what is signed, and whether the signed part is what is read.
+    Signature,
+    /// The Subject: its identifier, format and qualifiers.
+    Subject,
+    /// IssueInstant, Conditions, SubjectConfirmationData and session times.
+    Time,
+    /// Audience, Destination, Recipient and InResponseTo: whom and what the message answers.
+    Addressing,
+    /// The IdP's Issuer and its Format.
+    Issuer,
+    /// Status, and the statements a success must carry.
+    Status,
+    /// How the XML itself is written.
+    Encoding,
+    /// Logout messages.
+    Logout,
+}
+
+/// A fault as a tester reads it: its class, the clause it breaks, what a correct SP answers,
+/// and where the attack or mistake is documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FaultInfo {
+    pub class: FaultClass,
+    /// The specification clause (and the product rule of docs/RULES.md) the message breaks or,
+    /// for a valid variant, the one it stays within.
+    pub clause: &'static str,
+    pub expect: Expect,
+    /// Where the attack or the mistake comes from, beyond the clause.
+    pub source: &'static str,
+}
+
+/// The published sources the catalogue cites, each once.
+mod sources {
+    pub const XSW: &str = "Somorovsky et al., \"On Breaking SAML: Be Whoever You Want to Be\", \
+        USENIX Security 2012 (XML signature wrapping)";
+    pub const COMMENT: &str = "Duo Security, \"Duo Finds SAML Vulnerabilities Affecting Multiple \
+        Implementations\", 2018: CVE-2017-11427 (python-saml), CVE-2017-11428 (ruby-saml), \
+        CVE-2017-11429 (saml2-js), CVE-2017-11430 (omniauth-saml), CVE-2018-0489 (Shibboleth), \
+        CERT VU#475445";
+    pub const KEYINFO: &str = "xml-crypto GHSA-2xp3-57p7-qf4v (2024): the certificate in the \
+        signature's own KeyInfo was trusted";
+    pub const EXCLUSION: &str = "signature exclusion: SAML Raider's \"Remove Signatures\"; \
+        Somorovsky et al. 2012";
+    pub const EXACT_IDENTITY: &str = "product rule: an identity is matched exactly as signed, \
+        never trimmed or folded (docs/RULES.md R-SA-4); whitespace and invisible characters are \
+        how a look-alike address reaches another user";
+    pub const PROFILE: &str = "the Web Browser SSO profile's own processing rules \
+        (saml-profiles §4.1.4.3): a mistake an IdP's configuration makes, or a message of \
+        another tenant or SP replayed here";
+    pub const BOUNDARY: &str = "boundary of the reference SP's 120 s clock skew (issue 11: each \
+        time check tested just inside and just outside)";
+    pub const ENTRA: &str = "Microsoft Entra ID SAML token reference: the NameID, Issuer and \
+        times Entra sends";
+    pub const ENCODING: &str = "parser differentials, the XML one parser verifies read otherwise \
+        by another, as in ruby-saml CVE-2025-25291 and CVE-2025-25292 (2025); a declared \
+        encoding is one more way to read the same bytes twice";
+    pub const LOGOUT: &str = "saml-profiles §4.4 single logout; a logout message forged or \
+        replayed ends another person's session";
+}
+
+impl Fault {
+    /// The catalogue entry of this fault. Exhaustive: a fault added without its entry does not
+    /// compile.
+    pub fn info(self) -> FaultInfo {
+        use Expect::{Accept, Refuse};
+        use FaultClass::*;
+        use sources::*;
+        let (class, clause, expect, source) = match self {
+            Self::Expired => (
+                Time,
+                "saml-core §2.5.1.2, saml-profiles §4.1.4.2 (R-SA-6); both the Conditions and the confirmation, as an old Response has",
+                Refuse("saml_expired"),
+                PROFILE,
+            ),
+            Self::NotYetValid => (
+                Time,
+                "saml-core §2.5.1.2 NotBefore (R-SA-6)",
+                Refuse("saml_not_yet_valid"),
+                PROFILE,
+            ),
+            Self::WrongAudience => (
+                Addressing,
+                "saml-core §2.5.1.4 AudienceRestriction (R-SA-6)",
+                Refuse("saml_wrong_audience"),
+                PROFILE,
+            ),
+            Self::WrongIssuer => (
+                Issuer,
+                "saml-profiles §4.1.4.2 Issuer (R-SA-6); both Issuers, as a token of another tenant has",
+                Refuse("saml_wrong_issuer"),
+                PROFILE,
+            ),
+            Self::WrongDestination => (
+                Addressing,
+                "saml-bindings §3.5.5.2 Destination (R-SA-6)",
+                Refuse("saml_wrong_destination"),
+                PROFILE,
+            ),
+            Self::WrongRecipient => (
+                Addressing,
+                "saml-profiles §4.1.4.2 SubjectConfirmationData Recipient (R-SA-6)",
+                Refuse("saml_wrong_recipient"),
+                PROFILE,
+            ),
+            Self::WrongInResponseTo => (
+                Addressing,
+                "saml-profiles §4.1.4.3 InResponseTo (R-SA-6); both, as a Response to another SP's request has",
+                Refuse("saml_unknown_request"),
+                PROFILE,
+            ),
+            Self::Unsigned => (
+                Signature,
+                "saml-profiles §4.1.3.5: the assertion must be signed (R-SA-6)",
+                Refuse("saml_unsigned"),
+                EXCLUSION,
+            ),
+            Self::UntrustedKey => (
+                Signature,
+                "xmldsig-core §3.2: only the configured IdP certificate verifies (R-SA-6)",
+                Refuse("saml_bad_signature"),
+                KEYINFO,
+            ),
+            Self::StatusRequester => (
+                Status,
+                "saml-core §3.2.2.2 StatusCode (R-SA-6)",
+                Refuse("saml_status_requester"),
+                PROFILE,
+            ),
+            Self::StatusResponder => (
+                Status,
+                "saml-core §3.2.2.2 StatusCode (R-SA-6)",
+                Refuse("saml_status_responder"),
+                PROFILE,
+            ),
+            Self::MissingNameId => (
+                Subject,
+                "saml-profiles §4.1.4.2: the Subject names the principal (R-SA-4)",
+                Refuse("saml_missing_name_id"),
+                PROFILE,
+            ),
+            Self::NameIdPersistent => (
+                Subject,
+                "saml-core §8.3.2 emailAddress is the format asked for (R-SA-4)",
+                Refuse("saml_name_id_format"),
+                ENTRA,
+            ),
+            Self::NameIdLeadingSpace
+            | Self::NameIdTrailingSpace
+            | Self::NameIdLeadingTab
+            | Self::NameIdTrailingNewline
+            | Self::NameIdTrailingCr
+            | Self::NameIdNbsp
+            | Self::NameIdZeroWidthSpace
+            | Self::NameIdNel => (
+                Subject,
+                "saml-core §8.3.2: an emailAddress NameID is an addr-spec (RFC 5322 §3.4.1), nothing around it (R-SA-4)",
+                Refuse("saml_name_id_not_email"),
+                EXACT_IDENTITY,
+            ),
+            Self::NameIdCommentSuffix => (
+                Signature,
+                "exclusive canonicalisation without comments (the profile's transform) signs the text around a comment as one value (R-SA-6)",
+                Refuse("saml_xml_comment"),
+                COMMENT,
+            ),
+            Self::TwoNameIds
+            | Self::NameIdAndEncryptedId
+            | Self::NameIdAndBaseId
+            | Self::ConfirmationNameId
+            | Self::NameIdOnlyInConfirmation => (
+                Subject,
+                "saml-core §2.4.1: one identifier per Subject; saml-core §2.4.1.1 for the confirmation's (R-SA-4)",
+                Refuse("saml_subject_identifier_count"),
+                XSW,
+            ),
+            Self::SpNameQualifierOther | Self::NameQualifierOther => (
+                Subject,
+                "saml-core §2.2.2 NameQualifier and SPNameQualifier (R-SA-4)",
+                Refuse("saml_name_id_qualifier"),
+                PROFILE,
+            ),
+            Self::NameIdQualified => (
+                Subject,
+                "saml-core §2.2.2: qualifiers naming this IdP and this SP are allowed",
+                Accept,
+                PROFILE,
+            ),
+            Self::ResponseIssuerFormat | Self::AssertionIssuerFormat => (
+                Issuer,
+                "saml-profiles §4.1.4.2: an Issuer Format, if any, is the entity one (R-SA-6)",
+                Refuse("saml_issuer_format"),
+                PROFILE,
+            ),
+            Self::ResponseIssuedADayAgo
+            | Self::AssertionIssuedADayAgo
+            | Self::ResponseIssuedStale => (
+                Time,
+                "saml-core §3.2.2 IssueInstant: older than the request lifetime (R-SA-6)",
+                Refuse("saml_issue_instant_stale"),
+                PROFILE,
+            ),
+            Self::ResponseIssuedADayAhead
+            | Self::AssertionIssuedADayAhead
+            | Self::ResponseIssuedPastSkew => (
+                Time,
+                "saml-core §3.2.2 IssueInstant: ahead by more than the skew (R-SA-6)",
+                Refuse("saml_issue_instant_future"),
+                BOUNDARY,
+            ),
+            Self::ResponseIssuedWithinSkew | Self::ResponseIssuedAlmostStale => (
+                Time,
+                "saml-core §3.2.2 IssueInstant at the edge of the skew or the lifetime: still valid",
+                Accept,
+                BOUNDARY,
+            ),
+            Self::SessionEnded => (
+                Time,
+                "saml-core §2.7.2 SessionNotOnOrAfter already past (R-SA-6)",
+                Refuse("saml_session_expired"),
+                PROFILE,
+            ),
+            Self::SessionEndsSoon => (
+                Time,
+                "saml-core §2.7.2 SessionNotOnOrAfter ahead: valid, the SP session ends by it",
+                Accept,
+                PROFILE,
+            ),
+            Self::EncodingUtf7 | Self::EncodingUtf16 | Self::EncodingLatin1 => (
+                Encoding,
+                "XML 1.0 §4.3.3 declared encodings: the SP reads UTF-8 only and refuses another before parsing (R-SA-6)",
+                Refuse("saml_encoding_not_utf8"),
+                ENCODING,
+            ),
+            Self::EncodingUtf8Declared => (
+                Encoding,
+                "XML 1.0 §4.3.3: a UTF-8 declaration is allowed",
+                Accept,
+                ENCODING,
+            ),
+            Self::LogoutUnsigned => (
+                Logout,
+                "saml-bindings §3.4.5.2 and §3.5.5.2: a logout message is signed where the IdP signs (R-SA-10)",
+                Refuse("saml_logout_unsigned"),
+                EXCLUSION,
+            ),
+            Self::LogoutBadSignature => (
+                Logout,
+                "xmldsig-core §3.2 / saml-bindings §3.4.4.1: the signature must verify (R-SA-10)",
+                Refuse("saml_bad_signature"),
+                LOGOUT,
+            ),
+            Self::LogoutSignatureWrapped => (
+                Logout,
+                "saml-core §5.4.2: the signature covers the message acted on (R-SA-10)",
+                Refuse("saml_signature_structure"),
+                XSW,
+            ),
+            Self::ResponseIssuerWrong | Self::AssertionIssuerWrong => (
+                Issuer,
+                "saml-profiles §4.1.4.2 Issuer, one of the two only (R-SA-6)",
+                Refuse("saml_wrong_issuer"),
+                PROFILE,
+            ),
+            Self::ConditionsExpired | Self::ConditionsExpiredPastSkew => (
+                Time,
+                "saml-core §2.5.1.2 Conditions NotOnOrAfter (R-SA-6)",
+                Refuse("saml_expired"),
+                BOUNDARY,
+            ),
+            Self::ConfirmationExpired | Self::ConfirmationExpiredPastSkew => (
+                Time,
+                "saml-profiles §4.1.4.2 SubjectConfirmationData NotOnOrAfter (R-SA-6)",
+                Refuse("saml_confirmation_expired"),
+                BOUNDARY,
+            ),
+            Self::ResponseInResponseToWrong | Self::ConfirmationInResponseToWrong => (
+                Addressing,
+                "saml-profiles §4.1.4.3 InResponseTo, one of the two only (R-SA-6)",
+                Refuse("saml_wrong_in_response_to"),
+                PROFILE,
+            ),
+            Self::NoAuthnStatement => (
+                Status,
+                "saml-profiles §4.1.4.2: at least one AuthnStatement (R-SA-6)",
+                Refuse("saml_missing_authn_statement"),
+                PROFILE,
+            ),
+            Self::AssertionInExtensions => (
+                Signature,
+                "saml-profiles §4.1.4.2: the assertion is read where the profile puts it, signed (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW,
+            ),
+            Self::NotYetValidPastSkew => (
+                Time,
+                "saml-core §2.5.1.2 NotBefore one second past the skew (R-SA-6)",
+                Refuse("saml_not_yet_valid"),
+                BOUNDARY,
+            ),
+            Self::NotYetValidWithinSkew
+            | Self::ConditionsExpiredWithinSkew
+            | Self::ConfirmationExpiredWithinSkew => (
+                Time,
+                "saml-core §2.5.1.2, saml-profiles §4.1.4.2 at the skew's edge: still valid",
+                Accept,
+                BOUNDARY,
+            ),
+            Self::LogoutIssuerWrong => (
+                Logout,
+                "saml-core §3.2.2 Issuer of a LogoutResponse (R-SA-10)",
+                Refuse("saml_wrong_issuer"),
+                LOGOUT,
+            ),
+            Self::LogoutStatusError => (
+                Logout,
+                "saml-core §3.2.2.2 StatusCode of a LogoutResponse: only Success ends single logout as done (R-SA-9)",
+                Refuse("saml_status_error"),
+                LOGOUT,
+            ),
+            Self::LogoutDestinationWrong => (
+                Logout,
+                "saml-bindings §3.4.5.2 Destination of a logout message (R-SA-10)",
+                Refuse("saml_wrong_destination"),
+                LOGOUT,
+            ),
+            Self::LogoutRequestEncryptedId => (
+                Logout,
+                "saml-core §3.7.1: an EncryptedID the SP cannot decrypt names nobody (R-SA-9)",
+                Refuse("saml_unsupported_identifier"),
+                LOGOUT,
+            ),
+        };
+        FaultInfo {
+            class,
+            clause,
+            expect,
+            source,
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub mod profile;
 
 pub use answer::Answer;
 pub use config::{IdpConfig, IdpUser, RegisteredApp};
-pub use faults::Fault;
+pub use faults::{Expect, Fault, FaultClass, FaultInfo};
 pub use profile::VendorProfile;
 
 use mock_kit::bounded::QueueFull;
