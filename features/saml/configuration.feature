@@ -24,6 +24,14 @@ Feature: SAML configuration per mode is validated before it is stored
       | LIVE | logout_url        | /relative                                                 | invalid_url                 |
       | TEST | auto_provisioning | true                                                      | auto_provisioning_live_only |
       | LIVE | idp_entity_id     |                                                           | invalid_entity_id           |
+      | LIVE | sso_url           | ftp://login.microsoftonline.com/saml2                     | invalid_url                 |
+      | LIVE | sp_entity_id      |                                                           | invalid_entity_id           |
+
+  @r-sa-10
+  Scenario: Sent without idp_signs_logout_messages, a mode requires signed logout messages
+    When the administrator sends the SAML configuration for LIVE without "idp_signs_logout_messages"
+    Then the answer is 200
+    And the answer has field "/idp_signs_logout_messages" equal to "true"
 
   Scenario: SAML cannot be selected before it is configured
     When the administrator selects the method "saml" for TEST

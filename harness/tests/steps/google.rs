@@ -76,6 +76,18 @@ async fn configure_plain(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
     configure(w, &mode, json!({})).await
 }
 
+/// A discovery URL at mock Google's origin where nothing is served: Google down, or mistyped.
+#[given(
+    expr = "the administrator configures Google sign-in for {word} with a discovery URL that answers 404"
+)]
+async fn configure_dead_discovery(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let url = format!(
+        "{}/no-such-tenant/.well-known/openid-configuration",
+        w.google()?.issuer()
+    );
+    configure(w, &mode, json!({ "discovery_url": url })).await
+}
+
 #[given(expr = "the administrator configures Google sign-in for {word} with auto-provisioning")]
 async fn configure_provisioning(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
     configure(w, &mode, json!({"auto_provisioning": true})).await

@@ -245,6 +245,25 @@ async fn configure_field(
     Ok(())
 }
 
+/// The tutorial's configuration with `field` left out, for what the SP assumes without it.
+#[when(expr = "the administrator sends the SAML configuration for {word} without {string}")]
+async fn configure_without(w: &mut DsWorld, mode: String, field: String) -> anyhow::Result<()> {
+    let mut body = tutorial_config(w, json!({}))?;
+    if let Some(b) = body.as_object_mut() {
+        ensure!(
+            b.remove(&field).is_some(),
+            "the tutorial's configuration has no {field}"
+        );
+    }
+    w.admin_call(
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/saml"),
+        Some(body),
+    )
+    .await?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- the browser's hops
 
 #[then("the browser is sent to the identity provider with an AuthnRequest")]
