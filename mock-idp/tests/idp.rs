@@ -72,6 +72,32 @@ async fn send(client: &reqwest::Client, idp: &MockIdp, request_xml: &str) -> (u1
 }
 
 /// The SAMLResponse carried by an auto-submitting form.
+/// The SP's LogoutRequest `id` for B.Simon, sent by Redirect; the IdP's answer.
+async fn send_logout_request(
+    client: &reqwest::Client,
+    idp: &MockIdp,
+    id: &str,
+) -> reqwest::Response {
+    let logout = LogoutRequest {
+        id: id.into(),
+        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
+        destination: idp.slo_url().unwrap(),
+        issuer: SP.into(),
+        name_id: NameId {
+            value: "B.Simon@contoso.com".into(),
+            format: Some(s::NAMEID_EMAIL.into()),
+        },
+        session_index: None,
+    }
+    .to_xml(&Style::SAMLP);
+    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
+    client
+        .get(format!("{}?{q}", idp.slo_url().unwrap()))
+        .send()
+        .await
+        .unwrap()
+}
+
 fn posted_response(html: &str) -> String {
     let value = html
         .split("name=\"SAMLResponse\" value=\"")
@@ -250,24 +276,7 @@ async fn entra_single_logout_answers_with_its_login_microsoftonline_issuer() {
     let client = browser();
     idp.enqueue_login("B.Simon@contoso.com").unwrap();
     send(&client, &idp, &authn_request(&idp, "id0001", ACS)).await;
-    let logout = LogoutRequest {
-        id: "id0002".into(),
-        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
-        destination: idp.slo_url().unwrap(),
-        issuer: SP.into(),
-        name_id: NameId {
-            value: "B.Simon@contoso.com".into(),
-            format: Some(s::NAMEID_EMAIL.into()),
-        },
-        session_index: None,
-    }
-    .to_xml(&Style::SAMLP);
-    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
-    let r = client
-        .get(format!("{}?{q}", idp.slo_url().unwrap()))
-        .send()
-        .await
-        .unwrap();
+    let r = send_logout_request(&client, &idp, "id0002").await;
     assert_eq!(r.status().as_u16(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with(&format!("{SLO}?SAMLResponse=")));
@@ -308,25 +317,8 @@ async fn logout_faults_and_response_faults_wait_in_their_own_queues() {
         posted_response(&html).contains("<Audience>https://sp.elsewhere.example/</Audience>"),
         "the Response took its own fault, not the logout one queued before it"
     );
-    let logout = LogoutRequest {
-        id: "id0002".into(),
-        issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
-        destination: idp.slo_url().unwrap(),
-        issuer: SP.into(),
-        name_id: NameId {
-            value: "B.Simon@contoso.com".into(),
-            format: Some(s::NAMEID_EMAIL.into()),
-        },
-        session_index: None,
-    }
-    .to_xml(&Style::SAMLP);
     idp.enqueue_fault(Fault::WrongRecipient).unwrap();
-    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
-    let r = client
-        .get(format!("{}?{q}", idp.slo_url().unwrap()))
-        .send()
-        .await
-        .unwrap();
+    let r = send_logout_request(&client, &idp, "id0002").await;
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let got = redirect::parse_query(location.split_once('?').unwrap().1).unwrap();
     assert!(

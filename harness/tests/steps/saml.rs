@@ -236,6 +236,12 @@ async fn configure_field(
 ) -> anyhow::Result<()> {
     let value: serde_json::Value = serde_json::from_str(&value).unwrap_or(json!(value));
     let body = tutorial_config(w, json!({ field: value }))?;
+    send_config(w, &mode, body).await
+}
+
+/// PUTs `body` as the SAML configuration of `mode`, whatever the answer (the step after
+/// asserts it).
+async fn send_config(w: &mut DsWorld, mode: &str, body: serde_json::Value) -> anyhow::Result<()> {
     w.admin_call(
         "PUT",
         &format!("/api/{{account}}/modes/{mode}/saml"),
@@ -255,13 +261,7 @@ async fn configure_without(w: &mut DsWorld, mode: String, field: String) -> anyh
             "the tutorial's configuration has no {field}"
         );
     }
-    w.admin_call(
-        "PUT",
-        &format!("/api/{{account}}/modes/{mode}/saml"),
-        Some(body),
-    )
-    .await?;
-    Ok(())
+    send_config(w, &mode, body).await
 }
 
 // ---------------------------------------------------------------- the browser's hops
