@@ -78,7 +78,18 @@ async fn send_logout_request(
     idp: &MockIdp,
     id: &str,
 ) -> reqwest::Response {
-    let logout = LogoutRequest {
+    let logout = logout_request_xml(idp, id);
+    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
+    client
+        .get(format!("{}?{q}", idp.slo_url().unwrap()))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The SP's LogoutRequest `id` for B.Simon, unsigned.
+fn logout_request_xml(idp: &MockIdp, id: &str) -> String {
+    LogoutRequest {
         id: id.into(),
         issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
         destination: idp.slo_url().unwrap(),
@@ -89,13 +100,7 @@ async fn send_logout_request(
         },
         session_index: None,
     }
-    .to_xml(&Style::SAMLP);
-    let q = redirect::query(MessageKind::Request, &logout, None).unwrap();
-    client
-        .get(format!("{}?{q}", idp.slo_url().unwrap()))
-        .send()
-        .await
-        .unwrap()
+    .to_xml(&Style::SAMLP)
 }
 
 fn posted_response(html: &str) -> String {
@@ -545,18 +550,7 @@ mod signed_requests {
         let idp = idp(VendorProfile::Okta).await;
         assert!(idp.update_app(SP, |app| app.sp_certificate =
             Some(Fixture::SpContoso.cert_pem().into())));
-        let logout = LogoutRequest {
-            id: "id0002".into(),
-            issue_instant: Utc.with_ymd_and_hms(2026, 1, 5, 9, 5, 0).unwrap(),
-            destination: idp.slo_url().unwrap(),
-            issuer: SP.into(),
-            name_id: NameId {
-                value: "B.Simon@contoso.com".into(),
-                format: Some(s::NAMEID_EMAIL.into()),
-            },
-            session_index: None,
-        }
-        .to_xml(&Style::SAMLP);
+        let logout = logout_request_xml(&idp, "id0002");
         let slo = idp.slo_url().unwrap();
         let unsigned = redirect::query(MessageKind::Request, &logout, None).unwrap();
         let page = browser()
