@@ -17,30 +17,36 @@ Feature: The SP validates Google's ID token as Google prescribes
     And the browser has no session in LIVE, answered "authentication_required"
 
     Examples:
-      | fault               | code                    |
-      | expired             | google_token_expired    |
-      | wrong_aud           | google_wrong_audience   |
-      | wrong_iss           | google_wrong_issuer     |
-      | unknown_kid         | google_unknown_kid      |
-      | bad_signature       | google_bad_signature    |
-      | alg_none            | google_alg_not_allowed  |
-      | missing_nonce       | google_missing_nonce    |
-      | wrong_nonce         | google_wrong_nonce      |
-      | email_unverified    | google_email_unverified |
-      | token_invalid_grant | google_token_refused    |
-      | aud_array_no_azp    | google_missing_azp      |
-      | aud_array_other_azp | google_wrong_azp        |
-      | azp_other           | google_wrong_azp        |
-      | expired_past_skew   | google_token_expired    |
-      | iat_past_skew       | google_iat_future       |
-      | iat_future          | google_iat_future       |
-      | nbf_future          | google_not_yet_valid    |
-      | missing_iat         | google_missing_iat      |
-      | missing_sub         | google_missing_sub      |
-      | crit_header         | google_crit_header      |
+      | fault                | code                    |
+      | expired              | google_token_expired    |
+      | wrong_aud            | google_wrong_audience   |
+      | wrong_iss            | google_wrong_issuer     |
+      | unknown_kid          | google_unknown_kid      |
+      | bad_signature        | google_bad_signature    |
+      | alg_none             | google_alg_not_allowed  |
+      | missing_nonce        | google_missing_nonce    |
+      | wrong_nonce          | google_wrong_nonce      |
+      | email_unverified     | google_email_unverified |
+      | token_invalid_grant  | google_token_refused    |
+      | aud_array_no_azp     | google_missing_azp      |
+      | aud_array_other_azp  | google_wrong_azp        |
+      | azp_other            | google_wrong_azp        |
+      | aud_array_without_us | google_wrong_audience   |
+      | expired_past_skew    | google_token_expired    |
+      | iat_past_skew        | google_iat_future       |
+      | iat_future           | google_iat_future       |
+      | nbf_future           | google_not_yet_valid    |
+      | missing_iat          | google_missing_iat      |
+      | missing_sub          | google_missing_sub      |
+      | crit_header          | google_crit_header      |
 
   Scenario: Several audiences are accepted when azp names this client (OIDC Core §3.1.3.7)
     When Google's next tokens have the fault "aud_array_with_azp"
+    And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
+
+  Scenario: One audience, this client, and no azp is accepted (azp is optional then, OIDC Core §2)
+    When Google's next tokens have the fault "single_aud_no_azp"
     And "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"
     Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
 
@@ -104,6 +110,21 @@ Feature: The SP validates Google's ID token as Google prescribes
       | option              |
       | expired_within_skew |
       | iat_within_skew     |
+
+  # Each account's sign-in has its own state cookie (its name and its Path name the account):
+  # starting another account's Google sign-in in the same browser leaves the first one's alone.
+  Scenario: A Google sign-in completes after the same browser started one for another account
+    Given another customer account "998877665544332211"
+    And the steps address account "998877665544332211"
+    And the administrator configures Google sign-in for LIVE
+    And the steps address account "112501524864919680"
+    And Google will sign in "jsmith@contoso.com"
+    When the browser opens "/live/{account}/google/login?P_mode=LIVE"
+    And the browser follows the redirect to Google
+    And the browser keeps Google's redirect back to the SP for later
+    And the browser opens "/live/998877665544332211/google/login?P_mode=LIVE"
+    And the browser follows the kept redirect back to the SP
+    Then the login succeeds and lands on "/live/{account}?P_mode=LIVE"
 
   Scenario: A callback replayed after the sign-in is refused
     When "jsmith@contoso.com" signs in with Google from "/live/{account}/google/login?P_mode=LIVE"

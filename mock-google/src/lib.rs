@@ -134,6 +134,11 @@ pub enum Fault {
     AudArrayWithAzp,
     /// `aud` is our client alone, but `azp` names another client.
     AzpOther,
+    /// `aud` is `[another client, a third client]`, without ours; `azp` names ours.
+    AudArrayWithoutUs,
+    /// Not a fault: `aud` is our client alone and there is no `azp` (OIDC Core §2 makes `azp`
+    /// optional when there is one audience).
+    SingleAudNoAzp,
     /// `exp` 60 s ago: the SP's 60 s skew is used up (the end is exclusive).
     ExpiredPastSkew,
     /// Not a fault: `exp` 59 s ago, inside the skew.

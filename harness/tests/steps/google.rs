@@ -372,7 +372,23 @@ async fn other_browser_back(w: &mut DsWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Replays, exactly, the callback the browser followed last time (its real code and state).
+/// Google's redirect back is held, not followed: the browser does something else first.
+#[when("the browser keeps Google's redirect back to the SP for later")]
+async fn keep_back(w: &mut DsWorld) -> anyhow::Result<()> {
+    let callback = w
+        .stack
+        .sp_url(&format!("/live/{}/google/callback", w.account()?));
+    let location = w.last()?.location()?.to_owned();
+    ensure!(
+        location.starts_with(&callback),
+        "Google redirected to {location}, not {callback}"
+    );
+    w.google_callback = Some(location);
+    Ok(())
+}
+
+/// Replays, exactly, the callback the browser followed (or kept) last (its real code and state).
+#[when("the browser follows the kept redirect back to the SP")]
 #[when("the browser replays Google's redirect back to the SP")]
 async fn replay_back(w: &mut DsWorld) -> anyhow::Result<()> {
     let callback = w

@@ -260,6 +260,18 @@ pub(super) fn id_token(
         Some(Fault::AzpOther) => {
             claims["azp"] = json!("1111111111-other.apps.googleusercontent.com");
         }
+        Some(Fault::AudArrayWithoutUs) => {
+            claims["aud"] = json!([
+                "1111111111-other.apps.googleusercontent.com",
+                "2222222222-third.apps.googleusercontent.com"
+            ]);
+            claims["azp"] = json!(grant.client_id);
+        }
+        Some(Fault::SingleAudNoAzp) => {
+            if let Some(map) = claims.as_object_mut() {
+                map.remove("azp");
+            }
+        }
         Some(Fault::IatFuture) => claims["iat"] = json!(now + 3600),
         Some(Fault::NbfFuture) => claims["nbf"] = json!(now + 3600),
         Some(f @ (Fault::MissingIat | Fault::MissingSub)) => {
