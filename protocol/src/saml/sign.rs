@@ -35,7 +35,10 @@
 
 use super::c14n;
 use super::xml::{self, XmlError};
-use super::{ALG_ENVELOPED, ALG_EXC_C14N, ALG_RSA_SHA256, ALG_SHA256, NS_DSIG};
+use super::{
+    ALG_ENVELOPED, ALG_EXC_C14N, ALG_HMAC_SHA1, ALG_MD5, ALG_RSA_MD5, ALG_RSA_SHA1, ALG_RSA_SHA256,
+    ALG_SHA1, ALG_SHA256, NS_DSIG,
+};
 use crate::keys::{Certificate, SigningKey};
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
@@ -143,7 +146,13 @@ pub fn sign(xml_with_template: &str, key: &SigningKey) -> Result<String, SignErr
         Some(sig.id()),
         &c14n::prefix_list(inclusive_namespaces(transform)?),
     );
-    let digest = b64.encode(openssl::sha::sha256(content.as_bytes()));
+    fn algorithm<'a>(n: Option<roxmltree::Node<'a, '_>>) -> &'a str {
+        n.and_then(|n| n.attribute("Algorithm")).unwrap_or_default()
+    }
+    let digest_method = algorithm(dsig_child(reference, "DigestMethod"));
+    let digest = openssl::hash::hash(message_digest(digest_method)?, content.as_bytes())
+        .map_err(|e| SignError::Signing(e.to_string()))?;
+    let digest = b64.encode(digest);
     // SignedInfo as it will read with the digest in place: base64 needs no escaping, so the
     // digest goes between the empty DigestValue's tags of the canonical form.
     let info = c14n::canonicalize(
@@ -155,13 +164,11 @@ pub fn sign(xml_with_template: &str, key: &SigningKey) -> Result<String, SignErr
     let q = c14n::element_qname(src, digest_node);
     let empty = format!("<{q}></{q}>");
     let info = info.replacen(&empty, &format!("<{q}>{digest}</{q}>"), 1);
-    let pkey = key.pkey().map_err(|e| SignError::Signing(e.to_string()))?;
-    let signature = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), pkey)
-        .and_then(|mut s| {
-            s.update(info.as_bytes())?;
-            s.sign_to_vec()
-        })
-        .map_err(|e| SignError::Signing(e.to_string()))?;
+    let signature = sign_info(
+        algorithm(dsig_child(signed_info, "SignatureMethod")),
+        key,
+        info.as_bytes(),
+    )?;
     let value = b64.encode(signature);
     let value: Vec<&str> = value
         .as_bytes()
@@ -177,6 +184,45 @@ pub fn sign(xml_with_template: &str, key: &SigningKey) -> Result<String, SignErr
     out.push_str(&format!("<{vq}>{}</{vq}>", value.join("\n")));
     out.push_str(&src[v.end..]);
     Ok(out)
+}
+
+/// The digest a template's DigestMethod names. Only the mock IdP's downgrade faults write
+/// anything but SHA-256; verification ([`check_document`]) takes SHA-256 alone.
+fn message_digest(uri: &str) -> Result<openssl::hash::MessageDigest, SignError> {
+    use openssl::hash::MessageDigest;
+    match uri {
+        ALG_SHA256 => Ok(MessageDigest::sha256()),
+        ALG_SHA1 => Ok(MessageDigest::sha1()),
+        ALG_MD5 => Ok(MessageDigest::md5()),
+        other => Err(SignError::Signing(format!("no digest {other:?}"))),
+    }
+}
+
+/// SignatureValue over the canonical SignedInfo by the template's SignatureMethod. HMAC-SHA1 is
+/// keyed with the certificate's DER bytes: the key confusion an HMAC-accepting verifier falls
+/// for (anyone holding the public certificate can compute it).
+fn sign_info(method: &str, key: &SigningKey, info: &[u8]) -> Result<Vec<u8>, SignError> {
+    use openssl::hash::MessageDigest;
+    let failed = |e: openssl::error::ErrorStack| SignError::Signing(e.to_string());
+    let hmac;
+    let (digest, pkey) = match method {
+        ALG_RSA_SHA256 => (MessageDigest::sha256(), key.pkey()),
+        ALG_RSA_SHA1 => (MessageDigest::sha1(), key.pkey()),
+        ALG_RSA_MD5 => (MessageDigest::md5(), key.pkey()),
+        ALG_HMAC_SHA1 => {
+            let der = key.certificate().der().to_vec();
+            hmac = openssl::pkey::PKey::hmac(&der).map_err(failed)?;
+            (MessageDigest::sha1(), Ok(&hmac))
+        }
+        other => return Err(SignError::Signing(format!("no signature method {other:?}"))),
+    };
+    let pkey = pkey.map_err(|e| SignError::Signing(e.to_string()))?;
+    openssl::sign::Signer::new(digest, pkey)
+        .and_then(|mut s| {
+            s.update(info)?;
+            s.sign_to_vec()
+        })
+        .map_err(failed)
 }
 
 fn dsig_named(n: &roxmltree::Node<'_, '_>, name: &str) -> bool {
@@ -543,6 +589,49 @@ mod tests {
              IssueInstant=\"2026-01-05T09:00:00Z\"><Issuer>https://sts.windows.net/t/</Issuer>{sig}\
              <Subject><NameID>b.simon@contoso.com</NameID></Subject></Assertion>"
         )
+    }
+
+    /// The mock IdP's downgrade faults sign with what the template names: a weak signature is
+    /// still a genuine one (xmlsec, told to allow anything, verifies RSA-SHA1), and the SP's
+    /// structure check refuses every one of them by its algorithm.
+    #[test]
+    fn a_template_naming_a_weak_algorithm_is_signed_with_it_and_refused() {
+        let key = Fixture::IdpEntra.signing_key();
+        let rsa_sha1 = assertion("_a1", true, DsigStyle::Prefixed)
+            .replace(ALG_RSA_SHA256, ALG_RSA_SHA1)
+            .replace(ALG_SHA256, ALG_SHA1);
+        let signed = sign(&rsa_sha1, &key).unwrap();
+        Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+            &signed,
+            &[CertificateDer::from(
+                Fixture::IdpEntra.certificate().der().to_vec(),
+            )],
+            ReduceMode::ValidateAndMarkNoAncestors,
+            None,
+        )
+        .expect("xmlsec verifies the RSA-SHA1 signature");
+        assert_eq!(
+            check_structure(&signed),
+            Err(SignError::UnsupportedAlgorithm(ALG_RSA_SHA1.into()))
+        );
+        for (from, to) in [
+            (ALG_RSA_SHA256, ALG_RSA_MD5),
+            (ALG_RSA_SHA256, ALG_HMAC_SHA1),
+            (ALG_SHA256, ALG_MD5),
+        ] {
+            let signed = sign(
+                &assertion("_a1", true, DsigStyle::Prefixed).replace(from, to),
+                &key,
+            )
+            .unwrap();
+            assert_eq!(
+                check_structure(&signed),
+                Err(SignError::UnsupportedAlgorithm(to.into())),
+                "{to}"
+            );
+        }
+        let unknown = assertion("_a1", true, DsigStyle::Prefixed).replace(ALG_SHA256, "urn:x");
+        assert!(matches!(sign(&unknown, &key), Err(SignError::Signing(_))));
     }
 
     #[test]
