@@ -275,6 +275,57 @@ async fn faults_apply_once_and_are_precise() {
     );
 }
 
+/// The wrapping and downgrade faults are attacks, not broken messages: xmlsec, told to allow
+/// any algorithm, verifies the IdP's signature in each, so an SP that checks only "a signature
+/// verifies" and then reads another element is fooled. The reference SP refuses them by their
+/// shape (features/saml/attacks.feature).
+#[tokio::test]
+async fn the_attack_faults_carry_a_signature_a_lax_verifier_accepts() {
+    use samael::crypto::{CertificateDer, Crypto, CryptoProvider, ReduceMode};
+    let idp = idp(VendorProfile::EntraId).await;
+    let cert = CertificateDer::from(idp.certificate().der().to_vec());
+    for (n, fault) in [
+        Fault::XswEvilAssertionFirst,
+        Fault::XswEvilAssertionLast,
+        Fault::XswSignedAssertionInsideEvil,
+        // Not XswSignedAssertionInSignatureObject nor XswResponseWrapped (XSW8, XSW1): their
+        // Reference points inside their own Signature, which xmlsec's enveloped-signature
+        // transform removes whole (xmldsig-core §6.6.4); they fool the verifiers that remove
+        // only the referenced element's own Signature child.
+        Fault::XswSignedAssertionInAdvice,
+        Fault::ResponseSignatureInAssertion,
+        Fault::ReferenceUriEmpty,
+        Fault::TransformXpath,
+        Fault::DigestSha1,
+        Fault::SignatureRsaSha1,
+        Fault::ProcessingInstructionInNameId,
+        Fault::AudienceSecondRestrictionOther,
+        Fault::StatusRequesterWithAssertion,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        idp.enqueue_fault(fault).unwrap();
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
+        let id = format!("id1{n:03}");
+        let (_, html) = send(&browser(), &idp, &authn_request(&idp, &id, ACS)).await;
+        let xml = posted_response(&html);
+        Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+            &xml,
+            std::slice::from_ref(&cert),
+            ReduceMode::ValidateAndMarkNoAncestors,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{fault:?}: xmlsec refused the signature: {e}\n{xml}"));
+        if format!("{fault:?}").starts_with("Xsw") {
+            assert!(
+                xml.contains("root@contoso.com"),
+                "{fault:?}: no evil assertion"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn entra_single_logout_answers_with_its_login_microsoftonline_issuer() {
     let idp = idp(VendorProfile::EntraId).await;
