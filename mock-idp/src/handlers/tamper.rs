@@ -431,8 +431,11 @@ fn name_id_to_root(xml: &str) -> Option<String> {
 /// The attacker's assertion: a copy of the signed one with its signature removed, another ID,
 /// and the NameID of another user.
 fn evil_copy(assertion: &str) -> Option<String> {
-    let (a, b, _) = element_span(assertion, "Signature")?;
-    let unsigned = format!("{}{}", &assertion[..a], &assertion[b..]);
+    // An assertion the IdP left unsigned (only its Response signed) is copied as it is.
+    let unsigned = match element_span(assertion, "Signature") {
+        Some((a, b, _)) => format!("{}{}", &assertion[..a], &assertion[b..]),
+        None => assertion.to_owned(),
+    };
     name_id_to_root(&with_new_id(&unsigned, "_evil")?)
 }
 
