@@ -62,7 +62,7 @@ Feature: The ACS refuses the published SAML attacks, each with its own code
       | audience_trailing_slash           | saml_wrong_audience    |
       | audience_case                     | saml_wrong_audience    |
       | audience_second_restriction_other | saml_wrong_audience    |
-      | assertion_issuer_without_slash    | saml_wrong_issuer      |
+      | assertion_issuer_slash_toggled    | saml_wrong_issuer      |
       | assertion_issuer_case             | saml_wrong_issuer      |
 
     Examples: Status, confirmation and the assertion's form

@@ -214,8 +214,9 @@ pub enum Fault {
     AudienceSecondRestrictionOther,
     /// Not a fault: one AudienceRestriction lists another SP and then this one.
     AudienceListWithUs,
-    /// The assertion's Issuer is the IdP's entity ID without its trailing slash.
-    AssertionIssuerWithoutSlash,
+    /// The assertion's Issuer is the IdP's entity ID without its trailing slash (Entra's), or with
+    /// one added (Okta's and Google's have none).
+    AssertionIssuerSlashToggled,
     /// The assertion's Issuer is the IdP's entity ID in upper case.
     AssertionIssuerCase,
     /// Status Requester, with the signed assertion still attached.
@@ -338,7 +339,7 @@ impl Fault {
         Self::AudienceCase,
         Self::AudienceSecondRestrictionOther,
         Self::AudienceListWithUs,
-        Self::AssertionIssuerWithoutSlash,
+        Self::AssertionIssuerSlashToggled,
         Self::AssertionIssuerCase,
         Self::StatusRequesterWithAssertion,
         Self::ConfirmationNotBefore,
@@ -926,7 +927,7 @@ impl Fault {
                 Accept,
                 PROFILE,
             ),
-            Self::AssertionIssuerWithoutSlash => (
+            Self::AssertionIssuerSlashToggled => (
                 Issuer,
                 "saml-profiles §4.1.4.2: the Issuer is the IdP's entity ID, compared exactly (R-SA-6)",
                 Refuse("saml_wrong_issuer"),

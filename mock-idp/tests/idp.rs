@@ -275,6 +275,62 @@ async fn faults_apply_once_and_are_precise() {
     );
 }
 
+/// No Response fault is silently a no-op in any profile: each text edit finds the shape it
+/// expects in Entra's, Okta's and Google Workspace's messages, so the Response differs from the
+/// one the same IdP sends without it. The replays send the previous Response (or its
+/// assertion) again.
+#[tokio::test]
+async fn every_response_fault_changes_the_response_in_every_profile() {
+    async fn first_response(profile: VendorProfile, fault: Option<Fault>) -> String {
+        let idp = idp(profile).await;
+        if let Some(fault) = fault {
+            idp.enqueue_fault(fault).unwrap();
+        }
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
+        let (_, html) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
+        posted_response(&html)
+    }
+    let replays = [Fault::ReplayPreviousResponse, Fault::AssertionRewrapped];
+    for profile in [
+        VendorProfile::EntraId,
+        VendorProfile::Okta,
+        VendorProfile::GoogleWorkspace,
+    ] {
+        let correct = first_response(profile, None).await;
+        for fault in Fault::ALL {
+            if fault.is_logout() || replays.contains(&fault) {
+                continue;
+            }
+            let faulty = first_response(profile, Some(fault)).await;
+            assert_ne!(faulty, correct, "{profile:?}: {fault:?} changed nothing");
+        }
+        for fault in replays {
+            let idp = idp(profile).await;
+            idp.enqueue_login("B.Simon@contoso.com").unwrap();
+            idp.enqueue_login("B.Simon@contoso.com").unwrap();
+            let (_, first) = send(&browser(), &idp, &authn_request(&idp, "id0001", ACS)).await;
+            idp.enqueue_fault(fault).unwrap();
+            let (_, again) = send(&browser(), &idp, &authn_request(&idp, "id0002", ACS)).await;
+            let (first, again) = (posted_response(&first), posted_response(&again));
+            let assertion = |x: &str| {
+                let start = x
+                    .find("Assertion ")
+                    .and_then(|i| x[..i].rfind('<'))
+                    .unwrap();
+                x[start..].to_owned()
+            };
+            match fault {
+                Fault::ReplayPreviousResponse => assert_eq!(again, first, "{profile:?}"),
+                _ => {
+                    assert_ne!(again, first, "{profile:?}");
+                    assert!(again.contains("InResponseTo=\"id0002\""), "{profile:?}");
+                    assert!(assertion(&again).starts_with(&assertion(&first)[..200]));
+                }
+            }
+        }
+    }
+}
+
 /// The wrapping and downgrade faults are attacks, not broken messages: xmlsec, told to allow
 /// any algorithm, verifies the IdP's signature in each, so an SP that checks only "a signature
 /// verifies" and then reads another element is fooled. The reference SP refuses them by their

@@ -214,13 +214,15 @@ pub(super) fn apply_fault(
                     .insert(0, "https://sp.elsewhere.example/".into());
             }
         }
-        Fault::AssertionIssuerWithoutSlash | Fault::AssertionIssuerCase => {
+        Fault::AssertionIssuerSlashToggled | Fault::AssertionIssuerCase => {
             if let Some(a) = r.assertion.as_mut() {
                 let v = &a.issuer.value;
                 a.issuer.value = if fault == Fault::AssertionIssuerCase {
                     upper_path(v)
+                } else if let Some(bare) = v.strip_suffix('/') {
+                    bare.to_owned()
                 } else {
-                    v.trim_end_matches('/').to_owned()
+                    format!("{v}/")
                 };
             }
         }
@@ -296,16 +298,15 @@ fn map_url(url: &mut Option<String>, f: impl Fn(&str) -> String) {
 }
 
 /// The URL with everything after its authority in upper case (scheme and host stay as they
-/// are: they are case-insensitive, a path is not).
+/// are: they are case-insensitive, a path is not). Without a path (`https://host`, a URN),
+/// everything after the scheme: an identifier is compared as a string all the same.
 fn upper_path(url: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(i) => {
-            let at = after_scheme + i;
-            format!("{}{}", &url[..at], url[at..].to_uppercase())
-        }
-        None => url.to_owned(),
-    }
+    let at = match url[after_scheme..].find('/') {
+        Some(i) if url[after_scheme + i..].chars().any(|c| c.is_lowercase()) => after_scheme + i,
+        _ => url.find(':').map_or(0, |i| i + 1),
+    };
+    format!("{}{}", &url[..at], url[at..].to_uppercase())
 }
 
 /// An Entra tenant that is not the one the SP trusts.
