@@ -429,6 +429,26 @@ fn name_id_to_root(xml: &str) -> Option<String> {
     Some(format!("{}root@contoso.com{}", &xml[..b], &xml[c..]))
 }
 
+/// The signed assertion moved inside an evil copy of itself, at the place `at` finds in the
+/// copy (given the assertion prefix), wrapped by `wrap` (given the prefix and the assertion).
+fn inside_evil(
+    xml: &str,
+    at: impl Fn(&str, &str) -> Option<usize>,
+    wrap: impl Fn(&str, &str) -> String,
+) -> Option<String> {
+    let (a, b, p) = element_span(xml, "Assertion")?;
+    let evil = evil_copy(&xml[a..b])?;
+    let at = at(&evil, &p)?;
+    Some(format!(
+        "{}{}{}{}{}",
+        &xml[..a],
+        &evil[..at],
+        wrap(&p, &xml[a..b]),
+        &evil[at..],
+        &xml[b..]
+    ))
+}
+
 /// The attacker's assertion: a copy of the signed one with its signature removed, another ID,
 /// and the NameID of another user.
 fn evil_copy(assertion: &str) -> Option<String> {
@@ -554,31 +574,21 @@ pub(super) fn xml_edit(
             })
         }),
         Fault::XswSignedAssertionInsideEvil => after_signing(|xml| {
-            let (a, b, p) = element_span(&xml, "Assertion")?;
-            let evil = evil_copy(&xml[a..b])?;
-            let close = evil.rfind(&format!("</{p}Assertion>"))?;
-            Some(format!(
-                "{}{}{}{}{}",
-                &xml[..a],
-                &evil[..close],
-                &xml[a..b],
-                &evil[close..],
-                &xml[b..]
-            ))
+            inside_evil(
+                &xml,
+                |evil, p| evil.rfind(&format!("</{p}Assertion>")),
+                |_, signed| signed.to_owned(),
+            )
         }),
         Fault::XswSignedAssertionInAdvice => after_signing(|xml| {
-            let (a, b, p) = element_span(&xml, "Assertion")?;
-            let evil = evil_copy(&xml[a..b])?;
-            let close = format!("</{p}Conditions>");
-            let at = evil.find(&close)? + close.len();
-            Some(format!(
-                "{}{}<{p}Advice>{}</{p}Advice>{}{}",
-                &xml[..a],
-                &evil[..at],
-                &xml[a..b],
-                &evil[at..],
-                &xml[b..]
-            ))
+            inside_evil(
+                &xml,
+                |evil, p| {
+                    let close = format!("</{p}Conditions>");
+                    Some(evil.find(&close)? + close.len())
+                },
+                |p, signed| format!("<{p}Advice>{signed}</{p}Advice>"),
+            )
         }),
         // XSW8: the evil assertion keeps the signature; the signed assertion, its signature
         // taken out, waits in the signature's Object, where `#ID` still finds it.
