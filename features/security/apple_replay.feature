@@ -18,6 +18,7 @@ Feature: An Apple identity token signs in once, for the Apple user it names
     When Apple signs "b.simon@contoso.com" in for the app with a nonce the SP issued for LIVE
     And another client posts that identity token and nonce to LIVE without a code
     Then the SP refuses the Apple sign-in with "apple_missing_code"
+    And the answer is 400 with error code "apple_missing_code"
     And the browser "attacker" has no session in LIVE
     When the app posts that credential to LIVE
     Then the app gets a session for LIVE as "b.simon@contoso.com"
