@@ -303,6 +303,12 @@ async fn every_response_fault_changes_the_response_in_every_profile() {
             }
             let faulty = first_response(profile, Some(fault)).await;
             assert_ne!(faulty, correct, "{profile:?}: {fault:?} changed nothing");
+            if fault == Fault::DtdEntityExpansion {
+                assert!(
+                    faulty.contains("StatusMessage>&lol9;</"),
+                    "{profile:?}: unreferenced"
+                );
+            }
         }
         for fault in replays {
             let idp = idp(profile).await;

@@ -694,12 +694,16 @@ pub(super) fn xml_edit(
             dtd.push_str("]>");
             // Referenced in the Response's own (unsigned) Status message, where a parser that
             // expands entities meets it before any signature is checked.
-            let xml = match element_span(&xml, "StatusCode") {
-                Some((_, b, p)) => format!(
-                    "{}<{p}StatusMessage>&lol9;</{p}StatusMessage>{}",
-                    &xml[..b],
-                    &xml[b..]
-                ),
+            // StatusCode is self-closing, so the message goes last inside Status.
+            let xml = match element_span(&xml, "Status") {
+                Some((_, b, p)) => {
+                    let at = b - format!("</{p}Status>").len();
+                    format!(
+                        "{}<{p}StatusMessage>&lol9;</{p}StatusMessage>{}",
+                        &xml[..at],
+                        &xml[at..]
+                    )
+                }
                 None => xml,
             };
             format!("{dtd}{xml}")
