@@ -75,6 +75,13 @@ Feature: Apple ID from RunMyApp on iOS
       | iat_past_skew     | apple_iat_future       |
 
   @r-apple-3
+  Scenario: An identity token that is not a JWT is refused with 400 apple_malformed_token
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    When the app posts an identity token that is not a JWT to LIVE
+    Then the answer is 400 with error code "apple_malformed_token"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  @r-apple-3
   Scenario Outline: A token at the edge of the 60-second skew (exp 59 s ago, iat 60 s ahead) is accepted
     Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
     When Apple's next identity token has the fault "<option>"
@@ -120,3 +127,18 @@ Feature: Apple ID from RunMyApp on iOS
   Scenario: Sign in with Apple cannot be configured without the developer key that redeems codes
     When the administrator configures Sign in with Apple for the app without a developer key
     Then the answer is 422 with error code "invalid_key"
+
+  # The code's redemption is the proof that the identity token is fresh (R-APPLE-4); the ID token
+  # Apple returns for it must be Apple's and for this app, each of the two checked on its own.
+  @r-apple-4
+  Scenario Outline: An ID token returned for the code with <what> is refused and signs nobody in
+    Given the administrator provisions "B.Simon" with email "b.simon@contoso.com" and no password
+    When the ID token Apple returns for the next code has the fault "<fault>"
+    And the app signs "b.simon@contoso.com" in with Apple to LIVE
+    Then the SP refuses the Apple sign-in with "apple_code_refused"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+    Examples:
+      | what                       | fault              |
+      | an issuer other than Apple | redeemed_wrong_iss |
+      | another audience           | redeemed_wrong_aud |

@@ -136,9 +136,21 @@ pub enum Fault {
     IatPastSkew,
     /// Not a fault: `iat` exactly 60 s ahead, the skew's edge (still valid).
     IatWithinSkew,
+    /// The ID token the token endpoint returns for the code has `iss` not Apple (its `aud` is
+    /// right). Skipped by the identity token the app receives, which stays genuine.
+    RedeemedWrongIss,
+    /// The ID token the token endpoint returns for the code has another `aud` (its `iss` is
+    /// right). Skipped by the identity token the app receives, which stays genuine.
+    RedeemedWrongAud,
 }
 
 impl Fault {
+    /// A fault for the token endpoint's answer only: the authorization (web or native) leaves
+    /// it queued for the code's redemption.
+    pub fn redeemed_only(self) -> bool {
+        matches!(self, Self::RedeemedWrongIss | Self::RedeemedWrongAud)
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
     }

@@ -207,3 +207,59 @@ async fn the_token_endpoint_answers_invalid_client_to_any_client_secret_it_canno
         }
     }
 }
+
+/// The claims of a JWT, unverified (the mock's own tokens; the SP verifies them for real).
+fn claims(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn a_redeemed_only_fault_leaves_the_app_token_genuine_and_changes_the_redeemed_one() {
+    let (apple, key) = apple_with_developer_key().await;
+    let now = Utc
+        .with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+        .unwrap()
+        .timestamp();
+    for (fault, claim, genuine) in [
+        (
+            mock_apple::Fault::RedeemedWrongIss,
+            "iss",
+            "https://appleid.apple.com",
+        ),
+        (mock_apple::Fault::RedeemedWrongAud, "aud", APP),
+    ] {
+        apple.enqueue_fault(fault).unwrap();
+        let credential = apple.native_sign_in(APP, "eitan@example.com", "n").unwrap();
+        let app_token = claims(&credential.identity_token);
+        assert_eq!(app_token[claim], genuine, "{fault:?}: the app's token");
+        let secret = jwt::apple_client_secret(&key, TEAM, APP, now, 300).unwrap();
+        let body: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/auth/token", apple.base_url()))
+            .form(&[
+                ("client_id", APP),
+                ("client_secret", secret.as_str()),
+                ("code", credential.authorization_code.as_str()),
+                ("grant_type", "authorization_code"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let redeemed = claims(body["id_token"].as_str().unwrap());
+        assert_ne!(redeemed[claim], genuine, "{fault:?}: the redeemed token");
+        // Only the one claim changes: the other of iss/aud stays genuine.
+        let (other, other_genuine) = if claim == "iss" {
+            ("aud", APP)
+        } else {
+            ("iss", "https://appleid.apple.com")
+        };
+        assert_eq!(redeemed[other], other_genuine, "{fault:?}");
+    }
+}

@@ -80,12 +80,33 @@ async fn configure(w: &mut DsWorld, key: &str, with_key: bool) -> anyhow::Result
     configure_as(w, key, with_key, TEAM_ID, KEY_ID).await
 }
 
+/// An Apple base URL under which nothing is served: its JWKS answers 404.
+#[given(
+    "the administrator configures Sign in with Apple for the app with an Apple base URL that answers 404"
+)]
+async fn configure_gone(w: &mut DsWorld) -> anyhow::Result<()> {
+    let base = format!("{}/gone", w.apple()?.base_url());
+    configure_with(w, "registered", true, TEAM_ID, KEY_ID, &base).await
+}
+
 async fn configure_as(
     w: &mut DsWorld,
     key: &str,
     with_key: bool,
     team_id: &str,
     key_id: &str,
+) -> anyhow::Result<()> {
+    let base = w.apple()?.base_url().to_owned();
+    configure_with(w, key, with_key, team_id, key_id, &base).await
+}
+
+async fn configure_with(
+    w: &mut DsWorld,
+    key: &str,
+    with_key: bool,
+    team_id: &str,
+    key_id: &str,
+    apple_base_url: &str,
 ) -> anyhow::Result<()> {
     let pem = match key {
         "registered" => JwtFixture::AppleDeveloper.key_pem(),
@@ -95,7 +116,7 @@ async fn configure_as(
         "bundle_id": w.bundle_id.clone().context("no bundle ID")?,
         "team_id": team_id,
         "key_id": key_id,
-        "apple_base_url": w.apple()?.base_url(),
+        "apple_base_url": apple_base_url,
     });
     if with_key {
         body["private_key"] = json!(pem);
@@ -145,6 +166,19 @@ async fn configure_other_team(w: &mut DsWorld, team: String) -> anyhow::Result<(
 )]
 async fn configure_other_kid(w: &mut DsWorld, kid: String) -> anyhow::Result<()> {
     configure_as(w, "registered", true, TEAM_ID, &kid).await
+}
+
+/// A fault of the ID token the token endpoint returns when the SP redeems the code; the
+/// identity token the app receives stays genuine.
+#[when(expr = "the ID token Apple returns for the next code has the fault {string}")]
+async fn redeemed_fault(w: &mut DsWorld, name: String) -> anyhow::Result<()> {
+    let f = Fault::parse(&name).ok_or_else(|| anyhow!("unknown Apple fault {name}"))?;
+    ensure!(
+        f.redeemed_only(),
+        "{name} is not a fault of the redeemed ID token"
+    );
+    w.apple()?.enqueue_fault(f)?;
+    Ok(())
 }
 
 #[when(expr = "Apple's next identity token has the fault {string}")]
@@ -217,6 +251,20 @@ async fn app_signs_in(w: &mut DsWorld, username: String, mode: String) -> anyhow
     post_credential(w, &mode, &credential, &raw_nonce).await?;
     w.apple_credential = Some((credential, raw_nonce));
     Ok(())
+}
+
+/// A nonce the SP issued, with an identity token that is not a JWT (no header to read).
+#[when(expr = "the app posts an identity token that is not a JWT to {word}")]
+async fn app_garbage_token(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let raw_nonce = sp_nonce(w, &mode).await?;
+    let credential = NativeCredential {
+        user: "000000.garbage.0000".into(),
+        identity_token: "not-a-jwt".into(),
+        authorization_code: "c0.0.mock".into(),
+        email: None,
+        full_name: None,
+    };
+    post_credential(w, &mode, &credential, &raw_nonce).await
 }
 
 #[when(expr = "the app signs {string} in with Apple to {word} but sends another nonce")]

@@ -37,6 +37,7 @@ pub(crate) fn native(
         &team.team_id,
         Some(&nonce),
         ("c_hash", &code),
+        false,
     )?;
     let first = shared
         .runtime()
@@ -210,6 +211,7 @@ fn complete(
                 team_id,
                 p.nonce.as_deref(),
                 ("c_hash", &code),
+                false,
             ) {
                 Ok(t) => fields.push(("id_token".into(), t)),
                 Err(e) => {

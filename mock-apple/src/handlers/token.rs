@@ -26,8 +26,15 @@ pub(super) fn identity_token(
     team_id: &str,
     nonce: Option<&str>,
     hash_claim: (&str, &str),
+    at_token_endpoint: bool,
 ) -> Result<String, String> {
-    let fault = shared.runtime().faults.pop();
+    let fault = {
+        let mut rt = shared.runtime();
+        match rt.faults.front() {
+            Some(f) if f.redeemed_only() && !at_token_endpoint => None,
+            _ => rt.faults.pop(),
+        }
+    };
     let now = shared.clock.now().timestamp();
     let strings = shared.config().booleans_as_strings;
     let flag = |b: bool| {
@@ -59,7 +66,7 @@ pub(super) fn identity_token(
             claims["iat"] = json!(now - 7200);
             claims["exp"] = json!(now - 3600);
         }
-        Some(Fault::WrongAud) => {
+        Some(Fault::WrongAud | Fault::RedeemedWrongAud) => {
             // The web Services ID of the same team instead of the app's bundle ID.
             let other = shared
                 .team_of(client_id)
@@ -72,7 +79,9 @@ pub(super) fn identity_token(
                 .unwrap_or_else(|| "com.example.web".into());
             claims["aud"] = json!(other);
         }
-        Some(Fault::WrongIss) => claims["iss"] = json!("https://appleid.apple.com.evil.example"),
+        Some(Fault::WrongIss | Fault::RedeemedWrongIss) => {
+            claims["iss"] = json!("https://appleid.apple.com.evil.example")
+        }
         Some(Fault::NonceMismatch) => claims["nonce"] = json!(jwt::sha256_hex("another nonce")),
         // Applied where the nonce is chosen (`native`).
         Some(Fault::NonceUnhashed) => {}
@@ -250,6 +259,7 @@ pub(super) async fn token(
         &team.team_id,
         grant.nonce.as_deref(),
         ("at_hash", &access_token),
+        true,
     ) {
         Ok(t) => t,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", Some(&e)),
