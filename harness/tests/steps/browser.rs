@@ -291,8 +291,12 @@ async fn field(client: &Client, label: &str) -> anyhow::Result<fantoccini::eleme
         "//label[normalize-space(text())={q}]//input | //input[@id=//label[normalize-space(.)={q}]/@for]",
         q = xpath_literal(label)
     );
+    // Waited for, as a click's target is: the step before may have started a navigation the
+    // browser has not finished (seen under load: the Google password page not yet there).
     client
-        .find(Locator::XPath(&xpath))
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::XPath(&xpath))
         .await
         .with_context(|| format!("no input labelled {label:?} on the page"))
 }
