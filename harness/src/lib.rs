@@ -9,6 +9,7 @@ pub mod bench;
 pub mod faults;
 pub mod forms;
 pub mod load;
+pub mod probe;
 pub mod vendor;
 
 use anyhow::Context;

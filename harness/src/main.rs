@@ -116,6 +116,10 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Play the IdP of any SAML SP and send it every fault of the catalogue, each from a fresh
+    /// browser session: which ones does it accept, and as whom (R-VEN-5)? Exit code 0: every
+    /// case passed; 1: a case failed; 2: the SP could not be judged (the control sign-in failed).
+    ProbeSp(harness::probe::cli::ProbeSp),
     /// Unlock a user of the stack's store offline (e.g. the only administrator).
     Unlock {
         /// Folder of the SP's SQLite store (as given to `up`).
@@ -257,6 +261,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CheckMetadata(options) => {
             harness::vendor::cli::finish(harness::vendor::cli::check_metadata(&options).await)
+        }
+        Command::ProbeSp(options) => {
+            harness::vendor::cli::finish(harness::probe::cli::probe_sp(&options).await)
         }
         Command::Faults { class, format } => {
             print!("{}", harness::faults::render(class.as_deref(), &format)?);

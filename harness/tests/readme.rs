@@ -266,11 +266,10 @@ fn readme_examples_run_as_written() {
     let blocks = sh_blocks(&readme).unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().expect("a working folder");
     // The examples name committed files by their path from the workspace root.
-    std::os::unix::fs::symlink(
-        workspace_root().join("fixtures"),
-        dir.path().join("fixtures"),
-    )
-    .expect("fixtures linked");
+    for committed in ["fixtures", "harness"] {
+        std::os::unix::fs::symlink(workspace_root().join(committed), dir.path().join(committed))
+            .expect("committed files linked");
+    }
     let stack = Stack::start(dir.path());
     for block in &blocks {
         let Mark::Run(name) = &block.mark else {

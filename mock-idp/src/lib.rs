@@ -77,6 +77,9 @@ pub(crate) struct Runtime {
     pub last_sign_in: BoundedMap<String, (String, String)>,
     /// The last Response sent, for the replay faults.
     pub last_response: Option<String>,
+    /// The NameID the last Response asserted, as the IdP signed it (before any fault made
+    /// after signing), read as a signature reads it: comments dropped, references resolved.
+    pub last_asserted: Option<String>,
 }
 
 impl Runtime {
@@ -166,12 +169,26 @@ impl MockIdp {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> anyhow::Result<Self> {
+        let key = config.profile.fixture().signing_key();
+        Self::start_with_key(addr, public_url, config, key, clock, ids).await
+    }
+
+    /// Serves the IdP on `addr`, signing with `key` instead of the profile's fixture key (a
+    /// tester's own key and certificate, as `harness probe-sp --idp-key` takes them).
+    pub async fn start_with_key(
+        addr: SocketAddr,
+        public_url: Option<String>,
+        config: IdpConfig,
+        key: SigningKey,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> anyhow::Result<Self> {
         let profile = config.profile;
         let build = |base_url| {
             Ok(Shared {
                 profile,
                 tenant: config.tenant.clone(),
-                key: profile.fixture().signing_key(),
+                key,
                 base_url,
                 config: Mutex::new(config),
                 clock,
@@ -263,5 +280,24 @@ impl MockIdp {
     /// Forgets every IdP session, as if each user had signed out at the IdP.
     pub fn clear_sessions(&self) {
         self.shared.runtime().sessions.clear();
+    }
+
+    /// Drops every queued login and fault, and forgets the last asserted NameID: a probe case
+    /// the IdP never answered (an AuthnRequest it refused, a timeout) must not leave its fault
+    /// for the next case.
+    pub fn clear_queues(&self) {
+        let mut rt = self.shared.runtime();
+        while rt.next_logins.pop().is_some() {}
+        while rt.faults.pop().is_some() {}
+        while rt.logout_faults.pop().is_some() {}
+        rt.last_asserted = None;
+    }
+
+    /// The NameID the last Response asserted, as signed: what a correct SP signs in (or
+    /// refuses). A fault made after signing (a wrapped copy, tampered content) does not change
+    /// it; one made before (a space, a comment inside the NameID) does. `None` without a
+    /// Response since [`Self::clear_queues`], or when the Response has no readable NameID.
+    pub fn last_asserted_name_id(&self) -> Option<String> {
+        self.shared.runtime().last_asserted.clone()
     }
 }

@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
 //! - `deps`: make sure the Debian packages the build needs are installed (apt-get as root,
-//!   otherwise print the exact command and fail).
+//!   otherwise print the exact command and fail), and the npm packages of the node-saml SP the
+//!   probe is tested against (`npm ci`, pinned by its lock file).
 //! - `up [ARGS]`: deps, then start the whole stack with its embedded demo configuration
 //!   (`harness up`, which takes ARGS).
 //! - `test`: deps, `cargo fmt --check`, `cargo clippy --all-targets -D warnings`,
@@ -39,7 +40,12 @@ const SYSTEM_PACKAGES: &[&str] = &[
     "curl",
     "openssl",
     "python3",
+    // `harness probe-sp` is proven against a python3-saml SP (harness/third-party, issue 16).
+    "python3-onelogin-saml2",
 ];
+
+/// The node-saml SP the probe is proven against: its npm packages, pinned by package-lock.json.
+const NODE_SAML_DIR: &str = "harness/third-party/node-saml";
 
 const USAGE: &str = "usage: cargo xtask <command> [ARGS]
 
@@ -94,6 +100,33 @@ fn deps() -> Result<(), String> {
         eprintln!("xtask: XTASK_SKIP_DEPS set, not checking system packages");
         return Ok(());
     }
+    debian_packages()?;
+    npm_packages()
+}
+
+/// `npm ci` for the node-saml SP when its packages are missing or older than the lock file.
+/// Node.js and npm come with the machine (Debian's own nodejs is older than node-saml needs).
+fn npm_packages() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = root.join(NODE_SAML_DIR);
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l) {
+        return Ok(());
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        return Err(format!(
+            "npm not found: the node-saml SP in {NODE_SAML_DIR} needs Node.js 18 or later with npm"
+        ));
+    }
+    eprintln!("xtask: npm ci in {NODE_SAML_DIR}");
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir))
+}
+
+fn debian_packages() -> Result<(), String> {
     if Command::new("dpkg-query")
         .arg("--version")
         .output()

@@ -12,6 +12,7 @@ pub mod browser;
 mod google;
 pub mod logcheck;
 mod password;
+mod probe;
 mod reports;
 mod resources;
 mod saml;
@@ -165,6 +166,10 @@ pub struct DsWorld {
     pub vendor_processes: Vec<vendor::Process>,
     pub vendor_idp: Option<(String, String)>,
     pub vendor_sp: Option<(String, tempfile::TempDir)>,
+    /// The last `probe-sp` report.
+    pub probe_report: Option<harness::probe::Report>,
+    /// A third-party SP the probe attacks (R-VEN-6); killed with the World.
+    pub third_party_sp: Option<harness::probe::third_party::RunningSp>,
     /// The scenario's real browser (headless Chromium over WebDriver), if it has one.
     pub chromium: Option<fantoccini::Client>,
     /// Its place among the browsers allowed at once ([`browser::BROWSERS_AT_ONCE`]).
@@ -198,6 +203,8 @@ impl DsWorld {
             bundle_id: None,
             apple_credential: None,
             saml_logout_url: None,
+            probe_report: None,
+            third_party_sp: None,
             verifications_mark: 0,
             held_composite: None,
             google_callback: None,

@@ -376,6 +376,7 @@ fn respond(
         Edit::BeforeSigning(f) => response.to_xml_edited(&profile.style(), signing, &key, f),
         _ => response.to_xml(&profile.style(), signing, &key),
     };
+    let asserted = signed.as_deref().ok().and_then(asserted_name_id);
     let signed = signed.map(|t| match &edit {
         Edit::AfterSigning(f) => f(t),
         _ => t,
@@ -389,7 +390,11 @@ fn respond(
     };
     // The replays send what was sent before (or its assertion); without an earlier Response
     // there is nothing to replay, and the fresh one goes.
-    let previous = shared.runtime().last_response.replace(text.clone());
+    let previous = {
+        let mut rt = shared.runtime();
+        rt.last_asserted = asserted;
+        rt.last_response.replace(text.clone())
+    };
     let text = match (fault, previous) {
         (Some(crate::Fault::ReplayPreviousResponse), Some(previous)) => previous,
         (Some(crate::Fault::AssertionRewrapped), Some(previous)) => {
@@ -415,6 +420,29 @@ fn respond(
         out.headers_mut().append(header::SET_COOKIE, v);
     }
     out
+}
+
+/// The first assertion's Subject NameID as an XML signature sees it: its text nodes joined, so
+/// a comment inside is dropped and a character reference resolved (xml-exc-c14n). `None` for a
+/// document this parser refuses (a DTD) or an assertion without a direct NameID.
+fn asserted_name_id(xml: &str) -> Option<String> {
+    use protocol::saml::NS_ASSERTION;
+    let doc = roxmltree::Document::parse(xml).ok()?;
+    fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+        n.children()
+            .find(|c| c.tag_name().namespace() == Some(NS_ASSERTION) && c.tag_name().name() == name)
+    }
+    let assertion = doc.descendants().find(|n| {
+        n.tag_name().namespace() == Some(NS_ASSERTION) && n.tag_name().name() == "Assertion"
+    })?;
+    let name_id = child(child(assertion, "Subject")?, "NameID")?;
+    Some(
+        name_id
+            .descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect(),
+    )
 }
 
 /// Posts an error Response (no assertion, unsigned, as Entra's documented sample) to the SP.
@@ -451,6 +479,25 @@ mod tests {
         format!(
             "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" {attrs}><saml:Issuer>https://sp.example/</saml:Issuer>{body}</samlp:AuthnRequest>"
         )
+    }
+
+    #[test]
+    fn the_asserted_name_id_is_read_as_a_signature_reads_it() {
+        let response = |name_id: &str| {
+            format!(
+                "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\"><Assertion><Subject><NameID>{name_id}</NameID></Subject></Assertion><Assertion><Subject><NameID>second@x</NameID></Subject></Assertion></samlp:Response>"
+            )
+        };
+        let read = |n: &str| asserted_name_id(&response(n));
+        assert_eq!(read("b@x").as_deref(), Some("b@x"));
+        // Comments and PIs are not text; references are resolved: what c14n signs.
+        assert_eq!(read("b@x<!---->.evil").as_deref(), Some("b@x.evil"));
+        assert_eq!(read("b@x<?pi?>.evil").as_deref(), Some("b@x.evil"));
+        assert_eq!(read("b@x&#13;").as_deref(), Some("b@x\r"));
+        assert_eq!(read(" b@x ").as_deref(), Some(" b@x "));
+        let dtd = format!("<!DOCTYPE r [<!ENTITY e \"x\">]>{}", response("b@x"));
+        assert_eq!(asserted_name_id(&dtd), None);
+        assert_eq!(asserted_name_id("<Assertion/>"), None);
     }
 
     #[test]
