@@ -157,11 +157,30 @@ pub enum Fault {
     MissingSub,
     /// The JOSE header carries `"crit":["exp"]`.
     CritHeader,
+    /// At the next refresh: the refresh token is refused as revoked (the user removed the
+    /// app's access in their Google Account), `invalid_grant`.
+    RefreshRevoked,
+    /// At the next refresh: the refresh token is refused as expired (Google ends an app's
+    /// refresh tokens after 7 days while its consent screen is in testing, or after six months
+    /// unused), `invalid_grant` with the same description.
+    RefreshExpired,
+    /// At the next refresh: Google answers as for a token of another client,
+    /// `unauthorized_client`.
+    RefreshWrongClient,
 }
 
 impl Fault {
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+
+    /// Whether the fault waits for the next `grant_type=refresh_token` call rather than the
+    /// next sign-in: the two are queued apart, so a sign-in between never takes it.
+    pub fn at_refresh(self) -> bool {
+        matches!(
+            self,
+            Self::RefreshRevoked | Self::RefreshExpired | Self::RefreshWrongClient
+        )
     }
 }
 
@@ -176,7 +195,7 @@ pub enum Consent {
 /// One request the provider received, with secrets redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoggedRequest {
-    /// `authorize`, `token`, `userinfo`, `jwks`, `discovery`.
+    /// `authorize`, `token`, `revoke`, `userinfo`, `jwks`, `discovery`.
     pub endpoint: &'static str,
     pub params: BTreeMap<String, String>,
 }
@@ -193,6 +212,26 @@ pub(crate) struct CodeGrant {
     pub issued_at: chrono::DateTime<chrono::Utc>,
     pub used: bool,
     pub fault: Option<Fault>,
+    /// `access_type=offline` was asked for.
+    pub offline: bool,
+    /// `prompt` held `consent`: Google issues a new refresh token even after the first.
+    pub prompt_consent: bool,
+}
+
+/// A refresh token's grant (§1.3): it is not rotated; revocation removes it.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub client_id: String,
+    pub email: String,
+    pub scope: String,
+}
+
+/// An access token: whose, and the refresh token it came with or from (revoking either
+/// revokes both, as Google's revocation endpoint does).
+#[derive(Debug, Clone)]
+pub(crate) struct AccessGrant {
+    pub email: String,
+    pub refresh_token: Option<String>,
 }
 
 /// A sign-in waiting for a person at the account chooser or the consent screen.
@@ -209,7 +248,13 @@ pub(crate) struct Runtime {
     pub sessions: BoundedMap<String, String>,
     pub pending: BoundedMap<String, PendingAuth>,
     pub codes: BoundedMap<String, CodeGrant>,
-    pub access_tokens: BoundedMap<String, String>,
+    pub access_tokens: BoundedMap<String, AccessGrant>,
+    pub refresh_tokens: BoundedMap<String, RefreshGrant>,
+    /// `client_id` and email of each offline grant already given a refresh token: the next
+    /// code exchange gets none unless `prompt=consent` was asked for.
+    pub offline_granted: BoundedMap<(String, String), ()>,
+    /// Faults for the next refresh ([`Fault::at_refresh`]).
+    pub refresh_faults: mock_kit::bounded::BoundedQueue<Fault>,
     pub log: BoundedLog<LoggedRequest>,
     /// Index of the signing key in [`Shared::keys`]; rotation moves it on.
     pub current_key: usize,
@@ -247,6 +292,8 @@ impl Shared {
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 pub const AUTH_PATH: &str = "/o/oauth2/v2/auth";
 pub const TOKEN_PATH: &str = "/token";
+/// Google's `revocation_endpoint` (oauth2.googleapis.com/revoke).
+pub const REVOKE_PATH: &str = "/revoke";
 pub const USERINFO_PATH: &str = "/v1/userinfo";
 pub const JWKS_PATH: &str = "/oauth2/v3/certs";
 
@@ -330,7 +377,12 @@ impl MockGoogle {
 
     /// The next sign-in's tokens carry `fault`.
     pub fn enqueue_fault(&self, fault: Fault) -> Result<(), QueueFull> {
-        self.shared.runtime().faults.push(fault)
+        let mut rt = self.shared.runtime();
+        if fault.at_refresh() {
+            rt.refresh_faults.push(fault)
+        } else {
+            rt.faults.push(fault)
+        }
     }
 
     /// Signs with the next key and publishes the one after it; the old key leaves the JWKS.

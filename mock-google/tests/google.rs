@@ -271,3 +271,198 @@ async fn each_account_of_the_chooser_is_a_button_to_its_password_and_consent_may
         "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self' http://127.0.0.1:9; frame-ancestors 'none'; base-uri 'none'"
     );
 }
+
+/// A sign-in's code, redeemed with HTTP Basic: the token answer.
+async fn sign_in_and_redeem(g: &MockGoogle, b: &reqwest::Client, extra: &str) -> serde_json::Value {
+    let loc = location(b, &auth_url(g, extra)).await;
+    let code = param(&loc, "code").unwrap_or_else(|| panic!("no code: {loc}"));
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let (s, body) = redeem(g, &form, true).await;
+    assert_eq!(s, 200, "{body}");
+    body
+}
+
+fn claims(id_token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = id_token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+async fn revoke(g: &MockGoogle, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/revoke", g.issuer()))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn userinfo_status(g: &MockGoogle, access_token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/v1/userinfo", g.issuer()))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn offline_access_gives_one_refresh_token_that_refreshes_without_rotating_until_revoked() {
+    let g = google().await;
+    let b = browser();
+    // Online access (the default): no refresh token.
+    g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
+    let online = sign_in_and_redeem(&g, &b, "").await;
+    assert!(online.get("refresh_token").is_none(), "{online}");
+    // The first offline exchange has one; the next, from the same signed-in browser, none;
+    // prompt=consent asks again and gets a new one.
+    let first = sign_in_and_redeem(&g, &b, "&access_type=offline").await;
+    let refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    assert!(refresh.starts_with("1//0"), "{refresh}");
+    let again = sign_in_and_redeem(&g, &b, "&access_type=offline").await;
+    assert!(again.get("refresh_token").is_none(), "{again}");
+    g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
+    let consent = sign_in_and_redeem(&g, &b, "&access_type=offline&prompt=consent").await;
+    let second = consent["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, refresh);
+
+    // A refresh: a new access token and ID token, no refresh token (not rotated), no nonce.
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+    ];
+    let (s, body) = redeem(&g, &form, true).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(access, first["access_token"].as_str().unwrap());
+    let c = claims(body["id_token"].as_str().unwrap());
+    assert_eq!(c["aud"], CLIENT);
+    assert_eq!(c["email"], "ann@gmail.com");
+    assert!(c.get("nonce").is_none(), "{c}");
+    assert_eq!(body["scope"], "openid email");
+    assert_eq!(userinfo_status(&g, &access).await, 200);
+    // The same refresh token works again: Google does not rotate it.
+    let (s, _) = redeem(&g, &form, true).await;
+    assert_eq!(s, 200);
+
+    // Missing, unknown, another client's secret.
+    let (s, body) = redeem(&g, &[("grant_type", "refresh_token")], true).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
+    let (s, body) = redeem(
+        &g,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "1//0nope"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(
+        (s, body["error_description"].as_str()),
+        (400, Some("Token has been expired or revoked."))
+    );
+
+    // Revoking the access token revokes the refresh token it came from, and the access tokens
+    // that refresh token gave.
+    assert_eq!(revoke(&g, &access).await, 200);
+    assert_eq!(userinfo_status(&g, &access).await, 401);
+    let (s, body) = redeem(&g, &form, true).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(revoke(&g, &access).await, 400);
+    // Revoking a refresh token revokes the access tokens it gave; the other one stays.
+    let other = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", second.as_str()),
+    ];
+    let (_, body) = redeem(&g, &other, true).await;
+    let from_second = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(revoke(&g, &second).await, 200);
+    assert_eq!(userinfo_status(&g, &from_second).await, 401);
+    // The code exchange's access token came with the first refresh token: gone with it. The
+    // online sign-in's had none: untouched.
+    assert_eq!(
+        userinfo_status(&g, first["access_token"].as_str().unwrap()).await,
+        401
+    );
+    assert_eq!(
+        userinfo_status(&g, online["access_token"].as_str().unwrap()).await,
+        200
+    );
+    // No refresh token or revoked token reaches the log.
+    let logged = serde_json::to_string(&g.received()).unwrap();
+    assert!(!logged.contains(&refresh) && !logged.contains(&second) && !logged.contains(&access));
+    // Discovery lists the revocation endpoint it serves.
+    let d: serde_json::Value = reqwest::get(g.discovery_url())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["revocation_endpoint"], format!("{}/revoke", g.issuer()));
+}
+
+#[tokio::test]
+async fn refresh_faults_wait_for_the_next_refresh_and_an_unknown_access_type_is_refused() {
+    let g = google().await;
+    let b = browser();
+    g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
+    // Queued before a sign-in, which does not take them.
+    for f in ["refresh_revoked", "refresh_expired", "refresh_wrong_client"] {
+        let r = reqwest::Client::new()
+            .post(format!("{}/control/faults", g.issuer()))
+            .json(&serde_json::json!({ "fault": f }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{f}");
+    }
+    let body = sign_in_and_redeem(&g, &b, "&access_type=offline").await;
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+    ];
+    let expect = [
+        ("invalid_grant", "Token has been expired or revoked."),
+        ("invalid_grant", "Token has been expired or revoked."),
+        ("unauthorized_client", "Unauthorized"),
+    ];
+    for (error, description) in expect {
+        let (s, body) = redeem(&g, &form, true).await;
+        assert_eq!(
+            (
+                s,
+                body["error"].as_str(),
+                body["error_description"].as_str()
+            ),
+            (400, Some(error), Some(description))
+        );
+    }
+    // Each fault was one refresh; the token itself is still good.
+    let (s, _) = redeem(&g, &form, true).await;
+    assert_eq!(s, 200);
+    let page = browser()
+        .get(auth_url(&g, "&access_type=forever"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 400);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-code=\"invalid_request\"")
+    );
+}

@@ -20,6 +20,7 @@ pub(crate) struct AuthParams {
     state: Option<String>,
     nonce: Option<String>,
     prompt: Option<String>,
+    access_type: Option<String>,
     login_hint: Option<String>,
     hd: Option<String>,
     code_challenge: Option<String>,
@@ -36,6 +37,7 @@ impl AuthParams {
             ("state", &self.state),
             ("nonce", &self.nonce),
             ("prompt", &self.prompt),
+            ("access_type", &self.access_type),
             ("login_hint", &self.login_hint),
             ("hd", &self.hd),
             ("code_challenge", &self.code_challenge),
@@ -122,6 +124,15 @@ pub(super) async fn authorize(
         && method != "plain"
     {
         return error_page("invalid_request", "Invalid code_challenge_method.");
+    }
+    if let Some(access_type) = &p.access_type
+        && access_type != "online"
+        && access_type != "offline"
+    {
+        return error_page(
+            "invalid_request",
+            &format!("Invalid access_type: {access_type}"),
+        );
     }
     let prompt = p.prompt.clone().unwrap_or_default();
     let fresh = prompt
@@ -355,6 +366,11 @@ pub(super) fn grant(
                 issued_at: shared.clock.now(),
                 used: false,
                 fault,
+                offline: p.access_type.as_deref() == Some("offline"),
+                prompt_consent: p
+                    .prompt
+                    .as_deref()
+                    .is_some_and(|x| x.split(' ').any(|x| x == "consent")),
             },
         );
         let mut params = Vec::new();

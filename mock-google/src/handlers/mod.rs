@@ -9,7 +9,7 @@ mod token;
 
 pub(crate) use authorize::AuthParams;
 
-use crate::{AUTH_PATH, DISCOVERY_PATH, JWKS_PATH, Shared, TOKEN_PATH, USERINFO_PATH};
+use crate::{AUTH_PATH, DISCOVERY_PATH, JWKS_PATH, REVOKE_PATH, Shared, TOKEN_PATH, USERINFO_PATH};
 use authorize::{authorize, choose, consent, signin};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -23,7 +23,7 @@ use control::{
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use token::{token, userinfo};
+use token::{revoke, token, userinfo};
 
 type St = State<Arc<Shared>>;
 
@@ -36,6 +36,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/signin/choose", post(choose))
         .route("/consent", post(consent))
         .route(TOKEN_PATH, post(token))
+        .route(REVOKE_PATH, post(revoke))
         .route(USERINFO_PATH, get(userinfo))
         .route(JWKS_PATH, get(jwks))
         .route("/control/next-login", post(control_next_login))
@@ -48,7 +49,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// Parameters whose values never reach the log.
-const SECRETS: &[&str] = &["client_secret", "code_verifier", "code", "password"];
+const SECRETS: &[&str] = &[
+    "client_secret",
+    "code_verifier",
+    "code",
+    "password",
+    "refresh_token",
+    "token",
+];
 
 fn redacted(params: BTreeMap<String, String>) -> BTreeMap<String, String> {
     mock_kit::redacted(params, SECRETS)
@@ -61,6 +69,7 @@ async fn discovery(State(shared): St) -> Response {
         "authorization_endpoint": shared.url(AUTH_PATH),
         "token_endpoint": shared.url(TOKEN_PATH),
         "userinfo_endpoint": shared.url(USERINFO_PATH),
+        "revocation_endpoint": shared.url(REVOKE_PATH),
         "jwks_uri": shared.url(JWKS_PATH),
         "response_types_supported": ["code", "token", "id_token", "code token", "code id_token",
             "token id_token", "code token id_token", "none"],

@@ -1,9 +1,18 @@
 //! The token endpoint (protocols.md §1.3): client authentication, PKCE, single-use codes,
-//! and the signed ID token (§1.4, with the next queued fault applied); userinfo (§1.6).
+//! the signed ID token (§1.4, with the next queued fault applied), refresh tokens; the
+//! revocation endpoint; userinfo (§1.6).
+//!
+//! Refresh tokens as Google issues them (issue 17): one for `access_type=offline` on the first
+//! code exchange of a user and client, again only with `prompt=consent`; `grant_type=
+//! refresh_token` answers a new access token and ID token and never a new refresh token (Google
+//! does not rotate them); `POST /revoke` (the token in the form or the query) revokes an access
+//! token and the refresh token it belongs to, or a refresh token and every access token from
+//! it. Revocation's success body is UNCONFIRMED (Google documents the 200 only): empty here.
 
 use super::{St, redacted};
-use crate::{CodeGrant, Fault, GoogleUser, Shared};
+use crate::{AccessGrant, CodeGrant, Fault, GoogleUser, RefreshGrant, Shared};
 use axum::Json;
+use axum::extract::Query;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -75,12 +84,16 @@ pub(super) async fn token(
     if !known {
         return token_error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
     }
-    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Invalid grant_type.",
-        );
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        Some("refresh_token") => return refresh(&shared, &form, &client_id),
+        _ => {
+            return token_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Invalid grant_type.",
+            );
+        }
     }
     let code = form.get("code").cloned().unwrap_or_default();
     let now = shared.clock.now();
@@ -157,12 +170,123 @@ pub(super) async fn token(
             "Account not found.",
         );
     };
+    let refresh_token = grant
+        .offline
+        .then(|| issue_refresh(&shared, &grant, &user))
+        .flatten();
     let access_token = format!("ya29.{}", shared.ids.new_id("a"));
-    shared
-        .runtime()
-        .access_tokens
-        .insert(access_token.clone(), user.email.clone());
+    shared.runtime().access_tokens.insert(
+        access_token.clone(),
+        AccessGrant {
+            email: user.email.clone(),
+            refresh_token: refresh_token.clone(),
+        },
+    );
     let id_token = match id_token(&shared, &grant, &user, &access_token) {
+        Ok(t) => t,
+        Err(e) => return token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e),
+    };
+    let mut body = json!({
+        "access_token": access_token,
+        "expires_in": 3599,
+        "scope": grant.scope,
+        "token_type": "Bearer",
+        "id_token": id_token,
+    });
+    if let Some(r) = refresh_token {
+        body["refresh_token"] = json!(r);
+    }
+    Json(body).into_response()
+}
+
+/// A refresh token for an offline grant: on the user's first consent to the client, or again
+/// when `prompt=consent` asked for it.
+fn issue_refresh(shared: &Shared, grant: &CodeGrant, user: &GoogleUser) -> Option<String> {
+    let key = (grant.client_id.clone(), user.email.clone());
+    let token = format!("1//0{}", shared.ids.new_id("r"));
+    let mut rt = shared.runtime();
+    if rt.offline_granted.contains_key(&key) && !grant.prompt_consent {
+        return None;
+    }
+    rt.offline_granted.insert(key, ());
+    rt.refresh_tokens.insert(
+        token.clone(),
+        RefreshGrant {
+            client_id: grant.client_id.clone(),
+            email: user.email.clone(),
+            scope: grant.scope.clone(),
+        },
+    );
+    Some(token)
+}
+
+/// `grant_type=refresh_token` (§1.3): a new access token and ID token, the same refresh token.
+fn refresh(shared: &Shared, form: &BTreeMap<String, String>, client_id: &str) -> Response {
+    let Some(token) = form.get("refresh_token").filter(|t| !t.is_empty()) else {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing required parameter: refresh_token",
+        );
+    };
+    let fault = shared.runtime().refresh_faults.pop();
+    let revoked = || {
+        token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Token has been expired or revoked.",
+        )
+    };
+    let unauthorized = || {
+        token_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "Unauthorized",
+        )
+    };
+    let Some(grant) = shared.runtime().refresh_tokens.get(token).cloned() else {
+        return revoked();
+    };
+    match fault {
+        Some(Fault::RefreshRevoked | Fault::RefreshExpired) => return revoked(),
+        Some(Fault::RefreshWrongClient) => return unauthorized(),
+        _ => {}
+    }
+    if grant.client_id != client_id {
+        return unauthorized();
+    }
+    let Some(user) = shared
+        .config()
+        .users
+        .iter()
+        .find(|u| u.email == grant.email)
+        .cloned()
+    else {
+        return revoked();
+    };
+    let access_token = format!("ya29.{}", shared.ids.new_id("a"));
+    shared.runtime().access_tokens.insert(
+        access_token.clone(),
+        AccessGrant {
+            email: user.email.clone(),
+            refresh_token: Some(token.clone()),
+        },
+    );
+    // The ID token of a refresh: no nonce (none was sent), no fault of the sign-in's.
+    let as_code = CodeGrant {
+        client_id: grant.client_id.clone(),
+        redirect_uri: String::new(),
+        email: user.email.clone(),
+        nonce: None,
+        challenge: None,
+        scope: grant.scope.clone(),
+        issued_at: shared.clock.now(),
+        used: true,
+        fault: None,
+        offline: true,
+        prompt_consent: false,
+    };
+    let id_token = match id_token(shared, &as_code, &user, &access_token) {
         Ok(t) => t,
         Err(e) => return token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e),
     };
@@ -174,6 +298,49 @@ pub(super) async fn token(
         "id_token": id_token,
     }))
     .into_response()
+}
+
+/// `POST /revoke` with `token` in the form or the query: an access token goes with its refresh
+/// token, a refresh token with every access token it gave.
+pub(super) async fn revoke(
+    State(shared): St,
+    Query(query): Query<BTreeMap<String, String>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut params: BTreeMap<String, String> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
+    for (k, v) in query {
+        params.entry(k).or_insert(v);
+    }
+    shared.log("revoke", redacted(params.clone()));
+    let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing required parameter: token",
+        );
+    };
+    let mut rt = shared.runtime();
+    let refresh = if rt.refresh_tokens.contains_key(token) {
+        Some(token.clone())
+    } else {
+        match rt.access_tokens.remove(token) {
+            Some(access) => access.refresh_token,
+            None => {
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_token",
+                    "Token expired or revoked",
+                );
+            }
+        }
+    };
+    if let Some(refresh) = refresh {
+        rt.refresh_tokens.remove(&refresh);
+        rt.access_tokens
+            .retain(|_, a| a.refresh_token.as_deref() != Some(refresh.as_str()));
+    }
+    StatusCode::OK.into_response()
 }
 
 /// The ID token (§1.4), with the grant's fault applied.
@@ -312,7 +479,11 @@ pub(super) async fn userinfo(State(shared): St, headers: HeaderMap) -> Response 
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default()
         .to_owned();
-    let email = shared.runtime().access_tokens.get(&token).cloned();
+    let email = shared
+        .runtime()
+        .access_tokens
+        .get(&token)
+        .map(|a| a.email.clone());
     let user = email.and_then(|e| shared.config().users.iter().find(|u| u.email == e).cloned());
     let Some(u) = user else {
         return token_error(
