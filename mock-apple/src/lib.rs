@@ -16,7 +16,7 @@ use protocol::fixtures::JwtFixture;
 use protocol::jwt::JwtSigningKey;
 use protocol::{Clock, IdGenerator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -142,6 +142,13 @@ pub enum Fault {
     /// The ID token the token endpoint returns for the code has another `aud` (its `iss` is
     /// right). Skipped by the identity token the app receives, which stays genuine.
     RedeemedWrongAud,
+    /// At the next refresh: the refresh token is refused as revoked (the user stopped using
+    /// Sign in with Apple for the app), `invalid_grant`.
+    RefreshRevoked,
+    /// At the next refresh: the refresh token is refused as expired, `invalid_grant`.
+    RefreshExpired,
+    /// At the next refresh: refused as a token of another client, `invalid_grant`.
+    RefreshWrongClient,
 }
 
 impl Fault {
@@ -149,6 +156,15 @@ impl Fault {
     /// it queued for the code's redemption.
     pub fn redeemed_only(self) -> bool {
         matches!(self, Self::RedeemedWrongIss | Self::RedeemedWrongAud)
+    }
+
+    /// Whether the fault waits for the next `grant_type=refresh_token` call: queued apart from
+    /// the sign-in faults, so a sign-in between never takes it.
+    pub fn at_refresh(self) -> bool {
+        matches!(
+            self,
+            Self::RefreshRevoked | Self::RefreshExpired | Self::RefreshWrongClient
+        )
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -195,13 +211,26 @@ pub(crate) struct CodeGrant {
     pub used: bool,
 }
 
+/// What a refresh token was issued for (§2.5): it is not rotated.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub client_id: String,
+    pub sub: String,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
     pub next_logins: mock_kit::bounded::BoundedQueue<(String, bool)>,
     pub faults: mock_kit::bounded::BoundedQueue<Fault>,
     pub codes: BoundedMap<String, CodeGrant>,
     /// (user sub, client ID) pairs already authorized: the name and email go out only once.
-    pub authorized: HashSet<(String, String)>,
+    pub authorized: BoundedMap<(String, String), ()>,
+    /// Refresh token -> its grant; revocation removes it.
+    pub refresh_tokens: BoundedMap<String, RefreshGrant>,
+    /// Access token -> the refresh token it came with (revoking one revokes both).
+    pub access_tokens: BoundedMap<String, String>,
+    /// Faults for the next refresh ([`Fault::at_refresh`]).
+    pub refresh_faults: mock_kit::bounded::BoundedQueue<Fault>,
     pub log: BoundedLog<LoggedRequest>,
 }
 
@@ -313,7 +342,12 @@ impl MockApple {
     }
 
     pub fn enqueue_fault(&self, fault: Fault) -> Result<(), QueueFull> {
-        self.shared.runtime().faults.push(fault)
+        let mut rt = self.shared.runtime();
+        if fault.at_refresh() {
+            rt.refresh_faults.push(fault)
+        } else {
+            rt.faults.push(fault)
+        }
     }
 
     pub fn add_user(&self, user: AppleUser) {

@@ -263,3 +263,152 @@ async fn a_redeemed_only_fault_leaves_the_app_token_genuine_and_changes_the_rede
         assert_eq!(redeemed[other], other_genuine, "{fault:?}");
     }
 }
+
+async fn post_form(apple: &MockApple, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", apple.base_url()))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_refresh_token_refreshes_without_rotating_until_revoked_and_revocation_forgets_the_authorization()
+ {
+    let (apple, key) = apple_with_developer_key().await;
+    let now = Utc
+        .with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+        .unwrap()
+        .timestamp();
+    let secret = jwt::apple_client_secret(&key, TEAM, APP, now, 300).unwrap();
+    let web_secret = jwt::apple_client_secret(&key, TEAM, WEB, now, 300).unwrap();
+    let credential = apple.native_sign_in(APP, "eitan@example.com", "n").unwrap();
+    assert!(
+        credential.email.is_some(),
+        "the first authorization shares the email"
+    );
+    let (s, body) = post_form(
+        &apple,
+        "/auth/token",
+        &[
+            ("client_id", APP),
+            ("client_secret", &secret),
+            ("code", &credential.authorization_code),
+            ("grant_type", "authorization_code"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let redeemed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let refresh = redeemed["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_form = |secret: &str, client: &str| {
+        vec![
+            ("client_id".to_owned(), client.to_owned()),
+            ("client_secret".to_owned(), secret.to_owned()),
+            ("grant_type".to_owned(), "refresh_token".to_owned()),
+            ("refresh_token".to_owned(), refresh.clone()),
+        ]
+    };
+    let send = |form: Vec<(String, String)>| {
+        let url = format!("{}/auth/token", apple.base_url());
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // A refresh: access token and ID token, no refresh token, no nonce; then again.
+    let (s, body) = send(refresh_form(&secret, APP)).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let c = claims(body["id_token"].as_str().unwrap());
+    assert_eq!(
+        (c["iss"].as_str(), c["aud"].as_str()),
+        (Some(ISS), Some(APP))
+    );
+    assert_eq!(c["sub"], claims(&credential.identity_token)["sub"]);
+    assert!(c.get("nonce").is_none(), "{c}");
+    assert_eq!(send(refresh_form(&secret, APP)).await.0, 200);
+    // Another client of the team may not use it; a bad secret is invalid_client.
+    let (s, body) = send(refresh_form(&web_secret, WEB)).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
+    let (s, body) = send(refresh_form("not-a-jwt", APP)).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_client")));
+    // Faults wait for the refresh: the sign-in between does not take them.
+    apple
+        .enqueue_fault(mock_apple::Fault::RefreshRevoked)
+        .unwrap();
+    apple
+        .enqueue_fault(mock_apple::Fault::RefreshWrongClient)
+        .unwrap();
+    let between = apple
+        .native_sign_in(APP, "eitan@example.com", "n2")
+        .unwrap();
+    assert_eq!(claims(&between.identity_token)["iss"], ISS);
+    for _ in 0..2 {
+        let (s, body) = send(refresh_form(&secret, APP)).await;
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{body}"
+        );
+    }
+    assert_eq!(send(refresh_form(&secret, APP)).await.0, 200);
+    // And a sign-in's fault waits for the sign-in: the refresh's ID token stays genuine.
+    apple.enqueue_fault(mock_apple::Fault::WrongIss).unwrap();
+    let (_, body) = send(refresh_form(&secret, APP)).await;
+    assert_eq!(claims(body["id_token"].as_str().unwrap())["iss"], ISS);
+    let faulty = apple
+        .native_sign_in(APP, "eitan@example.com", "n4")
+        .unwrap();
+    assert_ne!(claims(&faulty.identity_token)["iss"], ISS);
+
+    // Revocation needs the client's secret; then the refresh token is gone and the next
+    // authorization shares the name and email again.
+    let bad = post_form(
+        &apple,
+        "/auth/revoke",
+        &[
+            ("client_id", APP),
+            ("client_secret", "x"),
+            ("token", &access),
+        ],
+    )
+    .await;
+    assert_eq!(bad.0, 400);
+    let revoke = [
+        ("client_id", APP),
+        ("client_secret", secret.as_str()),
+        ("token", access.as_str()),
+        ("token_type_hint", "access_token"),
+    ];
+    assert_eq!(
+        post_form(&apple, "/auth/revoke", &revoke).await,
+        (200, String::new())
+    );
+    let (s, body) = send(refresh_form(&secret, APP)).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    // Already invalid: still 200, as Apple answers.
+    assert_eq!(post_form(&apple, "/auth/revoke", &revoke).await.0, 200);
+    let again = apple
+        .native_sign_in(APP, "eitan@example.com", "n3")
+        .unwrap();
+    assert!(again.email.is_some() && again.full_name.is_some());
+    // Nothing secret reached the log.
+    let logged = serde_json::to_string(&apple.received()).unwrap();
+    assert!(!logged.contains(&refresh) && !logged.contains(&access) && !logged.contains(&secret));
+}
+
+const ISS: &str = "https://appleid.apple.com";

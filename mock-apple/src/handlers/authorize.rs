@@ -1,7 +1,7 @@
 //! Sign in with Apple's authorization (protocols.md §2.2-2.3, §2.7): the web form with its
 //! `form_post` answer, "Cancel", and the native credential the iOS app receives.
 
-use super::token::{identity_token, new_code};
+use super::token::{Issue, identity_token, new_code};
 use super::{St, error, find_user};
 use crate::{Fault, FullName, NativeCredential, Shared};
 use axum::extract::{Form, Query, State};
@@ -37,12 +37,13 @@ pub(crate) fn native(
         &team.team_id,
         Some(&nonce),
         ("c_hash", &code),
-        false,
+        Issue::Authorization,
     )?;
     let first = shared
         .runtime()
         .authorized
-        .insert((user.sub.clone(), bundle_id.to_owned()));
+        .insert((user.sub.clone(), bundle_id.to_owned()), ())
+        .is_none();
     shared.log(
         "native",
         BTreeMap::from([("client_id".to_owned(), bundle_id.to_owned())]),
@@ -211,7 +212,7 @@ fn complete(
                 team_id,
                 p.nonce.as_deref(),
                 ("c_hash", &code),
-                false,
+                Issue::Authorization,
             ) {
                 Ok(t) => fields.push(("id_token".into(), t)),
                 Err(e) => {
@@ -222,7 +223,8 @@ fn complete(
         let first = shared
             .runtime()
             .authorized
-            .insert((user.sub.clone(), client_id));
+            .insert((user.sub.clone(), client_id), ())
+            .is_none();
         let scope = p.scope.clone().unwrap_or_default();
         if first && !scope.trim().is_empty() {
             // The user JSON, a string, on the first authorization only (§2.3).

@@ -49,7 +49,12 @@ pub(super) async fn control_fault(
     State(shared): St,
     Json(body): Json<mock_kit::FaultBody>,
 ) -> Response {
-    mock_kit::enqueue_fault(&mut shared.runtime().faults, &body.fault, Fault::parse)
+    let mut rt = shared.runtime();
+    let queue = match Fault::parse(&body.fault) {
+        Some(f) if f.at_refresh() => &mut rt.refresh_faults,
+        _ => &mut rt.faults,
+    };
+    mock_kit::enqueue_fault(queue, &body.fault, Fault::parse)
 }
 
 pub(super) async fn control_messages(State(shared): St) -> Response {

@@ -10,7 +10,7 @@ mod token;
 use crate::{AppleUser, ISSUER, Shared};
 pub(crate) use authorize::native;
 use authorize::{authorize, signin};
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use control::{control_fault, control_messages, control_native, control_next_logi
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use token::token;
+use token::{revoke, token};
 
 type St = State<Arc<Shared>>;
 
@@ -101,12 +101,6 @@ async fn discovery(State(shared): St) -> Response {
 async fn keys(State(shared): St) -> Response {
     shared.log("keys", BTreeMap::new());
     Json(json!({ "keys": [shared.key.jwk()] })).into_response()
-}
-
-async fn revoke(State(shared): St, Form(form): Form<BTreeMap<String, String>>) -> Response {
-    shared.log("revoke", redacted(form));
-    // 200 with an empty body, even for a token that is already invalid (§2.8).
-    StatusCode::OK.into_response()
 }
 
 /// The identity token for `user` and `client_id`, with the next fault applied.

@@ -1,8 +1,16 @@
 //! Apple's token endpoint (protocols.md §2.4-2.6): the ES256 client_secret, single-use codes,
-//! refresh tokens, and the signed identity token (with the next queued fault applied).
+//! refresh tokens, and the signed identity token (with the next queued fault applied); the
+//! revocation endpoint (§2.8).
+//!
+//! Refresh (issue 17), as Apple's "Generate and validate tokens" describes it: `grant_type=
+//! refresh_token` with the client's secret answers a new access token and an ID token, never a
+//! new refresh token; `/auth/revoke` revokes a refresh token with its access tokens, or an
+//! access token with its refresh token, and forgets the authorization, so the next sign-in
+//! sends the user's name and email again. Apple's refresh error descriptions are UNCONFIRMED:
+//! these follow the code's.
 
 use super::{St, error, redacted};
-use crate::{AppleUser, CodeGrant, Fault, ISSUER, KEY_ID, Shared, UNKNOWN_KEY_ID};
+use crate::{AppleUser, CodeGrant, Fault, ISSUER, KEY_ID, RefreshGrant, Shared, UNKNOWN_KEY_ID};
 use axum::Json;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -19,6 +27,17 @@ const MAX_SECRET_LIFETIME: i64 = 15_777_000;
 /// Identity tokens live ten minutes (the 2020 observation; §2.6).
 const TOKEN_LIFETIME: i64 = 600;
 
+/// Where an identity token is issued: which queued fault it may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Issue {
+    /// To the app or the web callback: every fault but the redeemed-only ones.
+    Authorization,
+    /// By the token endpoint for a code: the next fault, whichever.
+    Redemption,
+    /// By a refresh: none of the sign-in's faults.
+    Refresh,
+}
+
 pub(super) fn identity_token(
     shared: &Shared,
     client_id: &str,
@@ -26,12 +45,13 @@ pub(super) fn identity_token(
     team_id: &str,
     nonce: Option<&str>,
     hash_claim: (&str, &str),
-    at_token_endpoint: bool,
+    at: Issue,
 ) -> Result<String, String> {
     let fault = {
         let mut rt = shared.runtime();
-        match rt.faults.front() {
-            Some(f) if f.redeemed_only() && !at_token_endpoint => None,
+        match (at, rt.faults.front()) {
+            (Issue::Refresh, _) => None,
+            (Issue::Authorization, Some(f)) if f.redeemed_only() => None,
             _ => rt.faults.pop(),
         }
     };
@@ -136,7 +156,11 @@ pub(super) fn new_code(
 }
 
 /// Checks a `client_secret` JWT (§2.4); every failure is `invalid_client`.
-fn check_client_secret(shared: &Shared, client_id: &str, secret: &str) -> Result<(), &'static str> {
+pub(super) fn check_client_secret(
+    shared: &Shared,
+    client_id: &str,
+    secret: &str,
+) -> Result<(), &'static str> {
     let team = shared.team_of(client_id).ok_or("unknown client")?;
     let header = jsonwebtoken::decode_header(secret).map_err(|_| "unreadable secret")?;
     if header.alg != jsonwebtoken::Algorithm::ES256 {
@@ -192,8 +216,10 @@ pub(super) async fn token(
         tracing::info!(%client_id, why, "client_secret refused");
         return error(StatusCode::BAD_REQUEST, "invalid_client", None);
     }
-    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
-        return error(StatusCode::BAD_REQUEST, "unsupported_grant_type", None);
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        Some("refresh_token") => return refresh(&shared, &form, &client_id),
+        _ => return error(StatusCode::BAD_REQUEST, "unsupported_grant_type", None),
     }
     let code = form.get("code").cloned().unwrap_or_default();
     let now = shared.clock.now();
@@ -259,17 +285,123 @@ pub(super) async fn token(
         &team.team_id,
         grant.nonce.as_deref(),
         ("at_hash", &access_token),
-        true,
+        Issue::Redemption,
     ) {
         Ok(t) => t,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", Some(&e)),
     };
+    let refresh_token = format!("r{}.0.mock", shared.ids.new_id("t"));
+    {
+        let mut rt = shared.runtime();
+        rt.refresh_tokens.insert(
+            refresh_token.clone(),
+            RefreshGrant {
+                client_id: client_id.clone(),
+                sub: user.sub.clone(),
+            },
+        );
+        rt.access_tokens
+            .insert(access_token.clone(), refresh_token.clone());
+    }
     Json(json!({
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 3600,
-        "refresh_token": format!("r{}.0.mock", shared.ids.new_id("t")),
+        "refresh_token": refresh_token,
         "id_token": id_token,
     }))
     .into_response()
+}
+
+/// `grant_type=refresh_token` (§2.5): a new access token and ID token, the same refresh token.
+fn refresh(shared: &Shared, form: &BTreeMap<String, String>, client_id: &str) -> Response {
+    let Some(token) = form.get("refresh_token").filter(|t| !t.is_empty()) else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request", None);
+    };
+    let fault = shared.runtime().refresh_faults.pop();
+    let refused = |why: &str| error(StatusCode::BAD_REQUEST, "invalid_grant", Some(why));
+    let revoked = "The token has expired or has been revoked.";
+    let Some(grant) = shared.runtime().refresh_tokens.get(token).cloned() else {
+        return refused(revoked);
+    };
+    match fault {
+        Some(Fault::RefreshRevoked | Fault::RefreshExpired) => return refused(revoked),
+        Some(Fault::RefreshWrongClient) => return refused("client_id mismatch."),
+        _ => {}
+    }
+    if grant.client_id != client_id {
+        return refused("client_id mismatch.");
+    }
+    let (Some(team), Some(user)) = (
+        shared.team_of(client_id),
+        shared
+            .config()
+            .users
+            .iter()
+            .find(|u| u.sub == grant.sub)
+            .cloned(),
+    ) else {
+        return refused(revoked);
+    };
+    let access_token = format!("a{}.0.mock", shared.ids.new_id("t"));
+    let id_token = match identity_token(
+        shared,
+        client_id,
+        &user,
+        &team.team_id,
+        None,
+        ("at_hash", &access_token),
+        Issue::Refresh,
+    ) {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", Some(&e)),
+    };
+    shared
+        .runtime()
+        .access_tokens
+        .insert(access_token.clone(), token.clone());
+    Json(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "id_token": id_token,
+    }))
+    .into_response()
+}
+
+/// `/auth/revoke` (§2.8): the client's secret is checked; any token, valid or not, answers 200
+/// with an empty body. A known one ends its grant and the authorization.
+pub(super) async fn revoke(
+    State(shared): St,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    shared.log("revoke", redacted(form.clone()));
+    let client_id = form.get("client_id").cloned().unwrap_or_default();
+    if let Err(why) = check_client_secret(
+        &shared,
+        &client_id,
+        form.get("client_secret")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    ) {
+        tracing::info!(%client_id, why, "client_secret refused");
+        return error(StatusCode::BAD_REQUEST, "invalid_client", None);
+    }
+    let token = form.get("token").cloned().unwrap_or_default();
+    let mut rt = shared.runtime();
+    let refresh = if rt.refresh_tokens.contains_key(&token) {
+        Some(token)
+    } else {
+        rt.access_tokens.get(&token).cloned()
+    };
+    let grant = refresh
+        .as_ref()
+        .and_then(|r| rt.refresh_tokens.get(r).cloned())
+        .filter(|g| g.client_id == client_id);
+    if let (Some(refresh), Some(grant)) = (refresh, grant) {
+        rt.refresh_tokens.remove(&refresh);
+        rt.access_tokens.retain(|_, r| *r != refresh);
+        rt.authorized.remove(&(grant.sub, grant.client_id));
+    }
+    StatusCode::OK.into_response()
 }
