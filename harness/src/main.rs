@@ -376,18 +376,17 @@ async fn up(
             format!("{base}/live/{}/saml/acs?P_mode=LIVE", account.id),
         );
         app.logout_url = Some(format!("{base}/live/{}/saml/slo?P_mode=LIVE", account.id));
+        // The tutorial's Sign on URL: My Apps and "Test this application" start here.
+        app.sign_on_url = Some(format!("{base}/live/{}", account.id));
         idp_config.apps.push(app);
         for user in &account.users {
-            idp_config.users.push(IdpUser {
-                username: user.email.clone(),
-                password: user.password.clone().unwrap_or_default(),
-                email: user.email.clone(),
-                display_name: user.name.clone(),
-                given_name: String::new(),
-                surname: String::new(),
-                object_id: format!("demo-{}", user.email.to_ascii_lowercase()),
-                roles: Vec::new(),
-            });
+            idp_config.users.push(IdpUser::named(
+                user.email.clone(),
+                user.password.clone().unwrap_or_default(),
+                user.email.clone(),
+                user.name.clone(),
+                format!("demo-{}", user.email.to_ascii_lowercase()),
+            ));
         }
     }
     let idp = MockIdp::start_on(

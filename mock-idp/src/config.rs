@@ -47,6 +47,10 @@ pub struct RegisteredApp {
     /// Entra ID does not, as no source says it does; protocols.md §3.6, §4).
     #[serde(default)]
     pub sign_logout: Option<bool>,
+    /// Entra's "Sign on URL" (Basic SAML Configuration): where "Test this application" and the
+    /// My Apps tile send the user of an SP-initiated app, which then sends its AuthnRequest.
+    #[serde(default)]
+    pub sign_on_url: Option<String>,
 }
 
 impl RegisteredApp {
@@ -60,6 +64,7 @@ impl RegisteredApp {
             sp_certificate: None,
             allow_sha1: false,
             sign_logout: None,
+            sign_on_url: None,
         }
     }
 }
@@ -96,6 +101,44 @@ impl IdpUser {
             object_id: "9f2c1e55-0000-4000-8000-00000000b51a".into(),
             roles: Vec::new(),
         }
+    }
+
+    /// A directory user whose given name and surname come from the display name, so that
+    /// Entra's default `givenname` and `surname` claims are never empty: split at the first
+    /// space, else at the first dot ("B.Simon" gives "B" and "Simon", as [`Self::b_simon`]);
+    /// a single word is the given name, with the display name as surname.
+    pub fn named(
+        username: impl Into<String>,
+        password: impl Into<String>,
+        email: impl Into<String>,
+        display_name: impl Into<String>,
+        object_id: impl Into<String>,
+    ) -> Self {
+        let display_name = display_name.into();
+        let (given_name, surname) = split_name(&display_name);
+        Self {
+            username: username.into(),
+            password: password.into(),
+            email: email.into(),
+            display_name,
+            given_name,
+            surname,
+            object_id: object_id.into(),
+            roles: Vec::new(),
+        }
+    }
+}
+
+fn split_name(display: &str) -> (String, String) {
+    let display = display.trim();
+    let split = display
+        .split_once(' ')
+        .or_else(|| display.split_once('.'))
+        .map(|(g, s)| (g.trim(), s.trim()))
+        .filter(|(g, s)| !g.is_empty() && !s.is_empty());
+    match split {
+        Some((g, s)) => (g.to_owned(), s.to_owned()),
+        None => (display.to_owned(), display.to_owned()),
     }
 }
 
@@ -141,5 +184,27 @@ mod signing_serde {
             })
         })
         .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_users_never_have_an_empty_given_name_or_surname() {
+        let names = |d: &str| {
+            let u = IdpUser::named("u@x", "p", "u@x", d, "oid");
+            (u.given_name, u.surname)
+        };
+        let b = IdpUser::b_simon();
+        assert_eq!(names("B.Simon"), (b.given_name, b.surname));
+        assert_eq!(names("Contoso Admin"), ("Contoso".into(), "Admin".into()));
+        assert_eq!(
+            names("Ann Marie Smith"),
+            ("Ann".into(), "Marie Smith".into())
+        );
+        assert_eq!(names("Root"), ("Root".into(), "Root".into()));
+        assert_eq!(names("Dot."), ("Dot.".into(), "Dot.".into()));
     }
 }

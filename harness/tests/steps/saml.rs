@@ -70,6 +70,13 @@ use harness::forms::auto_post_form;
 fn b_simon_idp(w: &DsWorld, vendor: &str, mode: &str) -> anyhow::Result<IdpConfig> {
     let mut app = RegisteredApp::new(w.sp_entity_id()?, w.acs_url(mode)?);
     app.logout_url = Some(w.slo_url(mode)?);
+    // The tutorial's Sign on URL, for the IdP-side starts (My Apps, "Test this application").
+    // LIVE's is the tutorial's `/live/<tenant id>`; another mode names itself.
+    let start = match mode {
+        "LIVE" => format!("/live/{}", w.account()?),
+        other => format!("/live/{}?P_mode={other}", w.account()?),
+    };
+    app.sign_on_url = Some(w.stack.sp_url(&start));
     Ok(IdpConfig {
         profile: profile(vendor)?,
         tenant: TENANT.into(),
@@ -114,20 +121,17 @@ async fn idp_user(
     email: String,
     role: String,
 ) -> anyhow::Result<()> {
-    w.idp()?.add_user(IdpUser {
-        username: email.clone(),
-        password: "Idp-Pass-2026".into(),
+    let mut user = IdpUser::named(
+        email.clone(),
+        "Idp-Pass-2026",
         email,
-        display_name: name,
-        given_name: String::new(),
-        surname: String::new(),
-        object_id: "00000000-0000-4000-8000-0000000000aa".into(),
-        roles: if role.is_empty() {
-            Vec::new()
-        } else {
-            vec![role]
-        },
-    });
+        name,
+        "00000000-0000-4000-8000-0000000000aa",
+    );
+    if !role.is_empty() {
+        user.roles = vec![role];
+    }
+    w.idp()?.add_user(user);
     Ok(())
 }
 
@@ -307,6 +311,65 @@ async fn follow_kept_to_idp(w: &mut DsWorld, name: String) -> anyhow::Result<()>
     );
     let location = kept.location()?.to_owned();
     w.get_url("default", &location).await?;
+    Ok(())
+}
+
+/// Follows the IdP's 302 (My Apps, "Test this application") to the app's Sign on URL.
+async fn follow_sign_on_url(w: &mut DsWorld) -> anyhow::Result<()> {
+    let location = w.expect_status(302)?.location()?.to_owned();
+    w.get_url("default", &location).await?;
+    Ok(())
+}
+
+/// Entra's My Apps portal: the page lists the app's tile; the tile's link is followed.
+#[when("the browser opens the app's tile on the identity provider's My Apps page")]
+async fn my_apps_tile(w: &mut DsWorld) -> anyhow::Result<()> {
+    let base = w.idp()?.base_url().to_owned();
+    let entity = w.sp_entity_id()?;
+    w.get_url("default", &format!("{base}/myapps")).await?;
+    let page = w.expect_status(200)?.body.clone();
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("app", &entity)
+        .finish();
+    let href = format!("/myapps/launch?{query}");
+    ensure!(
+        page.contains(&format!("href=\"{href}\"")),
+        "My Apps has no tile for {entity}: {page}"
+    );
+    w.get_url("default", &format!("{base}{href}")).await?;
+    follow_sign_on_url(w).await
+}
+
+/// The Entra portal's "Test this application", for an SP-initiated app.
+#[when("the administrator tests the application from the identity provider's portal")]
+async fn test_this_application(w: &mut DsWorld) -> anyhow::Result<()> {
+    let base = w.idp()?.base_url().to_owned();
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("app", &w.sp_entity_id()?)
+        .finish();
+    w.get_url("default", &format!("{base}/control/test-sso?{query}"))
+        .await?;
+    follow_sign_on_url(w).await
+}
+
+#[given("the app has no Sign on URL at the identity provider")]
+async fn no_sign_on_url(w: &mut DsWorld) -> anyhow::Result<()> {
+    let entity = w.sp_entity_id()?;
+    let updated = w.idp()?.update_app(&entity, |app| app.sign_on_url = None);
+    ensure!(updated, "the IdP has no app {entity}");
+    Ok(())
+}
+
+#[when(
+    "the administrator tests the application from the identity provider's portal and gets its answer"
+)]
+async fn test_this_application_answer(w: &mut DsWorld) -> anyhow::Result<()> {
+    let base = w.idp()?.base_url().to_owned();
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("app", &w.sp_entity_id()?)
+        .finish();
+    w.get_url("default", &format!("{base}/control/test-sso?{query}"))
+        .await?;
     Ok(())
 }
 

@@ -61,6 +61,7 @@ pub(super) struct AppBody {
     #[serde(default)]
     allow_sha1: bool,
     sign_logout: Option<bool>,
+    sign_on_url: Option<String>,
 }
 
 pub(super) async fn control_app(State(shared): St, Json(body): Json<AppBody>) -> Response {
@@ -83,6 +84,7 @@ pub(super) async fn control_app(State(shared): St, Json(body): Json<AppBody>) ->
         sp_certificate: body.sp_certificate,
         allow_sha1: body.allow_sha1,
         sign_logout: body.sign_logout,
+        sign_on_url: body.sign_on_url,
     };
     let mut config = shared.config();
     config.apps.retain(|a| a.identifier != app.identifier);

@@ -2,7 +2,8 @@
 //! SSO and single logout share (request signatures, the IdP session, the POST form) and the
 //! metadata. The flows live beside it: [`sso`] (AuthnRequest, login form, Response), [`slo`]
 //! (LogoutRequest and LogoutResponse both ways), [`tamper`] (how each named fault changes a
-//! Response) and [`control`] (the control API the harness drives).
+//! Response), [`launch`] (My Apps and "Test this application") and [`control`] (the control
+//! API the harness drives).
 //!
 //! AuthnRequest checks follow protocols.md §3.2-3.3 (Entra ID) and §4 (Okta, Google
 //! Workspace): errors about who is asking (unknown Issuer, unregistered ACS, no message) are shown
@@ -10,6 +11,7 @@
 //! are posted back to the SP as a SAML error Response, as Entra does.
 
 mod control;
+mod launch;
 mod slo;
 mod sso;
 mod tamper;
@@ -44,6 +46,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&profile.sso_path(&tenant), get(sso_redirect).post(sso_post))
         .route(&profile.metadata_path(&tenant), get(metadata))
         .route("/login", post(login_submit))
+        .route("/myapps", get(launch::my_apps))
+        .route("/myapps/launch", get(launch::launch))
+        .route("/control/test-sso", get(launch::control_test_sso))
         .route("/control/next-login", post(control_next_login))
         .route("/control/faults", post(control_fault))
         .route("/control/messages", get(control_messages))
@@ -165,6 +170,10 @@ async fn index(State(shared): St) -> Response {
     if let Some(slo) = shared.profile.slo_path(&shared.tenant) {
         links.push(("Logout URL", shared.url(&slo)));
     }
+    links.push((
+        "My Apps (a tile per app with a Sign on URL)",
+        shared.url("/myapps"),
+    ));
     links.push((
         "Messages received and sent (control API)",
         shared.url("/control/messages"),
