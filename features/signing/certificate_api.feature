@@ -16,6 +16,21 @@ Feature: The customer's own request-signing key, through the certificate configu
     Then the answer is 201, an Atom feed with the fingerprint of "sp-contoso" and no private key
     And the answer carries the certificate
 
+  # pysaml2 cannot read SP metadata with a bare RSAKeyValue, and Entra's "Require verification
+  # certificates" takes only a certificate (issue 17): a key given alone gets one from the SP.
+  @r-sg-1 @r-sg-3
+  Scenario: A key given without its certificate gets a self-signed one for a year, which the metadata publishes
+    When the administrator uploads the SAML_AUTH key of "sp-contoso" for LIVE
+    Then the answer is 201, an Atom feed with the fingerprint of "sp-contoso" and no private key
+    And the answer carries a certificate the SP made for "sp-contoso", for LIVE SAML_AUTH, valid from "2026-01-05T09:00:00Z" to "2027-01-05T09:00:00Z"
+    And the SP metadata for LIVE publishes that certificate as its signing key
+
+  @r-sg-1 @r-sg-3
+  Scenario: A key given with its certificate keeps it, and the metadata publishes that one
+    When the administrator uploads the SAML_AUTH key of "sp-contoso" for LIVE with its certificate
+    Then the answer carries the certificate of "sp-contoso", as given
+    And the SP metadata for LIVE publishes that certificate as its signing key
+
   @r-sg-1
   Scenario: Uploading again for the same operation and mode replaces the key
     Given the administrator has uploaded the SAML_AUTH key of "sp-contoso" for LIVE

@@ -24,6 +24,16 @@ pub enum KeyError {
     CertificateMismatch,
     #[error("the key or certificate cannot be read: {0}")]
     Unreadable(String),
+    #[error("a certificate cannot be made for the key: {0}")]
+    CertificateGeneration(String),
+}
+
+/// What a self-signed certificate made by [`RequestSigningKey::self_signed_certificate`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfSigned {
+    pub certificate: Certificate,
+    pub not_before: chrono::DateTime<chrono::Utc>,
+    pub not_after: chrono::DateTime<chrono::Utc>,
 }
 
 /// Smallest RSA modulus accepted for signing keys.
@@ -173,6 +183,47 @@ impl RequestSigningKey {
         self.certificate.as_ref()
     }
 
+    /// A self-signed certificate for this key (rcgen, RSA-SHA256), for a key given without one:
+    /// subject `CN=<common_name>`, valid `days` from `not_before` (seconds dropped), serial from
+    /// the key and the start, digital signature only. PKCS#1 v1.5 signatures are deterministic,
+    /// so the same key, name and time give the same bytes (snapshots stay exact).
+    pub fn self_signed_certificate(
+        &self,
+        common_name: &str,
+        not_before: chrono::DateTime<chrono::Utc>,
+        days: i64,
+    ) -> Result<SelfSigned, KeyError> {
+        let fail = |e: &dyn fmt::Display| KeyError::CertificateGeneration(e.to_string());
+        let pem = self.key.private_key_to_pem_pkcs8().map_err(|e| fail(&e))?;
+        let pem = String::from_utf8(pem).map_err(|e| fail(&e))?;
+        let pair = rcgen::KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
+            .map_err(|e| fail(&e))?;
+        let start = not_before.timestamp() - not_before.timestamp().rem_euclid(60);
+        let end = start + days * 86_400;
+        let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| fail(&e));
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, common_name);
+        params.not_before = at(start)?;
+        params.not_after = at(end)?;
+        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+        let spki = self.key.public_key_to_der().map_err(|e| fail(&e))?;
+        let mut seed = spki;
+        seed.extend_from_slice(&start.to_be_bytes());
+        let mut serial = openssl::sha::sha256(&seed)[..16].to_vec();
+        serial[0] &= 0x7f; // a positive INTEGER (RFC 5280 §4.1.2.2)
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        let cert = params.self_signed(&pair).map_err(|e| fail(&e))?;
+        let time = |t| chrono::DateTime::from_timestamp(t, 0).ok_or_else(|| fail(&t));
+        Ok(SelfSigned {
+            certificate: Certificate::from_der(cert.der().to_vec()),
+            not_before: time(start)?,
+            not_after: time(end)?,
+        })
+    }
+
     /// The RSA modulus and public exponent, Base64 (big-endian, as `ds:RSAKeyValue` wants).
     pub fn rsa_public_values(&self) -> Result<(String, String), KeyError> {
         let rsa = self
@@ -287,6 +338,57 @@ impl fmt::Debug for Certificate {
 mod tests {
     use super::*;
     use crate::fixtures::Fixture;
+
+    #[test]
+    fn a_self_signed_certificate_holds_the_key_says_its_year_and_is_the_same_bytes_each_time() {
+        use chrono::TimeZone;
+        let key = RequestSigningKey::from_pem(Fixture::SpContoso.key_pem()).unwrap();
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 42).unwrap();
+        let made = key
+            .self_signed_certificate("DigitalSuite 112501524864919680 LIVE", at, 365)
+            .unwrap();
+        let again = key
+            .self_signed_certificate("DigitalSuite 112501524864919680 LIVE", at, 365)
+            .unwrap();
+        assert_eq!(made, again, "deterministic");
+        assert_eq!(made.not_before.to_rfc3339(), "2026-01-05T09:00:00+00:00");
+        assert_eq!(made.not_after.to_rfc3339(), "2027-01-05T09:00:00+00:00");
+        let x509 = openssl::x509::X509::from_der(made.certificate.der()).unwrap();
+        // It holds this key, and its own key verifies its signature (self-signed).
+        let public = x509.public_key().unwrap();
+        assert!(public.public_eq(key.pkey()));
+        assert!(x509.verify(&public).unwrap());
+        assert_eq!(
+            x509.signature_algorithm().object().nid(),
+            openssl::nid::Nid::SHA256WITHRSAENCRYPTION
+        );
+        let cn = x509
+            .subject_name()
+            .entries_by_nid(openssl::nid::Nid::COMMONNAME)
+            .next()
+            .unwrap()
+            .data()
+            .to_string()
+            .unwrap();
+        assert_eq!(cn, "DigitalSuite 112501524864919680 LIVE");
+        assert_eq!(x509.not_before().to_string(), "Jan  5 09:00:00 2026 GMT");
+        assert_eq!(x509.not_after().to_string(), "Jan  5 09:00:00 2027 GMT");
+        let serial = x509.serial_number().to_bn().unwrap();
+        assert!(!serial.is_negative() && serial.num_bits() > 64);
+        // The key with it reads back as a key with its certificate.
+        let with = format!("{}{}", Fixture::SpContoso.key_pem(), made.certificate.pem());
+        let read = RequestSigningKey::from_pem(&with).unwrap();
+        assert_eq!(read.certificate(), Some(&made.certificate));
+        // Another start, another serial.
+        let later = key
+            .self_signed_certificate(
+                "DigitalSuite 112501524864919680 LIVE",
+                at + chrono::Duration::days(1),
+                365,
+            )
+            .unwrap();
+        assert_ne!(later.certificate, made.certificate);
+    }
 
     #[test]
     fn certificates_load_from_pem_and_from_bare_base64() {

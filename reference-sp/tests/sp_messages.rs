@@ -261,3 +261,46 @@ async fn with_a_saml_logout_key_the_logout_response_is_signed() {
     redirect::verify_query_signature(&received, &Fixture::SpContoso.certificate(), false).unwrap();
     insta::assert_snapshot!("sp__live__logout_response_signed_query", query);
 }
+
+/// A key stored alone, as uploads before issue 17 stored it: the metadata still publishes a
+/// certificate, the one its upload would make now (made from the stored upload time, so the
+/// same each time), never a bare RSAKeyValue.
+#[tokio::test]
+async fn a_key_stored_without_its_certificate_is_published_with_the_one_its_upload_makes() {
+    let state = state();
+    add_key(&state, "SAML_AUTH");
+    let get = || {
+        app(state.clone()).oneshot(
+            Request::get(format!("/live/{ACCOUNT}/saml/metadata?P_mode=LIVE"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let read = |r: axum::response::Response| async move {
+        assert_eq!(r.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    let xml = read(get().await.unwrap()).await;
+    let key = protocol::keys::RequestSigningKey::from_pem(Fixture::SpContoso.key_pem()).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let made = reference_sp::signin::saml::generated_certificate(
+        &key,
+        ACCOUNT,
+        reference_sp::domain::ExecutionMode::Live,
+        reference_sp::domain::Operation::SamlAuth,
+        at,
+    )
+    .unwrap();
+    assert!(
+        xml.contains(&format!(
+            "<ds:X509Certificate>{}</ds:X509Certificate>",
+            made.certificate.base64()
+        )),
+        "{xml}"
+    );
+    assert!(!xml.contains("RSAKeyValue"), "{xml}");
+    assert_eq!(read(get().await.unwrap()).await, xml, "the same each time");
+}

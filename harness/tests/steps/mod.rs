@@ -168,6 +168,8 @@ pub struct DsWorld {
     pub vendor_sp: Option<(String, tempfile::TempDir)>,
     /// The last `probe-sp` report.
     pub probe_report: Option<harness::probe::Report>,
+    /// A certificate (Base64 DER) an answer carried, for a later step to find again.
+    pub remembered_certificate: Option<String>,
     /// A third-party SP the probe attacks (R-VEN-6); killed with the World.
     pub third_party_sp: Option<harness::probe::third_party::RunningSp>,
     /// The scenario's real browser (headless Chromium over WebDriver), if it has one.
@@ -204,6 +206,7 @@ impl DsWorld {
             apple_credential: None,
             saml_logout_url: None,
             probe_report: None,
+            remembered_certificate: None,
             third_party_sp: None,
             verifications_mark: 0,
             held_composite: None,

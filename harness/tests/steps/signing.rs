@@ -422,3 +422,99 @@ async fn metadata_signed(w: &mut DsWorld, mode: String, value: String) -> anyhow
     }
     Ok(())
 }
+
+/// The `<p:certificate>` of the feed answer, with its attributes.
+fn answered_certificate(body: &str) -> anyhow::Result<(String, protocol::keys::Certificate)> {
+    let start = body
+        .find("<p:certificate")
+        .with_context(|| format!("no certificate in {body}"))?;
+    let open_end = start + body[start..].find('>').context("unclosed p:certificate")?;
+    let attrs = body[start + "<p:certificate".len()..open_end].to_owned();
+    let close = body
+        .find("</p:certificate>")
+        .context("no </p:certificate>")?;
+    let cert = protocol::keys::Certificate::from_text(&body[open_end + 1..close])?;
+    Ok((attrs, cert))
+}
+
+#[then(
+    expr = "the answer carries a certificate the SP made for {string}, for {word} {word}, valid from {string} to {string}"
+)]
+async fn generated_cert(
+    w: &mut DsWorld,
+    key: String,
+    mode: String,
+    op: String,
+    from: String,
+    to: String,
+) -> anyhow::Result<()> {
+    let reply = w.last()?;
+    let (attrs, cert) = answered_certificate(&reply.body)?;
+    let expected = format!(" generated=\"self-signed\" notBefore=\"{from}\" notAfter=\"{to}\"");
+    ensure!(
+        attrs == expected,
+        "attributes {attrs:?}, expected {expected:?}"
+    );
+    let x509 = openssl::x509::X509::from_der(cert.der())?;
+    let public = x509.public_key()?;
+    let ours = protocol::keys::RequestSigningKey::from_pem(fixture(&key)?.key_pem())?;
+    ensure!(
+        public.public_eq(ours.pkey()),
+        "the certificate holds another key"
+    );
+    ensure!(x509.verify(&public)?, "not self-signed by the key");
+    let cn = x509
+        .subject_name()
+        .entries_by_nid(openssl::nid::Nid::COMMONNAME)
+        .next()
+        .context("no CN")?
+        .data()
+        .to_string()?;
+    let want = format!("DigitalSuite {} {mode} {op}", w.account()?);
+    ensure!(cn == want, "CN {cn:?}, expected {want:?}");
+    w.remembered_certificate = Some(cert.base64());
+    Ok(())
+}
+
+#[then(expr = "the SP metadata for {word} publishes that certificate as its signing key")]
+async fn metadata_publishes_it(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let cert = w
+        .remembered_certificate
+        .clone()
+        .context("no certificate was kept from an answer")?;
+    let reply = w
+        .get(
+            "default",
+            &format!("/live/{{account}}/saml/metadata?P_mode={mode}"),
+        )
+        .await?;
+    ensure!(reply.status == 200, "{} {}", reply.status, reply.body);
+    ensure!(
+        reply
+            .body
+            .contains(&format!("<ds:X509Certificate>{cert}</ds:X509Certificate>")),
+        "metadata without the certificate: {}",
+        reply.body
+    );
+    ensure!(
+        !reply.body.contains("RSAKeyValue"),
+        "metadata with a bare key value: {}",
+        reply.body
+    );
+    Ok(())
+}
+
+#[then(expr = "the answer carries the certificate of {string}, as given")]
+async fn given_cert(w: &mut DsWorld, key: String) -> anyhow::Result<()> {
+    let (attrs, cert) = answered_certificate(&w.last()?.body)?;
+    ensure!(
+        attrs.is_empty(),
+        "a given certificate with attributes {attrs:?}"
+    );
+    ensure!(
+        cert == protocol::keys::Certificate::from_text(fixture(&key)?.cert_pem())?,
+        "another certificate than the one given"
+    );
+    w.remembered_certificate = Some(cert.base64());
+    Ok(())
+}

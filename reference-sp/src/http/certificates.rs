@@ -7,7 +7,13 @@
 //! by its certificate). It adds or replaces the key for that operation and mode.
 //! `DELETE /config/<customer id>/certificate/<OPERATION>?P_mode=<MODE>` removes it.
 //! Administrators only. The private key is stored, used to sign, and never returned or logged:
-//! answers carry the public-key fingerprint and the certificate, if one was given.
+//! answers carry the public-key fingerprint and the certificate.
+//!
+//! A key given without its certificate gets one (issue 17): the SP makes a self-signed
+//! certificate for it (rcgen; subject `CN=DigitalSuite <account> <MODE> <OPERATION>`, valid one
+//! year from the upload), stores it with the key, publishes it in the SP metadata (pysaml2 and
+//! Entra's "Require verification certificates" cannot take a bare `RSAKeyValue`), and the
+//! answer says so with `generated="self-signed"` and the validity.
 
 use crate::AppState;
 use crate::domain::ExecutionMode;
@@ -21,7 +27,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, put};
-use protocol::keys::{KeyError, RequestSigningKey};
+use protocol::keys::{KeyError, RequestSigningKey, SelfSigned};
 use protocol::saml::xml;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
@@ -60,6 +66,9 @@ fn key_error(e: KeyError) -> ApiError {
         KeyError::CertificateMismatch => "certificate_key_mismatch",
         KeyError::MissingPemBlock(_) | KeyError::NotBase64(_) | KeyError::NotDer => "key_not_pem",
         KeyError::Unreadable(_) => "key_unreadable",
+        KeyError::CertificateGeneration(m) => {
+            return ApiError::Internal(format!("making the key's certificate: {m}"));
+        }
     };
     invalid(code, e.to_string())
 }
@@ -158,11 +167,25 @@ pub fn parse_feed(text: &str) -> Result<KeyRequest, ApiError> {
 }
 
 /// The Atom answer: the request's categories, and the public side of the key only.
-fn feed_answer(req: &KeyRequest, fingerprint: &str) -> String {
+fn feed_answer(req: &KeyRequest, fingerprint: &str, generated: Option<&SelfSigned>) -> String {
+    let made = generated
+        .map(|g| {
+            format!(
+                " generated=\"self-signed\" notBefore=\"{}\" notAfter=\"{}\"",
+                g.not_before.format("%Y-%m-%dT%H:%M:%SZ"),
+                g.not_after.format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        })
+        .unwrap_or_default();
     let cert = req
         .key
         .certificate()
-        .map(|c| format!("<p:certificate>{}</p:certificate>\n", xml::text(&c.pem())))
+        .map(|c| {
+            format!(
+                "<p:certificate{made}>{}</p:certificate>\n",
+                xml::text(&c.pem())
+            )
+        })
         .unwrap_or_default();
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -207,8 +230,23 @@ async fn put_key(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("feed_malformed", "the feed is not UTF-8"))?;
-    let request = parse_feed(text)?;
+    let mut request = parse_feed(text)?;
     let fingerprint = request.key.public_key_fingerprint().map_err(key_error)?;
+    let generated = match request.key.certificate() {
+        Some(_) => None,
+        None => {
+            let made = crate::signin::saml::generated_certificate(
+                &request.key,
+                account.as_str(),
+                request.mode,
+                request.operation,
+                state.clock().now(),
+            )?;
+            request.pem = format!("{}\n{}", request.pem.trim_end(), made.certificate.pem());
+            request.key = RequestSigningKey::from_pem(&request.pem).map_err(key_error)?;
+            Some(made)
+        }
+    };
     let (pem, fp, now) = (
         request.pem.clone(),
         fingerprint.clone(),
@@ -244,7 +282,7 @@ async fn put_key(
     Ok((
         status,
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        feed_answer(&request, &fingerprint),
+        feed_answer(&request, &fingerprint, generated.as_ref()),
     )
         .into_response())
 }
@@ -288,7 +326,7 @@ mod tests {
     fn the_answer_never_carries_the_private_key() {
         let feed = include_str!("../../../fixtures/certificate-feed.example.xml");
         let request = parse_feed(feed).unwrap();
-        let answer = feed_answer(&request, "AB:CD");
+        let answer = feed_answer(&request, "AB:CD", None);
         assert!(!answer.contains("PRIVATE KEY"));
         assert!(answer.contains("<p:fingerprint algorithm=\"SHA-256\">AB:CD</p:fingerprint>"));
         assert!(protocol::saml::xml::parse(&answer).is_ok());

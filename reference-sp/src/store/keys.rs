@@ -23,6 +23,28 @@ pub fn load_pem(
         .optional()?)
 }
 
+/// When the key for `operation` of `account`/`mode` was stored.
+pub fn updated_at(
+    conn: &Connection,
+    account: &AccountId,
+    mode: ExecutionMode,
+    operation: &str,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT updated_at FROM signing_keys WHERE account_id = ?1 AND mode = ?2 AND operation = ?3",
+            params![account.as_str(), mode.as_str(), operation],
+            |r| r.get(0),
+        )
+        .optional()?;
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(&t)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| ApiError::Internal(format!("stored key time unreadable: {e}")))
+    })
+    .transpose()
+}
+
 /// A key about to be stored.
 #[derive(Debug)]
 pub struct NewKey<'a> {

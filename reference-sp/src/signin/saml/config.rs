@@ -6,6 +6,23 @@ use super::*;
 use crate::scope::Scoped;
 use crate::signin::session::{AdminOfMode, AdminOfModeWith};
 
+/// How long the certificate the SP makes for a customer key lasts (issue 17).
+pub const GENERATED_CERTIFICATE_DAYS: i64 = 365;
+
+/// The self-signed certificate the SP makes for a request-signing key given without one
+/// (rcgen): `CN=DigitalSuite <account> <MODE> <OPERATION>`, a year from `not_before`.
+pub fn generated_certificate(
+    key: &protocol::keys::RequestSigningKey,
+    account: &str,
+    mode: ExecutionMode,
+    operation: Operation,
+    not_before: chrono::DateTime<chrono::Utc>,
+) -> Result<protocol::keys::SelfSigned, ApiError> {
+    let name = format!("DigitalSuite {account} {mode} {}", operation.as_str());
+    key.self_signed_certificate(&name, not_before, GENERATED_CERTIFICATE_DAYS)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 pub(super) async fn account_management(
     State(state): State<AppState>,
     Scoped { account, mode, .. }: Scoped,
@@ -24,26 +41,29 @@ pub(super) async fn metadata(
     Scoped { account, mode, .. }: Scoped,
 ) -> Result<Response, ApiError> {
     let account_c = account.clone();
-    let (config, key) = state
+    let (config, key, stored_at) = state
         .store()
         .call(move |c| {
+            let op = Operation::SamlAuth;
             Ok((
                 load_config(c, &account_c, mode)?,
-                store::keys::load_key(c, &account_c, mode, Operation::SamlAuth)?,
+                store::keys::load_key(c, &account_c, mode, op)?,
+                store::keys::updated_at(c, &account_c, mode, op.as_str())?,
             ))
         })
         .await?;
-    // The key is published as its certificate when one was given, else as its RSA key value.
+    // Always a certificate: every upload stores one (the customer's, or one the SP made). A
+    // key stored before that gets the same certificate its upload would have, made from its
+    // upload time, so the metadata is stable.
     let signing_key = match &key {
-        Some(k) => Some(match k.certificate() {
-            Some(cert) => PublishedKey::Certificate(cert.clone()),
+        Some(k) => Some(PublishedKey::Certificate(match k.certificate() {
+            Some(cert) => cert.clone(),
             None => {
-                let (modulus, exponent) = k
-                    .rsa_public_values()
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                PublishedKey::RsaKeyValue { modulus, exponent }
+                let at = stored_at.unwrap_or_else(|| state.clock().now());
+                generated_certificate(k, account.as_str(), mode, Operation::SamlAuth, at)?
+                    .certificate
             }
-        }),
+        })),
         None => None,
     };
     let entity_id = config

@@ -26,6 +26,7 @@ mod request;
 mod slo;
 
 use crate::scope::ScopedWith;
+pub use config::{GENERATED_CERTIFICATE_DAYS, generated_certificate};
 use config::{account_management, delete_config, get_config, metadata, put_config};
 use request::{Outgoing, send_request};
 pub use request::{active_config, start_sign_in};
