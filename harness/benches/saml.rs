@@ -131,7 +131,7 @@ fn sp(c: &mut Criterion) {
     ] {
         let (encoded, _) = response(profile, key, signing);
         let config = config(profile, key);
-        let cert = key.certificate();
+        let cert = [key.certificate()];
         // The row measures an accepted Response: a refused one would be a different path.
         acs::validate(&encoded, &config, &cert, ACS, now).unwrap();
         for (engine, suffix) in [(Engine::Native, ""), (Engine::Xmlsec, "_xmlsec")] {

@@ -77,6 +77,8 @@ pub(crate) struct Runtime {
     pub last_sign_in: BoundedMap<String, (String, String)>,
     /// The last Response sent, for the replay faults.
     pub last_response: Option<String>,
+    /// The key that signs since a rollover (R-SA-11), instead of [`Shared::key`].
+    pub rolled_over_to: Option<SigningKey>,
     /// The NameID the last Response asserted, as the IdP signed it (before any fault made
     /// after signing), read as a signature reads it: comments dropped, references resolved.
     pub last_asserted: Option<String>,
@@ -120,6 +122,14 @@ impl Shared {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The key that signs now: the configured one, or the one a rollover switched to.
+    pub fn signing_key(&self) -> SigningKey {
+        self.runtime()
+            .rolled_over_to
+            .clone()
+            .unwrap_or_else(|| self.key.clone())
     }
 
     pub fn sso_url(&self) -> String {
@@ -237,9 +247,15 @@ impl MockIdp {
             .url(&self.shared.profile.metadata_path(&self.shared.tenant))
     }
 
-    /// The signing certificate, as an SP is configured with it.
+    /// The signing certificate, as an SP is configured with it (after a rollover, the new one).
     pub fn certificate(&self) -> Certificate {
-        self.shared.key.certificate()
+        self.shared.signing_key().certificate()
+    }
+
+    /// Entra's certificate rollover (protocols.md §3.7): from now on the IdP signs with `key`
+    /// and its metadata publishes `key`'s certificate; `None` goes back to the configured key.
+    pub fn roll_over_to(&self, key: Option<SigningKey>) {
+        self.shared.runtime().rolled_over_to = key;
     }
 
     /// The next login (from any browser without an IdP session) is this user's, with no form.

@@ -73,6 +73,56 @@ pub fn certificate_der(text: &str) -> Result<Vec<u8>, KeyError> {
     }
 }
 
+/// Most certificates one trust setting holds: a rollover lists two or three (Entra publishes
+/// the current and the next); more is a paste gone wrong.
+pub const MAX_TRUSTED_CERTIFICATES: usize = 5;
+
+/// One certificate or several (an IdP's rollover, R-SA-11): PEM blocks one after another, with
+/// nothing but whitespace between them, or one bare Base64 body.
+pub fn certificates_from_text(text: &str) -> Result<Vec<Certificate>, KeyError> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    if !text.contains("-----BEGIN") {
+        return Ok(vec![Certificate::from_text(text)?]);
+    }
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(BEGIN) {
+        if !rest[..at].trim().is_empty() {
+            return Err(KeyError::NotBase64("text between the certificates".into()));
+        }
+        let body = &rest[at + BEGIN.len()..];
+        let stop = body
+            .find(END)
+            .ok_or(KeyError::MissingPemBlock("CERTIFICATE"))?;
+        out.push(Certificate::from_der(decode_base64_body(&body[..stop])?));
+        rest = &body[stop + END.len()..];
+    }
+    if !rest.trim().is_empty() || out.is_empty() {
+        return Err(KeyError::MissingPemBlock("CERTIFICATE"));
+    }
+    if out.len() > MAX_TRUSTED_CERTIFICATES {
+        return Err(KeyError::NotBase64(format!(
+            "{} certificates; at most {MAX_TRUSTED_CERTIFICATES}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// What a certificate says, for an administrator to recognise it (R-SA-11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertFacts {
+    /// `CN=..., O=...`, in the certificate's order.
+    pub subject: String,
+    /// RSA modulus bits (0 for another key type).
+    pub bits: u32,
+    /// SHA-256 of the DER, colon-separated hex (the thumbprint consoles show, in SHA-256).
+    pub sha256_fingerprint: String,
+    pub not_before: chrono::DateTime<chrono::Utc>,
+    pub not_after: chrono::DateTime<chrono::Utc>,
+}
+
 /// An RSA private key as PKCS#8 DER (`-----BEGIN PRIVATE KEY-----`) or PKCS#1 DER
 /// (`-----BEGIN RSA PRIVATE KEY-----`).
 pub fn private_key_der(text: &str) -> Result<Vec<u8>, KeyError> {
@@ -291,6 +341,51 @@ impl Certificate {
         der_to_pem(&self.0, "CERTIFICATE")
     }
 
+    /// Subject, key size, fingerprint and validity.
+    pub fn facts(&self) -> Result<CertFacts, KeyError> {
+        let bad = |e: &dyn fmt::Display| KeyError::Unreadable(e.to_string());
+        let x509 = openssl::x509::X509::from_der(&self.0).map_err(|e| bad(&e))?;
+        let subject = x509
+            .subject_name()
+            .entries()
+            .map(|e| {
+                format!(
+                    "{}={}",
+                    e.object().nid().short_name().unwrap_or("?"),
+                    e.data().to_string().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let bits = x509
+            .public_key()
+            .ok()
+            .and_then(|k| k.rsa().ok())
+            .map(|r| r.size() * 8)
+            .unwrap_or(0);
+        let epoch = openssl::asn1::Asn1Time::from_unix(0).map_err(|e| bad(&e))?;
+        let to_utc = |t: &openssl::asn1::Asn1TimeRef| {
+            let diff = epoch.diff(t).map_err(|e| bad(&e))?;
+            chrono::DateTime::from_timestamp(
+                i64::from(diff.days) * 86_400 + i64::from(diff.secs),
+                0,
+            )
+            .ok_or_else(|| bad(&"a date out of range"))
+        };
+        let sha256_fingerprint = openssl::sha::sha256(&self.0)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        Ok(CertFacts {
+            subject,
+            bits,
+            sha256_fingerprint,
+            not_before: to_utc(x509.not_before())?,
+            not_after: to_utc(x509.not_after())?,
+        })
+    }
+
     /// The certificate's public key, for verifying signatures. Parsing the X.509 costs several
     /// times the RSA verify itself, so each certificate's key is parsed once and kept, keyed by
     /// the SHA-256 of its DER (at most [`MAX_CACHED_KEYS`]; a full cache starts over).
@@ -388,6 +483,32 @@ mod tests {
             )
             .unwrap();
         assert_ne!(later.certificate, made.certificate);
+    }
+
+    #[test]
+    fn a_trust_setting_takes_one_certificate_or_several_pem_blocks_and_nothing_else() {
+        let a = Fixture::IdpEntra.cert_pem();
+        let b = Fixture::IdpOkta.cert_pem();
+        let one = certificates_from_text(a).unwrap();
+        assert_eq!(one, vec![Certificate::from_text(a).unwrap()]);
+        let two = certificates_from_text(&format!("{a}\n\n{b}")).unwrap();
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1], Certificate::from_text(b).unwrap());
+        let bare = Certificate::from_text(a).unwrap().base64();
+        assert_eq!(certificates_from_text(&bare).unwrap(), one);
+        for bad in [
+            format!("{a}junk{b}"),
+            format!("junk{a}"),
+            format!("{a}trailing"),
+            "-----BEGIN CERTIFICATE-----".to_owned(),
+            "not base64".to_owned(),
+            a.repeat(MAX_TRUSTED_CERTIFICATES + 1),
+        ] {
+            assert!(certificates_from_text(&bad).is_err(), "{bad:.60}");
+        }
+        let facts = one[0].facts().unwrap();
+        assert!(facts.bits >= 2048 && facts.not_after > facts.not_before);
+        assert_eq!(facts.sha256_fingerprint.len(), 32 * 3 - 1);
     }
 
     #[test]

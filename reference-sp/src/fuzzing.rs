@@ -49,7 +49,7 @@ pub fn acs(data: &[u8]) -> Result<(), &'static str> {
     acs::validate(
         &encoded,
         config(),
-        &Fixture::IdpEntra.certificate(),
+        &[Fixture::IdpEntra.certificate()],
         ACS,
         now,
     )

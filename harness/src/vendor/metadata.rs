@@ -370,36 +370,14 @@ pub(super) fn describe(b64: &str) -> Result<CertFacts, String> {
     let der = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .map_err(|e| format!("not base64: {e}"))?;
-    let x509 = openssl::x509::X509::from_der(&der).map_err(|e| e.to_string())?;
-    let subject = x509
-        .subject_name()
-        .entries()
-        .map(|e| {
-            format!(
-                "{}={}",
-                e.object().nid().short_name().unwrap_or("?"),
-                e.data().to_string().unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let bits = x509
-        .public_key()
-        .ok()
-        .and_then(|k| k.rsa().ok())
-        .map(|r| r.size() * 8)
-        .unwrap_or(0);
-    let epoch = openssl::asn1::Asn1Time::from_unix(0).map_err(|e| e.to_string())?;
-    let to_utc = |t: &openssl::asn1::Asn1TimeRef| -> Result<DateTime<Utc>, String> {
-        let diff = epoch.diff(t).map_err(|e| e.to_string())?;
-        DateTime::from_timestamp(i64::from(diff.days) * 86_400 + i64::from(diff.secs), 0)
-            .ok_or_else(|| "a date out of range".to_owned())
-    };
+    let f = protocol::keys::Certificate::from_der(der)
+        .facts()
+        .map_err(|e| e.to_string())?;
     Ok(CertFacts {
-        subject,
-        bits,
-        not_before: to_utc(x509.not_before())?,
-        not_after: to_utc(x509.not_after())?,
+        subject: f.subject,
+        bits: f.bits,
+        not_before: f.not_before,
+        not_after: f.not_after,
     })
 }
 

@@ -167,7 +167,13 @@ pub fn check_response(
         auto_provisioning: false,
         idp_signs_logout_messages: true,
     };
-    let findings = acs::report(encoded, &config, &cert, &expect.acs_url, expect.now);
+    let findings = acs::report(
+        encoded,
+        &config,
+        std::slice::from_ref(&cert),
+        &expect.acs_url,
+        expect.now,
+    );
     let mut rules: Vec<RuleResult> = findings
         .iter()
         .map(|f| rule_result(f, expect.profile))

@@ -997,3 +997,123 @@ async fn outstanding_requests(w: &mut DsWorld, expected: i64) -> anyhow::Result<
     );
     Ok(())
 }
+
+// ------------------------------------------------------------ certificate rollover (R-SA-11)
+
+/// Entra's next signing certificate in these scenarios: a fixture key the SP does not trust
+/// until the administrator adds its certificate.
+fn next_idp_key() -> protocol::keys::SigningKey {
+    protocol::fixtures::Fixture::IdpUntrusted.signing_key()
+}
+
+/// PUTs the tutorial's configuration with `certs` (PEM, one after another) as the IdP's.
+async fn configure_certificates(w: &mut DsWorld, mode: &str, certs: String) -> anyhow::Result<()> {
+    let body = tutorial_config(w, json!({ "idp_certificate": certs }))?;
+    w.admin_call(
+        "PUT",
+        &format!("/api/{{account}}/modes/{mode}/saml"),
+        Some(body),
+    )
+    .await?;
+    Ok(())
+}
+
+#[when(
+    expr = "the administrator adds the identity provider's next certificate beside the current one for {word}"
+)]
+async fn add_next_certificate(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let both = format!(
+        "{}{}",
+        w.idp()?.certificate().pem(),
+        next_idp_key().certificate().pem()
+    );
+    configure_certificates(w, &mode, both).await
+}
+
+#[when(expr = "the administrator keeps only the identity provider's new certificate for {word}")]
+async fn keep_only_next(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    configure_certificates(w, &mode, next_idp_key().certificate().pem()).await
+}
+
+#[when(
+    expr = "the administrator configures SSO for {word} with an IdP certificate that ends in {int} days"
+)]
+async fn configure_ending(w: &mut DsWorld, mode: String, days: i64) -> anyhow::Result<()> {
+    // Made with rcgen for the IdP's own key, ending `days` from the SP's clock.
+    let key = protocol::keys::RequestSigningKey::from_pem(
+        protocol::fixtures::Fixture::IdpEntra.key_pem(),
+    )?;
+    let start = harness::epoch() - chrono::Duration::days(365 - days);
+    let made =
+        key.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, 365)?;
+    configure_certificates(w, &mode, made.certificate.pem()).await
+}
+
+#[when("the identity provider rolls over to its next certificate")]
+async fn idp_rolls_over(w: &mut DsWorld) -> anyhow::Result<()> {
+    w.idp()?.roll_over_to(Some(next_idp_key()));
+    Ok(())
+}
+
+#[when("the browser forgets its cookies")]
+async fn forget_cookies(w: &mut DsWorld) -> anyhow::Result<()> {
+    w.browsers.remove("default");
+    Ok(())
+}
+
+#[then(expr = "the SAML configuration lists {int} IdP certificate(s) and {int} warning(s)")]
+async fn lists_certificates(w: &mut DsWorld, certs: usize, warnings: usize) -> anyhow::Result<()> {
+    let reply = w.expect_status(200)?;
+    let v: serde_json::Value = serde_json::from_str(&reply.body)?;
+    let listed = v["idp_certificates"]
+        .as_array()
+        .context("no idp_certificates")?;
+    ensure!(
+        listed.len() == certs,
+        "{} certificates: {}",
+        listed.len(),
+        reply.body
+    );
+    for c in listed {
+        for field in ["subject", "sha256_fingerprint", "not_before", "not_after"] {
+            ensure!(
+                c[field].as_str().is_some_and(|s| !s.is_empty()),
+                "no {field}: {c}"
+            );
+        }
+        ensure!(c["days_left"].is_i64(), "no days_left: {c}");
+    }
+    let got = v["warnings"].as_array().context("no warnings")?.len();
+    ensure!(got == warnings, "{got} warnings: {}", reply.body);
+    Ok(())
+}
+
+#[then(
+    expr = "the IdP certificate listed {int} has the fingerprint of the identity provider's {word} certificate"
+)]
+async fn listed_fingerprint(w: &mut DsWorld, n: usize, which: String) -> anyhow::Result<()> {
+    let cert = match which.as_str() {
+        "current" => protocol::fixtures::Fixture::IdpEntra.certificate(),
+        "next" => next_idp_key().certificate(),
+        other => anyhow::bail!("no {other} certificate"),
+    };
+    let want = cert.facts()?.sha256_fingerprint;
+    let v: serde_json::Value = serde_json::from_str(&w.last()?.body)?;
+    let got = v["idp_certificates"][n - 1]["sha256_fingerprint"]
+        .as_str()
+        .unwrap_or_default();
+    ensure!(got == want, "certificate {n}: {got}, expected {want}");
+    Ok(())
+}
+
+#[then(expr = "the warning says the certificate ends in {int} days")]
+async fn warning_days(w: &mut DsWorld, days: i64) -> anyhow::Result<()> {
+    let v: serde_json::Value = serde_json::from_str(&w.last()?.body)?;
+    let warning = v["warnings"][0].as_str().unwrap_or_default();
+    ensure!(
+        warning.contains(&format!("in {days} days")),
+        "warning: {warning:?}"
+    );
+    ensure!(v["idp_certificates"][0]["days_left"] == days, "{v}");
+    Ok(())
+}

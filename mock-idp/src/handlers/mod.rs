@@ -345,7 +345,7 @@ async fn metadata(State(shared): St) -> Response {
             .profile
             .slo_path(&shared.tenant)
             .map(|p| shared.url(&p)),
-        signing_cert: shared.key.certificate(),
+        signing_cert: shared.signing_key().certificate(),
         name_id_formats: Vec::new(),
     };
     (

@@ -185,10 +185,10 @@ fn sign_logout_xml(shared: &Shared, text: &str, id: &str, corrupt: bool) -> Resu
     let mut with_template = text.to_owned();
     with_template.insert_str(
         at,
-        &protocol::saml::sign::template(id, &shared.key.certificate(), style.dsig),
+        &protocol::saml::sign::template(id, &shared.signing_key().certificate(), style.dsig),
     );
-    let signed =
-        protocol::saml::sign::sign(&with_template, &shared.key).map_err(|e| e.to_string())?;
+    let signed = protocol::saml::sign::sign(&with_template, &shared.signing_key())
+        .map_err(|e| e.to_string())?;
     Ok(if corrupt {
         corrupt_signature_value(&signed)
     } else {
@@ -240,7 +240,7 @@ fn redirect_logout_message(
     corrupt: bool,
 ) -> Result<Response, String> {
     let mut query = if sign {
-        let pkey = openssl::pkey::PKey::private_key_from_der(shared.key.key_der())
+        let pkey = openssl::pkey::PKey::private_key_from_der(shared.signing_key().key_der())
             .map_err(|e| e.to_string())?;
         redirect::signed_query(kind, text, relay_state.as_deref(), &pkey)
     } else {

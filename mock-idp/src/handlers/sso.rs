@@ -366,7 +366,7 @@ fn respond(
         .map(|a| a.id.clone())
         .unwrap_or_default();
     let mut signing = app.signing.unwrap_or_else(|| profile.default_signing());
-    let mut key = shared.key.clone();
+    let mut key = shared.signing_key();
     let mut edit = Edit::None;
     if let Some(fault) = fault {
         apply_fault(fault, &mut response, &mut signing, &mut key, now);
@@ -465,7 +465,11 @@ fn post_error(
         status,
         assertion: None,
     };
-    match response.to_xml(&shared.profile.style(), Signing::Unsigned, &shared.key) {
+    match response.to_xml(
+        &shared.profile.style(),
+        Signing::Unsigned,
+        &shared.signing_key(),
+    ) {
         Ok(text) => send_post(shared, acs, &text, relay_state),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }

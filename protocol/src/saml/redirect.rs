@@ -238,6 +238,25 @@ pub fn signed_query(
 
 /// Checks the query signature of a received message with the registered certificate.
 /// RSA-SHA256 always; RSA-SHA1 only when `allow_sha1` (Entra's opt-in).
+/// [`verify_query_signature`] trusting any of `certs` (R-SA-11); the first certificate's error
+/// when none verifies.
+pub fn verify_query_signature_any(
+    received: &Received,
+    certs: &[crate::keys::Certificate],
+    allow_sha1: bool,
+) -> Result<(), QuerySignatureError> {
+    let mut first = None;
+    for cert in certs {
+        match verify_query_signature(received, cert, allow_sha1) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or(QuerySignatureError::Invalid))
+}
+
 pub fn verify_query_signature(
     received: &Received,
     cert: &crate::keys::Certificate,

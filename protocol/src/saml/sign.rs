@@ -434,6 +434,28 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// [`Self::verify`] trusting any of `certs` (an IdP's rollover, R-SA-11): the first that
+    /// verifies every signature wins. A document refused for its shape is refused whatever the
+    /// certificate, so the first certificate's error is the answer when none verifies.
+    pub fn verify_any(
+        self,
+        doc: &roxmltree::Document<'_>,
+        certs: &[Certificate],
+    ) -> Result<Vec<SignedElement>, SignError> {
+        let mut first = None;
+        for cert in certs {
+            match self.verify(doc, cert) {
+                Ok(signed) => return Ok(signed),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        Err(first.unwrap_or(SignError::InvalidSignature))
+    }
+}
+
 /// Parses `text` and verifies every signature natively ([`verify_document`]).
 pub fn verify(text: &str, cert: &Certificate) -> Result<Vec<SignedElement>, SignError> {
     verify_document(&xml::parse(text)?, cert)

@@ -323,16 +323,17 @@ pub fn accepted_logout_issuers(idp_entity_id: &str) -> Vec<String> {
     out
 }
 
-/// Decodes the POSTed value and checks the Response. `cert` is the configured IdP certificate.
+/// Decodes the POSTed value and checks the Response. `certs` are the configured IdP
+/// certificates: a signature that verifies with any of them is the IdP's (R-SA-11).
 /// The first broken rule is the answer.
 pub fn validate(
     encoded: &str,
     config: &SamlConfig,
-    cert: &Certificate,
+    certs: &[Certificate],
     acs_url: &str,
     now: DateTime<Utc>,
 ) -> Result<ValidatedAssertion, AcsError> {
-    validate_with(sign::Engine::Native, encoded, config, cert, acs_url, now)
+    validate_with(sign::Engine::Native, encoded, config, certs, acs_url, now)
 }
 
 /// [`validate`] with signatures checked by `engine` (the SP's `Settings::signature_engine`).
@@ -340,12 +341,12 @@ pub fn validate_with(
     engine: sign::Engine,
     encoded: &str,
     config: &SamlConfig,
-    cert: &Certificate,
+    certs: &[Certificate],
     acs_url: &str,
     now: DateTime<Utc>,
 ) -> Result<ValidatedAssertion, AcsError> {
     let mut checks = Checks::first_failure();
-    judge(encoded, config, cert, acs_url, now, engine, &mut checks)
+    judge(encoded, config, certs, acs_url, now, engine, &mut checks)
 }
 
 /// The same checks as [`validate`], each recorded (R-VEN-1): every rule the message lets the
@@ -355,7 +356,7 @@ pub fn validate_with(
 pub fn report(
     encoded: &str,
     config: &SamlConfig,
-    cert: &Certificate,
+    certs: &[Certificate],
     acs_url: &str,
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
@@ -363,7 +364,7 @@ pub fn report(
     let _ = judge(
         encoded,
         config,
-        cert,
+        certs,
         acs_url,
         now,
         sign::Engine::Native,
@@ -377,7 +378,7 @@ pub fn report(
 fn judge(
     encoded: &str,
     config: &SamlConfig,
-    cert: &Certificate,
+    certs: &[Certificate],
     acs_url: &str,
     now: DateTime<Utc>,
     engine: sign::Engine,
@@ -468,7 +469,7 @@ fn judge(
     // Only a report goes on past a failure here (and then reads an unsigned assertion).
     checks.check(
         Check::Signature,
-        signed_elements(engine, &doc, cert, response_id, assertion_id),
+        signed_elements(engine, &doc, certs, response_id, assertion_id),
     )?;
     let assertion = envelope_assertion;
 
@@ -630,11 +631,11 @@ fn status(root: Node<'_, '_>) -> Result<(), AcsError> {
 fn signed_elements(
     engine: sign::Engine,
     doc: &roxmltree::Document<'_>,
-    cert: &Certificate,
+    certs: &[Certificate],
     response_id: &str,
     assertion_id: &str,
 ) -> Result<(), AcsError> {
-    let signed = engine.verify(doc, cert)?;
+    let signed = engine.verify_any(doc, certs)?;
     // IDs are unique in the document (`check_document`), so an ID names one element: the
     // signature must cover the root Response or this Assertion. (Comparing element names too
     // would add nothing a scenario could tell apart; cargo-mutants showed it.)

@@ -1,6 +1,11 @@
 //! What the SP publishes and the administrator configures for SAML: the SP metadata (R-SA-2),
 //! the account-management link, and `/api/<account>/modes/<mode>/saml` (R-SA-1, R-EN-2,
 //! R-PROV-3).
+//!
+//! Certificate rollover (R-SA-11, issue 17): `idp_certificate` takes one certificate or several
+//! PEM blocks one after another, and a Response or logout message signed with any of them is
+//! the IdP's. The answer lists each with its subject, SHA-256 fingerprint and validity, and warns
+//! (in the answer and the log) about one that has ended or ends within 30 days.
 
 use super::*;
 use crate::scope::Scoped;
@@ -117,16 +122,80 @@ pub(super) fn check_url(field: &str, raw: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Days before a certificate's end from which the answer warns.
+pub const CERTIFICATE_WARNING_DAYS: i64 = 30;
+
+/// One trusted IdP certificate, as the administrator sees it.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct CertificateView {
+    subject: String,
+    sha256_fingerprint: String,
+    not_before: String,
+    not_after: String,
+    days_left: i64,
+}
+
+/// The configuration as the API answers it: what is stored, each certificate described, and
+/// the warnings about them.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct ConfigView {
+    #[serde(flatten)]
+    config: SamlConfig,
+    idp_certificates: Vec<CertificateView>,
+    warnings: Vec<String>,
+}
+
+fn view(config: SamlConfig, now: chrono::DateTime<chrono::Utc>) -> Result<ConfigView, ApiError> {
+    let certs = protocol::keys::certificates_from_text(&config.idp_certificate)
+        .map_err(|e| ApiError::Internal(format!("stored IdP certificate: {e}")))?;
+    let mut shown = Vec::with_capacity(certs.len());
+    let mut warnings = Vec::new();
+    for cert in &certs {
+        let f = cert
+            .facts()
+            .map_err(|e| ApiError::Internal(format!("stored IdP certificate: {e}")))?;
+        let days_left = (f.not_after - now).num_days();
+        if now >= f.not_after {
+            warnings.push(format!(
+                "the IdP certificate {} ({}) ended on {}: remove it once the new one signs",
+                f.subject,
+                f.sha256_fingerprint,
+                f.not_after.format("%Y-%m-%d")
+            ));
+        } else if days_left < CERTIFICATE_WARNING_DAYS {
+            warnings.push(format!(
+                "the IdP certificate {} ({}) ends on {}, in {days_left} days: add the IdP's new \
+                 certificate beside it before the IdP switches",
+                f.subject,
+                f.sha256_fingerprint,
+                f.not_after.format("%Y-%m-%d")
+            ));
+        }
+        shown.push(CertificateView {
+            subject: f.subject,
+            sha256_fingerprint: f.sha256_fingerprint,
+            not_before: f.not_before.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            not_after: f.not_after.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            days_left,
+        });
+    }
+    Ok(ConfigView {
+        config,
+        idp_certificates: shown,
+        warnings,
+    })
+}
+
 pub(super) async fn get_config(
     State(state): State<AppState>,
     AdminOfMode { account, mode }: AdminOfMode,
-) -> Result<Json<SamlConfig>, ApiError> {
-    state
+) -> Result<Json<ConfigView>, ApiError> {
+    let config = state
         .store()
         .call(move |c| load_config(c, &account, mode))
         .await?
-        .map(Json)
-        .ok_or(ApiError::SamlNotConfigured)
+        .ok_or(ApiError::SamlNotConfigured)?;
+    Ok(Json(view(config, state.clock().now())?))
 }
 
 pub(super) async fn put_config(
@@ -136,7 +205,7 @@ pub(super) async fn put_config(
         mode,
         body,
     }: AdminOfModeWith<ConfigBody>,
-) -> Result<Json<SamlConfig>, ApiError> {
+) -> Result<Json<ConfigView>, ApiError> {
     if body.name_id_format != s::NAMEID_EMAIL {
         return Err(ApiError::invalid(
             "invalid_name_id_format",
@@ -146,8 +215,13 @@ pub(super) async fn put_config(
             ),
         ));
     }
-    let cert = Certificate::from_text(&body.idp_certificate)
+    let certs = protocol::keys::certificates_from_text(&body.idp_certificate)
         .map_err(|e| ApiError::invalid("invalid_certificate", format!("idp_certificate: {e}")))?;
+    for cert in &certs {
+        cert.facts().map_err(|e| {
+            ApiError::invalid("invalid_certificate", format!("idp_certificate: {e}"))
+        })?;
+    }
     if body.auto_provisioning && mode != ExecutionMode::Live {
         return Err(ApiError::invalid(
             "auto_provisioning_live_only",
@@ -169,7 +243,7 @@ pub(super) async fn put_config(
             .transpose()?,
         name_id_format: body.name_id_format,
         idp_entity_id: body.idp_entity_id.trim().to_owned(),
-        idp_certificate: cert.pem(),
+        idp_certificate: certs.iter().map(Certificate::pem).collect(),
         sp_entity_id: match body.sp_entity_id {
             Some(id) if !id.trim().is_empty() => id.trim().to_owned(),
             Some(_) => {
@@ -189,6 +263,7 @@ pub(super) async fn put_config(
         idp_signs_logout_messages: body.idp_signs_logout_messages,
     };
     let saved = config.clone();
+    let account_c = account.clone();
     state
         .store()
         .call(move |c| {
@@ -198,7 +273,11 @@ pub(super) async fn put_config(
             save_config(c, &account, mode, &saved)
         })
         .await?;
-    Ok(Json(config))
+    let shown = view(config, state.clock().now())?;
+    for warning in &shown.warnings {
+        tracing::warn!(account = %account_c, %mode, "{warning}");
+    }
+    Ok(Json(shown))
 }
 
 pub(super) async fn delete_config(

@@ -80,8 +80,9 @@ const ROLE_ATTRIBUTES: &[&str] = &[
 ];
 
 impl SamlConfig {
-    fn certificate(&self) -> Result<Certificate, ApiError> {
-        Certificate::from_text(&self.idp_certificate)
+    /// The IdP certificates this mode trusts: one, or several during a rollover (R-SA-11).
+    fn certificates(&self) -> Result<Vec<Certificate>, ApiError> {
+        protocol::keys::certificates_from_text(&self.idp_certificate)
             .map_err(|e| ApiError::Internal(format!("stored IdP certificate: {e}")))
     }
 }
@@ -193,7 +194,7 @@ async fn acs_post(
     // Judged again, every rule recorded, only for an observer's report.
     let findings = match &config {
         Some(config) if state.observing() => {
-            acs::report(encoded, config, &config.certificate()?, &acs, now)
+            acs::report(encoded, config, &config.certificates()?, &acs, now)
         }
         _ => Vec::new(),
     };
@@ -263,11 +264,11 @@ async fn consume_response(
     config: &SamlConfig,
     encoded: &str,
 ) -> Result<Result<Response, AcsError>, ApiError> {
-    let cert = config.certificate()?;
+    let certs = config.certificates()?;
     let now = state.clock().now();
     let acs = acs_url(state, account, mode);
     let engine = state.settings().signature_engine;
-    let assertion = match acs::validate_with(engine, encoded, config, &cert, &acs, now) {
+    let assertion = match acs::validate_with(engine, encoded, config, &certs, &acs, now) {
         Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };

@@ -138,10 +138,10 @@ async fn answer_logout(
     let (result, findings) = match &config {
         None => (Err(AcsError::NotConfigured), Vec::new()),
         Some(config) => {
-            let cert = config.certificate()?;
+            let certs = config.certificates()?;
             let judged = Judge {
                 config,
-                cert: &cert,
+                certs: &certs,
                 slo_url: &endpoint,
                 now,
                 engine: state.settings().signature_engine,
@@ -184,11 +184,11 @@ async fn answer_logout(
     answer(result, report, account, mode, name)
 }
 
-/// What a logout message is judged against: the mode's configuration, its IdP certificate, its
-/// logout URL and the instant.
+/// What a logout message is judged against: the mode's configuration, its IdP certificates
+/// (any of them, R-SA-11), its logout URL and the instant.
 pub(super) struct Judge<'a> {
     config: &'a SamlConfig,
-    cert: &'a Certificate,
+    certs: &'a [Certificate],
     slo_url: &'a str,
     now: chrono::DateTime<chrono::Utc>,
     engine: sign::Engine,
@@ -348,7 +348,7 @@ pub(super) fn authenticate_logout(
     root: roxmltree::Node<'_, '_>,
     arrival: &Arrival<'_>,
 ) -> Result<(), AcsError> {
-    let (config, cert) = (judge.config, judge.cert);
+    let (config, certs) = (judge.config, judge.certs);
     let signed = match arrival {
         Arrival::Redirect(received) => {
             // The Redirect binding carries the signature in the query; one inside the XML must
@@ -358,7 +358,7 @@ pub(super) fn authenticate_logout(
                     "an XML Signature inside a Redirect-binding message".into(),
                 ));
             }
-            match redirect::verify_query_signature(received, cert, false) {
+            match redirect::verify_query_signature_any(received, certs, false) {
                 Ok(()) => true,
                 Err(QuerySignatureError::Unsigned) => false,
                 Err(QuerySignatureError::AlgorithmNotAllowed(a)) => {
@@ -373,7 +373,7 @@ pub(super) fn authenticate_logout(
             }
         }
         Arrival::Post => {
-            let elements = judge.engine.verify(root.document(), cert)?;
+            let elements = judge.engine.verify_any(root.document(), certs)?;
             let root_id = root.attribute("ID").unwrap_or_default();
             match elements.as_slice() {
                 [] => false,

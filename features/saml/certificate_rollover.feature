@@ -1,0 +1,59 @@
+@r-sa-11
+Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, without a failed sign-in
+  Entra publishes its new signing certificate before it switches to it. The administrator adds
+  it beside the current one (one PEM after the other in idp_certificate); sign-ins go on with
+  the old key and, after Entra switches, with the new one; then the old one is removed. The
+  configuration lists each certificate with its subject, SHA-256 fingerprint and validity, and
+  warns about one that ends within 30 days.
+
+  Background:
+    Given the customer account "112501524864919680"
+    And the administrator provisions "B.Simon" with email "B.Simon@contoso.com" and no password
+    And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
+    And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
+
+  Scenario: Add the new certificate, let Entra switch, remove the old one: every sign-in succeeds
+    When the administrator adds the identity provider's next certificate beside the current one for LIVE
+    Then the SAML configuration lists 2 IdP certificates and 0 warnings
+    And the IdP certificate listed 1 has the fingerprint of the identity provider's current certificate
+    And the IdP certificate listed 2 has the fingerprint of the identity provider's next certificate
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the login succeeds and lands on "/live/{account}"
+    When the identity provider rolls over to its next certificate
+    And the browser forgets its cookies
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the login succeeds and lands on "/live/{account}"
+    When the administrator keeps only the identity provider's new certificate for LIVE
+    Then the SAML configuration lists 1 IdP certificate and 0 warnings
+    When the browser forgets its cookies
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the login succeeds and lands on "/live/{account}"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
+  Scenario: Before the new certificate is added, a Response signed with it is refused
+    When the identity provider rolls over to its next certificate
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the SP refuses the Response with "saml_bad_signature"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  Scenario: Once the old certificate is removed, a Response still signed with it is refused
+    When the administrator keeps only the identity provider's new certificate for LIVE
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the SP refuses the Response with "saml_bad_signature"
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  Scenario: A certificate that ends within 30 days is listed with a warning
+    When the administrator configures SSO for LIVE with an IdP certificate that ends in 12 days
+    Then the SAML configuration lists 1 IdP certificate and 1 warning
+    And the warning says the certificate ends in 12 days
+
+  Scenario Outline: An idp_certificate that is not one or more certificates is refused, and nothing changes
+    When the administrator sends the SAML configuration for LIVE with "idp_certificate" set to "<value>"
+    Then the answer is 422 with error code "invalid_certificate"
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the login succeeds and lands on "/live/{account}"
+
+    Examples:
+      | value                                                                 |
+      | -----BEGIN CERTIFICATE-----                                           |
+      | not a certificate                                                     |
