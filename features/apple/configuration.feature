@@ -24,3 +24,25 @@ Feature: The Sign in with Apple configuration, as the administrator sees it, and
     When the app signs "b.simon@contoso.com" in with Apple to LIVE
     Then the answer is 502 with error code "apple_unavailable"
     And the browser has no session in LIVE, answered "authentication_required"
+
+  Scenario Outline: Each ID is 1 to 200 characters: <length> characters of <field> is <outcome>
+    When the administrator configures Sign in with Apple for the app with a <field> of <length> characters
+    Then the answer is <status>
+
+    Examples:
+      | field     | length | outcome  | status                                  |
+      | bundle_id | 0      | refused  | 422 with error code "invalid_field"     |
+      | team_id   | 0      | refused  | 422 with error code "invalid_field"     |
+      | key_id    | 0      | refused  | 422 with error code "invalid_field"     |
+      | team_id   | 200    | accepted | 200                                     |
+      | team_id   | 201    | refused  | 422 with error code "invalid_field"     |
+      | key_id    | 201    | refused  | 422 with error code "invalid_field"     |
+
+  Scenario: DELETE removes the configuration: 204, then the SP has none and starts no Apple sign-in
+    Given the administrator configures Sign in with Apple for the app
+    When the administrator sends DELETE "/api/{account}/apple"
+    Then the answer is 204
+    When the administrator sends GET "/api/{account}/apple"
+    Then the answer is 404 with error code "apple_not_configured"
+    When an anonymous client sends POST "/live/{account}/apple/nonce?P_mode=LIVE"
+    Then the answer is 404 with error code "apple_not_configured"

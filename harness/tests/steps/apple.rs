@@ -136,6 +136,32 @@ async fn configure_with(
     Ok(())
 }
 
+/// The app's configuration with one ID field `length` characters long (0: empty), the others
+/// as registered; the answer is the last.
+#[when(
+    expr = "the administrator configures Sign in with Apple for the app with a {word} of {int} characters"
+)]
+async fn configure_field_length(
+    w: &mut DsWorld,
+    field: String,
+    length: usize,
+) -> anyhow::Result<()> {
+    let mut body = json!({
+        "bundle_id": w.bundle_id.clone().context("no bundle ID")?,
+        "team_id": "TEAM123ABC",
+        "key_id": "DEVKEY1234",
+        "private_key": JwtFixture::AppleDeveloper.key_pem(),
+    });
+    ensure!(body.get(&field).is_some(), "no field {field}");
+    body[&field] = json!("A".repeat(length));
+    let reply = w
+        .admin_call("PUT", "/api/{account}/apple", Some(body))
+        .await?
+        .clone();
+    w.last = Some(reply);
+    Ok(())
+}
+
 #[given("the administrator configures Sign in with Apple for the app")]
 async fn configure_app(w: &mut DsWorld) -> anyhow::Result<()> {
     configure(w, "registered", true).await
