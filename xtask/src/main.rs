@@ -42,6 +42,8 @@ const SYSTEM_PACKAGES: &[&str] = &[
     "python3",
     // `harness probe-sp` is proven against a python3-saml SP (harness/third-party, issue 16).
     "python3-onelogin-saml2",
+    // PyJWT verifies the token mocks' ID tokens (harness/tests/interop.rs, issue 17).
+    "python3-jwt",
 ];
 
 /// The node-saml SP the probe is proven against: its npm packages, pinned by package-lock.json.
