@@ -1,10 +1,10 @@
 @r-sa-11
 Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, without a failed sign-in
-  Entra publishes its new signing certificate before it switches to it. The administrator adds
-  it beside the current one (one PEM after the other in idp_certificate); sign-ins go on with
-  the old key and, after Entra switches, with the new one; then the old one is removed. The
-  configuration lists each certificate with its subject, SHA-256 fingerprint and validity, and
-  warns about one that ends within 30 days.
+  Entra publishes its new signing certificate beside the current one before it switches to it.
+  The administrator takes both from the metadata (one PEM after the other in idp_certificate);
+  sign-ins go on with the old key and, after Entra switches, with the new one; then the old one
+  is removed on both sides. The configuration lists each certificate with its subject, SHA-256
+  fingerprint and validity, and warns about one that ends within 30 days.
 
   Background:
     Given the customer account "112501524864919680"
@@ -12,32 +12,39 @@ Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, wi
     And a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
     And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
 
-  Scenario: Add the new certificate, let Entra switch, remove the old one: every sign-in succeeds
-    When the administrator adds the identity provider's next certificate beside the current one for LIVE
+  Scenario: Publish, take both, let Entra switch, retire the old one: every sign-in succeeds
+    When the identity provider publishes its next certificate
+    Then the identity provider's metadata publishes 2 signing certificates
+    When the administrator takes every certificate of the identity provider's metadata for LIVE
     Then the SAML configuration lists 2 IdP certificates and 0 warnings
-    And the IdP certificate listed 1 has the fingerprint of the identity provider's current certificate
-    And the IdP certificate listed 2 has the fingerprint of the identity provider's next certificate
+    And the IdP certificate listed 1 is the identity provider's current one
+    And the IdP certificate listed 2 is the identity provider's next one
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the login succeeds and lands on "/live/{account}"
-    When the identity provider rolls over to its next certificate
+    When the identity provider activates its next certificate
     And the browser forgets its cookies
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the login succeeds and lands on "/live/{account}"
-    When the administrator keeps only the identity provider's new certificate for LIVE
+    When the identity provider retires its next certificate
+    Then the identity provider's metadata publishes 1 signing certificate
+    When the administrator takes every certificate of the identity provider's metadata for LIVE
     Then the SAML configuration lists 1 IdP certificate and 0 warnings
+    And the IdP certificate listed 1 is the identity provider's next one
     When the browser forgets its cookies
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the login succeeds and lands on "/live/{account}"
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
 
-  Scenario: Before the new certificate is added, a Response signed with it is refused
-    When the identity provider rolls over to its next certificate
+  Scenario: When Entra switches before the new certificate is added, its Responses are refused
+    When the identity provider publishes its next certificate
+    And the identity provider activates its next certificate
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the SP refuses the Response with "saml_bad_signature"
     And the browser has no session in LIVE, answered "authentication_required"
 
   Scenario: Once the old certificate is removed, a Response still signed with it is refused
-    When the administrator keeps only the identity provider's new certificate for LIVE
+    When the identity provider publishes its next certificate
+    And the administrator keeps only the identity provider's next certificate for LIVE
     And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the SP refuses the Response with "saml_bad_signature"
     And the browser has no session in LIVE, answered "authentication_required"
@@ -54,6 +61,6 @@ Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, wi
     Then the login succeeds and lands on "/live/{account}"
 
     Examples:
-      | value                                                                 |
-      | -----BEGIN CERTIFICATE-----                                           |
-      | not a certificate                                                     |
+      | value                       |
+      | -----BEGIN CERTIFICATE----- |
+      | not a certificate           |

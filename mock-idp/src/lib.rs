@@ -24,7 +24,7 @@ use mock_kit::bounded::QueueFull;
 use mock_kit::bounded::{BoundedLog, BoundedMap};
 use protocol::keys::{Certificate, SigningKey};
 use protocol::{Clock, IdGenerator};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -60,6 +60,81 @@ pub(crate) struct Pending {
     pub relay_state: Option<String>,
 }
 
+/// Where the IdP's signing-certificate rollover stands.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Rollover {
+    /// One certificate, the configured key's.
+    #[default]
+    None,
+    /// The next certificate is published beside the current one, which still signs.
+    Published(SigningKey),
+    /// The next key signs; both certificates are published.
+    Activated(SigningKey),
+    /// The next key signs and the old certificate is no longer published.
+    Retired(SigningKey),
+}
+
+/// A step of [`MockIdp::roll_over`], in the order Entra takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloverStep {
+    Publish,
+    Activate,
+    Retire,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RolloverError {
+    #[error("a rollover step out of order: {0}")]
+    OutOfOrder(&'static str),
+    #[error("the next certificate cannot be made: {0}")]
+    Key(String),
+}
+
+pub(crate) fn roll_over(
+    shared: &Shared,
+    step: RolloverStep,
+    next: Option<SigningKey>,
+) -> Result<Certificate, RolloverError> {
+    let mut rt = shared.runtime();
+    let state = std::mem::take(&mut rt.rollover);
+    let result = match (step, state) {
+        (RolloverStep::Publish, Rollover::None) => {
+            let key = match next {
+                Some(k) => Ok(k),
+                None => SigningKey::generate(
+                    &format!("Mock {} Federated SSO Certificate", shared.profile.name()),
+                    shared.clock.now(),
+                    3 * 365,
+                )
+                .map_err(|e| RolloverError::Key(e.to_string())),
+            };
+            match key {
+                Ok(k) => Ok(Rollover::Published(k)),
+                Err(e) => {
+                    rt.rollover = Rollover::None;
+                    return Err(e);
+                }
+            }
+        }
+        (RolloverStep::Activate, Rollover::Published(k)) => Ok(Rollover::Activated(k)),
+        (RolloverStep::Retire, Rollover::Activated(k)) => Ok(Rollover::Retired(k)),
+        (_, back) => {
+            rt.rollover = back;
+            return Err(RolloverError::OutOfOrder(
+                "publish, then activate, then retire",
+            ));
+        }
+    };
+    let new = result?;
+    let cert = match &new {
+        Rollover::Published(k) | Rollover::Activated(k) | Rollover::Retired(k) => k.certificate(),
+        Rollover::None => shared.key.certificate(),
+    };
+    rt.rollover = new;
+    Ok(cert)
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Runtime {
     pub next_logins: mock_kit::bounded::BoundedQueue<String>,
@@ -77,8 +152,8 @@ pub(crate) struct Runtime {
     pub last_sign_in: BoundedMap<String, (String, String)>,
     /// The last Response sent, for the replay faults.
     pub last_response: Option<String>,
-    /// The key that signs since a rollover (R-SA-11), instead of [`Shared::key`].
-    pub rolled_over_to: Option<SigningKey>,
+    /// Where the signing-certificate rollover stands (R-SA-11).
+    pub rollover: Rollover,
     /// The NameID the last Response asserted, as the IdP signed it (before any fault made
     /// after signing), read as a signature reads it: comments dropped, references resolved.
     pub last_asserted: Option<String>,
@@ -124,12 +199,23 @@ impl Shared {
         format!("{}{path}", self.base_url)
     }
 
-    /// The key that signs now: the configured one, or the one a rollover switched to.
+    /// The key that signs now: the configured one, or the next once a rollover activated it.
     pub fn signing_key(&self) -> SigningKey {
-        self.runtime()
-            .rolled_over_to
-            .clone()
-            .unwrap_or_else(|| self.key.clone())
+        match &self.runtime().rollover {
+            Rollover::Activated(next) | Rollover::Retired(next) => next.clone(),
+            Rollover::None | Rollover::Published(_) => self.key.clone(),
+        }
+    }
+
+    /// The certificates the metadata publishes, the signing one first while both are listed.
+    pub fn published_certificates(&self) -> Vec<Certificate> {
+        let current = self.key.certificate();
+        match &self.runtime().rollover {
+            Rollover::None => vec![current],
+            Rollover::Published(next) => vec![current, next.certificate()],
+            Rollover::Activated(next) => vec![next.certificate(), current],
+            Rollover::Retired(next) => vec![next.certificate()],
+        }
     }
 
     pub fn sso_url(&self) -> String {
@@ -252,10 +338,15 @@ impl MockIdp {
         self.shared.signing_key().certificate()
     }
 
-    /// Entra's certificate rollover (protocols.md §3.7): from now on the IdP signs with `key`
-    /// and its metadata publishes `key`'s certificate; `None` goes back to the configured key.
-    pub fn roll_over_to(&self, key: Option<SigningKey>) {
-        self.shared.runtime().rolled_over_to = key;
+    /// One step of Entra's certificate rollover (protocols.md §3.7) to `next` (None: a new
+    /// key and certificate made now with rcgen): publish it beside the current one, sign with
+    /// it (both still published), then retire the old one. The certificate of `next` it is at.
+    pub fn roll_over(
+        &self,
+        step: RolloverStep,
+        next: Option<SigningKey>,
+    ) -> Result<Certificate, RolloverError> {
+        roll_over(&self.shared, step, next)
     }
 
     /// The next login (from any browser without an IdP session) is this user's, with no form.

@@ -736,3 +736,56 @@ async fn the_example_configuration_starts_and_signs_its_user_in() {
         "{response}"
     );
 }
+
+/// Entra's certificate rollover through the control API: publish (both in the metadata, the
+/// old one signs), activate (the new one signs), retire (only the new one published); a step
+/// out of order is refused and changes nothing.
+#[tokio::test]
+async fn the_rollover_publishes_activates_and_retires_the_next_certificate_in_order() {
+    let idp = idp(VendorProfile::EntraId).await;
+    let control = |step: &'static str| {
+        let url = format!("{}/control/rollover", idp.base_url());
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .json(&serde_json::json!({ "step": step }))
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let published = || async {
+        let md = reqwest::get(idp.metadata_url())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        md.matches("<ds:X509Certificate>").count()
+    };
+    let original = idp.certificate();
+    let (s, body) = control("activate").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (422, Some("rollover_out_of_order"))
+    );
+    assert_eq!(published().await, 1);
+    let (s, body) = control("publish").await;
+    assert_eq!(s, 200, "{body}");
+    let next =
+        protocol::keys::Certificate::from_text(body["certificate"].as_str().unwrap()).unwrap();
+    assert_ne!(next, original);
+    assert_eq!(published().await, 2);
+    assert_eq!(idp.certificate(), original, "the current key still signs");
+    assert_eq!(control("activate").await.0, 200);
+    assert_eq!(idp.certificate(), next);
+    assert_eq!(published().await, 2);
+    assert_eq!(control("retire").await.0, 200);
+    assert_eq!(published().await, 1);
+    assert_eq!(control("publish").await.0, 422, "one rollover per run");
+    assert_eq!(idp.certificate(), next);
+}

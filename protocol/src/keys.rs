@@ -36,6 +36,42 @@ pub struct SelfSigned {
     pub not_after: chrono::DateTime<chrono::Utc>,
 }
 
+/// A self-signed certificate for `pair` (rcgen, RSA-SHA256): `CN=<common_name>`, valid `days`
+/// from `not_before` (seconds dropped), serial from the public key and the start, digital
+/// signature only.
+fn self_signed(
+    pair: &rcgen::KeyPair,
+    spki: &[u8],
+    common_name: &str,
+    not_before: chrono::DateTime<chrono::Utc>,
+    days: i64,
+) -> Result<SelfSigned, KeyError> {
+    let fail = |e: &dyn fmt::Display| KeyError::CertificateGeneration(e.to_string());
+    let start = not_before.timestamp() - not_before.timestamp().rem_euclid(60);
+    let end = start + days * 86_400;
+    let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| fail(&e));
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params.not_before = at(start)?;
+    params.not_after = at(end)?;
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let mut seed = spki.to_vec();
+    seed.extend_from_slice(&start.to_be_bytes());
+    let mut serial = openssl::sha::sha256(&seed)[..16].to_vec();
+    serial[0] &= 0x7f; // a positive INTEGER (RFC 5280 §4.1.2.2)
+    params.serial_number = Some(rcgen::SerialNumber::from(serial));
+    let cert = params.self_signed(pair).map_err(|e| fail(&e))?;
+    let time = |t| chrono::DateTime::from_timestamp(t, 0).ok_or_else(|| fail(&t));
+    Ok(SelfSigned {
+        certificate: Certificate::from_der(cert.der().to_vec()),
+        not_before: time(start)?,
+        not_after: time(end)?,
+    })
+}
+
 /// Smallest RSA modulus accepted for signing keys.
 pub const MIN_RSA_BITS: u32 = 2048;
 
@@ -155,6 +191,28 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
+    /// A new RSA-2048 key (rcgen, from the system's randomness) with a self-signed certificate
+    /// `CN=<common_name>` valid `days` from `not_before`: an IdP's next signing certificate,
+    /// made at run time (issue 17). Not deterministic: what uses it must not be a snapshot.
+    pub fn generate(
+        common_name: &str,
+        not_before: chrono::DateTime<chrono::Utc>,
+        days: i64,
+    ) -> Result<Self, KeyError> {
+        let fail = |e: &dyn fmt::Display| KeyError::CertificateGeneration(e.to_string());
+        let pair =
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+                .map_err(|e| fail(&e))?;
+        let made = self_signed(
+            &pair,
+            rcgen::PublicKeyData::subject_public_key_info(&pair).as_slice(),
+            common_name,
+            not_before,
+            days,
+        )?;
+        Self::from_pem(&pair.serialize_pem(), &made.certificate.pem())
+    }
+
     pub fn from_pem(key_pem: &str, cert_pem: &str) -> Result<Self, KeyError> {
         Ok(Self {
             key_der: private_key_der(key_pem)?,
@@ -248,30 +306,8 @@ impl RequestSigningKey {
         let pem = String::from_utf8(pem).map_err(|e| fail(&e))?;
         let pair = rcgen::KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
             .map_err(|e| fail(&e))?;
-        let start = not_before.timestamp() - not_before.timestamp().rem_euclid(60);
-        let end = start + days * 86_400;
-        let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| fail(&e));
-        let mut params = rcgen::CertificateParams::default();
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, common_name);
-        params.not_before = at(start)?;
-        params.not_after = at(end)?;
-        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
         let spki = self.key.public_key_to_der().map_err(|e| fail(&e))?;
-        let mut seed = spki;
-        seed.extend_from_slice(&start.to_be_bytes());
-        let mut serial = openssl::sha::sha256(&seed)[..16].to_vec();
-        serial[0] &= 0x7f; // a positive INTEGER (RFC 5280 §4.1.2.2)
-        params.serial_number = Some(rcgen::SerialNumber::from(serial));
-        let cert = params.self_signed(&pair).map_err(|e| fail(&e))?;
-        let time = |t| chrono::DateTime::from_timestamp(t, 0).ok_or_else(|| fail(&t));
-        Ok(SelfSigned {
-            certificate: Certificate::from_der(cert.der().to_vec()),
-            not_before: time(start)?,
-            not_after: time(end)?,
-        })
+        self_signed(&pair, &spki, common_name, not_before, days)
     }
 
     /// The RSA modulus and public exponent, Base64 (big-endian, as `ds:RSAKeyValue` wants).

@@ -228,7 +228,7 @@ fn metadata() {
         entity_id: TENANT.into(),
         sso_url: "https://login.microsoftonline.com/0b6f4a8c/saml2".into(),
         slo_url: Some("https://login.microsoftonline.com/0b6f4a8c/saml2".into()),
-        signing_cert: Fixture::IdpEntra.certificate(),
+        signing_certs: vec![Fixture::IdpEntra.certificate()],
         name_id_formats: vec![],
     };
     insta::assert_snapshot!(

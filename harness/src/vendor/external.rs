@@ -17,8 +17,9 @@ pub struct IdpValues {
     pub certificate: String,
 }
 
-/// From IdP metadata: the entity ID, the HTTP-Redirect SSO and SLO endpoints, and the first
-/// signing certificate valid at `now` (the SP holds one; a rollover's next one is issue 17).
+/// From IdP metadata: the entity ID, the HTTP-Redirect SSO and SLO endpoints, and every
+/// signing certificate valid at `now` (during a rollover the current and the next, which the SP
+/// trusts both, R-SA-11).
 pub fn from_metadata(text: &str, now: DateTime<Utc>) -> Result<IdpValues, String> {
     let doc = xml::parse(text).map_err(|e| format!("the IdP metadata is not readable XML: {e}"))?;
     let root = doc.root_element();
@@ -38,7 +39,7 @@ pub fn from_metadata(text: &str, now: DateTime<Utc>) -> Result<IdpValues, String
         .ok_or("the IdP offers no SingleSignOnService with the HTTP-Redirect binding")?
         .to_owned();
     let slo_url = endpoint(idp, "SingleLogoutService", s::BINDING_REDIRECT).map(str::to_owned);
-    let certificate = signing_keys(idp)
+    let valid: Vec<String> = signing_keys(idp)
         .flat_map(|k| {
             k.descendants()
                 .filter(|n| is(n, s::NS_DSIG, "X509Certificate"))
@@ -49,11 +50,18 @@ pub fn from_metadata(text: &str, now: DateTime<Utc>) -> Result<IdpValues, String
                 .split_whitespace()
                 .collect::<String>()
         })
-        .find(|b64| describe(b64).is_ok_and(|c| c.not_before <= now && now < c.not_after))
-        .ok_or("the IdP metadata has no signing certificate valid now")?;
-    let certificate = Certificate::from_text(&certificate)
-        .map_err(|e| format!("the IdP's certificate: {e}"))?
-        .pem();
+        .filter(|b64| describe(b64).is_ok_and(|c| c.not_before <= now && now < c.not_after))
+        .take(protocol::keys::MAX_TRUSTED_CERTIFICATES)
+        .collect();
+    if valid.is_empty() {
+        return Err("the IdP metadata has no signing certificate valid now".into());
+    }
+    let mut certificate = String::new();
+    for b64 in &valid {
+        let cert =
+            Certificate::from_text(b64).map_err(|e| format!("the IdP's certificate: {e}"))?;
+        certificate.push_str(&cert.pem());
+    }
     Ok(IdpValues {
         entity_id,
         sso_url,
@@ -118,5 +126,39 @@ mod tests {
         let err = from_portal("https://contoso.okta.com/sso", None, &cert, None).unwrap_err();
         assert!(err.contains("--idp-entity-id"), "{err}");
         assert!(from_portal("https://x/sso", None, "not a cert", Some("e")).is_err());
+    }
+
+    #[test]
+    fn metadata_during_a_rollover_gives_every_certificate_valid_now() {
+        use protocol::fixtures::Fixture;
+        use protocol::saml::metadata::IdpMetadata;
+        let now = chrono::Utc::now();
+        let current = Fixture::IdpEntra.certificate();
+        let next = Fixture::IdpOkta.certificate();
+        let md = |certs: Vec<protocol::keys::Certificate>| {
+            IdpMetadata {
+                entity_id: "https://sts.windows.net/t/".into(),
+                sso_url: "https://login.microsoftonline.com/t/saml2".into(),
+                slo_url: None,
+                signing_certs: certs,
+                name_id_formats: Vec::new(),
+            }
+            .to_xml()
+        };
+        let both = from_metadata(&md(vec![current.clone(), next.clone()]), now).unwrap();
+        assert_eq!(
+            protocol::keys::certificates_from_text(&both.certificate).unwrap(),
+            vec![current.clone(), next]
+        );
+        // One that has ended is left out; none valid is an error.
+        let ended = from_metadata(
+            &md(vec![current.clone()]),
+            now + chrono::Duration::days(40_000),
+        );
+        assert!(
+            ended
+                .unwrap_err()
+                .contains("no signing certificate valid now")
+        );
     }
 }

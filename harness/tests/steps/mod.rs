@@ -170,6 +170,8 @@ pub struct DsWorld {
     pub probe_report: Option<harness::probe::Report>,
     /// A certificate (Base64 DER) an answer carried, for a later step to find again.
     pub remembered_certificate: Option<String>,
+    /// The next certificate the scenario's IdP published in a rollover (R-SA-11).
+    pub idp_next_certificate: Option<protocol::keys::Certificate>,
     /// A third-party SP the probe attacks (R-VEN-6); killed with the World.
     pub third_party_sp: Option<harness::probe::third_party::RunningSp>,
     /// The scenario's real browser (headless Chromium over WebDriver), if it has one.
@@ -207,6 +209,7 @@ impl DsWorld {
             saml_logout_url: None,
             probe_report: None,
             remembered_certificate: None,
+            idp_next_certificate: None,
             third_party_sp: None,
             verifications_mark: 0,
             held_composite: None,

@@ -1000,12 +1000,6 @@ async fn outstanding_requests(w: &mut DsWorld, expected: i64) -> anyhow::Result<
 
 // ------------------------------------------------------------ certificate rollover (R-SA-11)
 
-/// Entra's next signing certificate in these scenarios: a fixture key the SP does not trust
-/// until the administrator adds its certificate.
-fn next_idp_key() -> protocol::keys::SigningKey {
-    protocol::fixtures::Fixture::IdpUntrusted.signing_key()
-}
-
 /// PUTs the tutorial's configuration with `certs` (PEM, one after another) as the IdP's.
 async fn configure_certificates(w: &mut DsWorld, mode: &str, certs: String) -> anyhow::Result<()> {
     let body = tutorial_config(w, json!({ "idp_certificate": certs }))?;
@@ -1018,21 +1012,62 @@ async fn configure_certificates(w: &mut DsWorld, mode: &str, certs: String) -> a
     Ok(())
 }
 
-#[when(
-    expr = "the administrator adds the identity provider's next certificate beside the current one for {word}"
-)]
-async fn add_next_certificate(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
-    let both = format!(
-        "{}{}",
-        w.idp()?.certificate().pem(),
-        next_idp_key().certificate().pem()
-    );
-    configure_certificates(w, &mode, both).await
+/// The signing certificates the IdP's metadata publishes now, in its order.
+async fn metadata_certificates(
+    w: &mut DsWorld,
+) -> anyhow::Result<Vec<protocol::keys::Certificate>> {
+    let url = w.idp()?.metadata_url();
+    let text = super::plain_client().get(url).send().await?.text().await?;
+    let doc = protocol::saml::xml::parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "X509Certificate")
+        .map(|n| {
+            let b64: String = n.text().unwrap_or_default().split_whitespace().collect();
+            Ok(protocol::keys::Certificate::from_text(&b64)?)
+        })
+        .collect()
 }
 
-#[when(expr = "the administrator keeps only the identity provider's new certificate for {word}")]
+#[when(
+    expr = "the administrator takes every certificate of the identity provider's metadata for {word}"
+)]
+async fn take_metadata_certificates(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
+    let certs: String = metadata_certificates(w)
+        .await?
+        .iter()
+        .map(|c| c.pem())
+        .collect();
+    configure_certificates(w, &mode, certs).await
+}
+
+#[when(expr = "the administrator keeps only the identity provider's next certificate for {word}")]
 async fn keep_only_next(w: &mut DsWorld, mode: String) -> anyhow::Result<()> {
-    configure_certificates(w, &mode, next_idp_key().certificate().pem()).await
+    let next = w
+        .idp_next_certificate
+        .clone()
+        .context("no next certificate published")?;
+    configure_certificates(w, &mode, next.pem()).await
+}
+
+#[then(expr = "the identity provider's metadata publishes {int} signing certificate(s)")]
+async fn metadata_publishes(w: &mut DsWorld, n: usize) -> anyhow::Result<()> {
+    let got = metadata_certificates(w).await?.len();
+    ensure!(got == n, "the metadata publishes {got}");
+    Ok(())
+}
+
+/// Entra's rollover, one step at a time: the next key is made now (rcgen).
+#[when(expr = "the identity provider {word} its next certificate")]
+async fn idp_rollover(w: &mut DsWorld, action: String) -> anyhow::Result<()> {
+    let step = match action.as_str() {
+        "publishes" => mock_idp::RolloverStep::Publish,
+        "activates" => mock_idp::RolloverStep::Activate,
+        "retires" => mock_idp::RolloverStep::Retire,
+        other => anyhow::bail!("no rollover step {other:?}"),
+    };
+    let cert = w.idp()?.roll_over(step, None)?;
+    w.idp_next_certificate = Some(cert);
+    Ok(())
 }
 
 #[when(
@@ -1047,12 +1082,6 @@ async fn configure_ending(w: &mut DsWorld, mode: String, days: i64) -> anyhow::R
     let made =
         key.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, 365)?;
     configure_certificates(w, &mode, made.certificate.pem()).await
-}
-
-#[when("the identity provider rolls over to its next certificate")]
-async fn idp_rolls_over(w: &mut DsWorld) -> anyhow::Result<()> {
-    w.idp()?.roll_over_to(Some(next_idp_key()));
-    Ok(())
 }
 
 #[when("the browser forgets its cookies")]
@@ -1088,13 +1117,14 @@ async fn lists_certificates(w: &mut DsWorld, certs: usize, warnings: usize) -> a
     Ok(())
 }
 
-#[then(
-    expr = "the IdP certificate listed {int} has the fingerprint of the identity provider's {word} certificate"
-)]
+#[then(expr = "the IdP certificate listed {int} is the identity provider's {word} one")]
 async fn listed_fingerprint(w: &mut DsWorld, n: usize, which: String) -> anyhow::Result<()> {
     let cert = match which.as_str() {
         "current" => protocol::fixtures::Fixture::IdpEntra.certificate(),
-        "next" => next_idp_key().certificate(),
+        "next" => w
+            .idp_next_certificate
+            .clone()
+            .context("no next certificate")?,
         other => anyhow::bail!("no {other} certificate"),
     };
     let want = cert.facts()?.sha256_fingerprint;

@@ -92,6 +92,27 @@ pub(super) async fn control_app(State(shared): St, Json(body): Json<AppBody>) ->
     StatusCode::NO_CONTENT.into_response()
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RolloverBody {
+    step: crate::RolloverStep,
+}
+
+/// `POST /control/rollover {"step": "publish" | "activate" | "retire"}`: Entra's certificate
+/// rollover, a step at a time; the answer is the next certificate, to paste at the SP.
+pub(super) async fn control_rollover(
+    State(shared): St,
+    Json(body): Json<RolloverBody>,
+) -> Response {
+    match crate::roll_over(&shared, body.step, None) {
+        Ok(cert) => Json(json!({ "step": body.step, "certificate": cert.pem() })).into_response(),
+        Err(e @ crate::RolloverError::OutOfOrder(_)) => {
+            mock_kit::control_error("rollover_out_of_order", e.to_string())
+        }
+        Err(e) => mock_kit::control_error("rollover_failed", e.to_string()),
+    }
+}
+
 pub(super) async fn control_clear_sessions(State(shared): St) -> Response {
     shared.runtime().sessions.clear();
     StatusCode::NO_CONTENT.into_response()

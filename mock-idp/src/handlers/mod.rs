@@ -49,6 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/myapps", get(launch::my_apps))
         .route("/myapps/launch", get(launch::launch))
         .route("/control/test-sso", get(launch::control_test_sso))
+        .route("/control/rollover", post(control::control_rollover))
         .route("/control/next-login", post(control_next_login))
         .route("/control/faults", post(control_fault))
         .route("/control/messages", get(control_messages))
@@ -345,7 +346,7 @@ async fn metadata(State(shared): St) -> Response {
             .profile
             .slo_path(&shared.tenant)
             .map(|p| shared.url(&p)),
-        signing_cert: shared.signing_key().certificate(),
+        signing_certs: shared.published_certificates(),
         name_id_formats: Vec::new(),
     };
     (

@@ -77,7 +77,9 @@ pub struct IdpMetadata {
     pub sso_url: String,
     /// `None` for IdPs without single logout (Google Workspace).
     pub slo_url: Option<String>,
-    pub signing_cert: Certificate,
+    /// One KeyDescriptor each, in order: during a rollover the IdP publishes the next
+    /// certificate beside the current one (Entra, protocols.md §3.7).
+    pub signing_certs: Vec<Certificate>,
     pub name_id_formats: Vec<String>,
 }
 
@@ -106,7 +108,11 @@ impl IdpMetadata {
              <md:SingleSignOnService Binding=\"{BINDING_POST}\" Location=\"{sso}\"/>\
              </md:IDPSSODescriptor></md:EntityDescriptor>",
             entity = attr(&self.entity_id),
-            keys = PublishedKey::Certificate(self.signing_cert.clone()).key_descriptor(),
+            keys = self
+                .signing_certs
+                .iter()
+                .map(|c| PublishedKey::Certificate(c.clone()).key_descriptor())
+                .collect::<String>(),
             sso = attr(&self.sso_url),
         )
     }
