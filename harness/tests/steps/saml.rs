@@ -292,9 +292,7 @@ async fn sent_to_idp(w: &mut DsWorld) -> anyhow::Result<()> {
 
 #[when("the browser follows the redirect to the identity provider")]
 async fn follow_to_idp(w: &mut DsWorld) -> anyhow::Result<()> {
-    let location = w.expect_status(303)?.location()?.to_owned();
-    w.get_url("default", &location).await?;
-    Ok(())
+    follow_redirect(w, 303).await
 }
 
 #[when(expr = "the browser follows the redirect kept as {string} to the identity provider")]
@@ -314,11 +312,16 @@ async fn follow_kept_to_idp(w: &mut DsWorld, name: String) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Follows the IdP's 302 (My Apps, "Test this application") to the app's Sign on URL.
-async fn follow_sign_on_url(w: &mut DsWorld) -> anyhow::Result<()> {
-    let location = w.expect_status(302)?.location()?.to_owned();
+/// The last answer must be a `status` redirect; the browser follows it.
+async fn follow_redirect(w: &mut DsWorld, status: u16) -> anyhow::Result<()> {
+    let location = w.expect_status(status)?.location()?.to_owned();
     w.get_url("default", &location).await?;
     Ok(())
+}
+
+/// Follows the IdP's 302 (My Apps, "Test this application") to the app's Sign on URL.
+async fn follow_sign_on_url(w: &mut DsWorld) -> anyhow::Result<()> {
+    follow_redirect(w, 302).await
 }
 
 /// Entra's My Apps portal: the page lists the app's tile; the tile's link is followed.
@@ -340,15 +343,22 @@ async fn my_apps_tile(w: &mut DsWorld) -> anyhow::Result<()> {
     follow_sign_on_url(w).await
 }
 
-/// The Entra portal's "Test this application", for an SP-initiated app.
-#[when("the administrator tests the application from the identity provider's portal")]
-async fn test_this_application(w: &mut DsWorld) -> anyhow::Result<()> {
+/// The Entra portal's "Test this application" (`GET /control/test-sso?app=`); its answer is
+/// the last.
+async fn open_test_sso(w: &mut DsWorld) -> anyhow::Result<()> {
     let base = w.idp()?.base_url().to_owned();
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("app", &w.sp_entity_id()?)
         .finish();
     w.get_url("default", &format!("{base}/control/test-sso?{query}"))
         .await?;
+    Ok(())
+}
+
+/// "Test this application", for an SP-initiated app: on to its Sign on URL.
+#[when("the administrator tests the application from the identity provider's portal")]
+async fn test_this_application(w: &mut DsWorld) -> anyhow::Result<()> {
+    open_test_sso(w).await?;
     follow_sign_on_url(w).await
 }
 
@@ -364,20 +374,12 @@ async fn no_sign_on_url(w: &mut DsWorld) -> anyhow::Result<()> {
     "the administrator tests the application from the identity provider's portal and gets its answer"
 )]
 async fn test_this_application_answer(w: &mut DsWorld) -> anyhow::Result<()> {
-    let base = w.idp()?.base_url().to_owned();
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("app", &w.sp_entity_id()?)
-        .finish();
-    w.get_url("default", &format!("{base}/control/test-sso?{query}"))
-        .await?;
-    Ok(())
+    open_test_sso(w).await
 }
 
 #[when("the browser follows the redirect back to the SP")]
 async fn follow_back(w: &mut DsWorld) -> anyhow::Result<()> {
-    let location = w.expect_status(303)?.location()?.to_owned();
-    w.get_url("default", &location).await?;
-    Ok(())
+    follow_redirect(w, 303).await
 }
 
 /// Submits the IdP's auto-posting form, as the browser's script does, and keeps it for replays.

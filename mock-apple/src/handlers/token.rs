@@ -156,11 +156,7 @@ pub(super) fn new_code(
 }
 
 /// Checks a `client_secret` JWT (§2.4); every failure is `invalid_client`.
-pub(super) fn check_client_secret(
-    shared: &Shared,
-    client_id: &str,
-    secret: &str,
-) -> Result<(), &'static str> {
+fn check_client_secret(shared: &Shared, client_id: &str, secret: &str) -> Result<(), &'static str> {
     let team = shared.team_of(client_id).ok_or("unknown client")?;
     let header = jsonwebtoken::decode_header(secret).map_err(|_| "unreadable secret")?;
     if header.alg != jsonwebtoken::Algorithm::ES256 {
@@ -200,22 +196,31 @@ pub(super) fn check_client_secret(
     Ok(())
 }
 
+/// The form's `client_id`, when its `client_secret` is one Apple trusts (why not is logged;
+/// the caller answers `invalid_client`).
+fn authenticate_client(shared: &Shared, form: &BTreeMap<String, String>) -> Option<String> {
+    let client_id = form.get("client_id").cloned().unwrap_or_default();
+    let secret = form
+        .get("client_secret")
+        .map(String::as_str)
+        .unwrap_or_default();
+    match check_client_secret(shared, &client_id, secret) {
+        Ok(()) => Some(client_id),
+        Err(why) => {
+            tracing::info!(%client_id, why, "client_secret refused");
+            None
+        }
+    }
+}
+
 pub(super) async fn token(
     State(shared): St,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
     shared.log("token", redacted(form.clone()));
-    let client_id = form.get("client_id").cloned().unwrap_or_default();
-    if let Err(why) = check_client_secret(
-        &shared,
-        &client_id,
-        form.get("client_secret")
-            .map(String::as_str)
-            .unwrap_or_default(),
-    ) {
-        tracing::info!(%client_id, why, "client_secret refused");
+    let Some(client_id) = authenticate_client(&shared, &form) else {
         return error(StatusCode::BAD_REQUEST, "invalid_client", None);
-    }
+    };
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         Some("refresh_token") => return refresh(&shared, &form, &client_id),
@@ -376,17 +381,9 @@ pub(super) async fn revoke(
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
     shared.log("revoke", redacted(form.clone()));
-    let client_id = form.get("client_id").cloned().unwrap_or_default();
-    if let Err(why) = check_client_secret(
-        &shared,
-        &client_id,
-        form.get("client_secret")
-            .map(String::as_str)
-            .unwrap_or_default(),
-    ) {
-        tracing::info!(%client_id, why, "client_secret refused");
+    let Some(client_id) = authenticate_client(&shared, &form) else {
         return error(StatusCode::BAD_REQUEST, "invalid_client", None);
-    }
+    };
     let token = form.get("token").cloned().unwrap_or_default();
     let mut rt = shared.runtime();
     let refresh = if rt.refresh_tokens.contains_key(&token) {
