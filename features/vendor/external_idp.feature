@@ -22,7 +22,7 @@ Feature: harness up wires the demo account's LIVE mode to a vendor's own IdP
 
   Scenario: Metadata whose only certificate is not valid yet is refused, not wired with it
     Given a mock entra-id identity provider with B.Simon, serving the account's LIVE mode
-    When the demo is wired to the identity provider's metadata as of "2026-01-05T09:00:00Z"
+    When the demo is wired to the identity provider's metadata as of "2025-12-31T23:59:59Z"
     Then the wiring is refused, saying "no signing certificate valid now"
 
   Scenario: The stack and a vendor's IdP as separate processes: a person signs in through it

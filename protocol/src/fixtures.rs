@@ -61,11 +61,67 @@ impl Fixture {
     pub fn certificate(self) -> Certificate {
         self.signing_key().certificate()
     }
+
+    /// The folder under `fixtures/`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Self::IdpEntra => "idp-entra",
+            Self::IdpOkta => "idp-okta",
+            Self::IdpGoogleWorkspace => "idp-google-workspace",
+            Self::IdpUntrusted => "idp-untrusted",
+            Self::SpContoso => "sp-contoso",
+            Self::SpContosoNext => "sp-contoso-next",
+        }
+    }
+
+    /// The subject's CN of its certificate.
+    pub fn common_name(self) -> &'static str {
+        match self {
+            Self::IdpEntra => "Microsoft Azure Federated SSO Certificate",
+            Self::IdpOkta => "okta-mock-idp",
+            Self::IdpGoogleWorkspace => "Google Workspace mock IdP",
+            Self::IdpUntrusted => "Untrusted signer",
+            Self::SpContoso => "contoso.runmyprocess.mock",
+            Self::SpContosoNext => "contoso-next.runmyprocess.mock",
+        }
+    }
+
+    /// The certificate its recipe makes from its key (rcgen, deterministic): `CN=`
+    /// [`Self::common_name`], valid [`CERT_DAYS`] from [`cert_not_before`]. `cargo xtask
+    /// fixtures` writes it to `cert.pem`; a test checks the committed file is exactly this.
+    pub fn recipe_certificate(self) -> Certificate {
+        let key = crate::keys::RequestSigningKey::from_pem(self.key_pem())
+            .unwrap_or_else(|e| panic!("fixture {self:?} key is unreadable: {e}"));
+        key.self_signed_certificate(self.common_name(), cert_not_before(), CERT_DAYS)
+            .unwrap_or_else(|e| panic!("fixture {self:?}: {e}"))
+            .certificate
+    }
 }
+
+/// Fixture certificates start before every fixed clock of the tests (2026-01-05) ...
+pub fn cert_not_before() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default() // 2026-01-01T00:00:00Z
+}
+
+/// ... and last ten years.
+pub const CERT_DAYS: i64 = 3652;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The committed certificates are what `cargo xtask fixtures` makes from the keys.
+    #[test]
+    fn every_committed_certificate_is_what_its_recipe_makes() {
+        assert_eq!(cert_not_before().to_rfc3339(), "2026-01-01T00:00:00+00:00");
+        for f in Fixture::ALL {
+            assert!(
+                f.certificate() == f.recipe_certificate(),
+                "fixtures/{}/cert.pem is not what its recipe makes: run cargo xtask fixtures",
+                f.dir()
+            );
+        }
+    }
 
     #[test]
     fn every_fixture_loads_and_is_distinct() {

@@ -10,6 +10,8 @@
 //!   libtest test and every cucumber scenario.
 //! - `mutants [--budget-minutes N] [--full] [FILE...]`: cargo-mutants over the rule-relevant
 //!   files with the feature suite as the test command (`mutants.rs`); not part of `test`.
+//! - `fixtures [--check]`: writes each fixture certificate from its key by its recipe (rcgen,
+//!   `protocol/examples/fixtures.rs`), or only checks they match; a protocol test checks too.
 //! - `bench [ARGS]`: the SAML criterion benchmarks, then each row as a ratio to its
 //!   cryptographic floor measured in the same run (`bench.rs`); not part of `test`.
 //!
@@ -58,6 +60,7 @@ commands:
   test     fmt, clippy, then every test and scenario; the last line is `N passed, N failed`
   mutants  [--budget-minutes N] [--full] [FILE...]: mutation testing (hours; not in CI)
   bench    [CRITERION ARGS]: the SAML benchmarks, each as a ratio to its floor
+  fixtures [--check]: remake the fixture certificates from their keys (rcgen), or check them
 ";
 
 fn main() -> ExitCode {
@@ -74,6 +77,11 @@ fn main() -> ExitCode {
         "test" => deps().and_then(|()| test()),
         "mutants" => deps().and_then(|()| mutants::run(&rest)),
         "bench" => deps().and_then(|()| bench::run(&rest)),
+        "fixtures" => deps().and_then(|()| {
+            run(cargo()
+                .args(["run", "-q", "-p", "protocol", "--example", "fixtures", "--"])
+                .args(&rest))
+        }),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
