@@ -54,6 +54,11 @@ Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, wi
     Then the SAML configuration lists 1 IdP certificate and 1 warning
     And the warning says the certificate ends in 12 days
 
+  Scenario: A certificate that is not valid yet is listed with a warning
+    When the administrator configures SSO for LIVE with an IdP certificate that starts in 3 days
+    Then the SAML configuration lists 1 IdP certificate and 1 warning
+    And the warning says "is not valid before 2026-01-08"
+
   Scenario Outline: An idp_certificate that is not one or more certificates is refused, and nothing changes
     When the administrator sends the SAML configuration for LIVE with "idp_certificate" set to "<value>"
     Then the answer is 422 with error code "invalid_certificate"

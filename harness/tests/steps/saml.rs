@@ -1138,6 +1138,27 @@ async fn listed_fingerprint(w: &mut DsWorld, n: usize, which: String) -> anyhow:
     Ok(())
 }
 
+#[when(
+    expr = "the administrator configures SSO for {word} with an IdP certificate that starts in {int} days"
+)]
+async fn configure_starting(w: &mut DsWorld, mode: String, days: i64) -> anyhow::Result<()> {
+    let key = protocol::keys::RequestSigningKey::from_pem(
+        protocol::fixtures::Fixture::IdpEntra.key_pem(),
+    )?;
+    let start = harness::epoch() + chrono::Duration::days(days);
+    let made =
+        key.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, 365)?;
+    configure_certificates(w, &mode, made.certificate.pem()).await
+}
+
+#[then(expr = "the warning says {string}")]
+async fn warning_says(w: &mut DsWorld, text: String) -> anyhow::Result<()> {
+    let v: serde_json::Value = serde_json::from_str(&w.last()?.body)?;
+    let warning = v["warnings"][0].as_str().unwrap_or_default();
+    ensure!(warning.contains(&text), "warning: {warning:?}");
+    Ok(())
+}
+
 #[then(expr = "the warning says the certificate ends in {int} days")]
 async fn warning_days(w: &mut DsWorld, days: i64) -> anyhow::Result<()> {
     let v: serde_json::Value = serde_json::from_str(&w.last()?.body)?;

@@ -155,7 +155,15 @@ fn view(config: SamlConfig, now: chrono::DateTime<chrono::Utc>) -> Result<Config
             .facts()
             .map_err(|e| ApiError::Internal(format!("stored IdP certificate: {e}")))?;
         let days_left = (f.not_after - now).num_days();
-        if now >= f.not_after {
+        if now < f.not_before {
+            warnings.push(format!(
+                "the IdP certificate {} ({}) is not valid before {}: is it the IdP's next one, \
+                 added early?",
+                f.subject,
+                f.sha256_fingerprint,
+                f.not_before.format("%Y-%m-%d")
+            ));
+        } else if now >= f.not_after {
             warnings.push(format!(
                 "the IdP certificate {} ({}) ended on {}: remove it once the new one signs",
                 f.subject,
