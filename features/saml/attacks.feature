@@ -80,6 +80,20 @@ Feature: The ACS refuses the published SAML attacks, each with its own code
     Then the login succeeds and lands on "/live/{account}"
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
 
+  # The key configured at the SP is what is trusted (saml-metadata-iop §2.5.1): the certificate a
+  # signature carries in KeyInfo, its dates or even its key, decides nothing either way.
+  Scenario Outline: A signature by the IdP's key is accepted whatever certificate its KeyInfo carries (<fault>)
+    When the identity provider's next Response has the fault "<fault>"
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    Then the login succeeds and lands on "/live/{account}"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
+    Examples:
+      | fault                              |
+      | key_info_certificate_expired       |
+      | key_info_certificate_not_yet_valid |
+      | key_info_certificate_other_key     |
+
   Scenario Outline: A Response replayed after a sign-in, whole or re-wrapped, is refused
     When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
     Then the login succeeds and lands on "/live/{account}"

@@ -15,7 +15,7 @@ Feature: probe-sp plays an attack-capable IdP against an SP: the reference SP pa
     And the administrator configures SSO with Samlv2 for LIVE as the tutorial says
     When the probe sends every fault to the reference SP's LIVE mode
     Then the probe's control sign-in passed as "B.Simon@contoso.com"
-    And every one of the 103 Response cases passed and the 7 logout cases were not run
+    And every one of the 106 Response cases passed and the 7 logout cases were not run
 
     Examples:
       | vendor           |

@@ -235,10 +235,16 @@ pub enum Fault {
     ReplayPreviousResponse,
     /// The last signed assertion, byte for byte, in a fresh Response to the current request.
     AssertionRewrapped,
+    /// Not a fault: signed with the IdP's key, but the certificate in KeyInfo has expired.
+    KeyInfoCertificateExpired,
+    /// Not a fault: signed with the IdP's key, but the certificate in KeyInfo is not valid yet.
+    KeyInfoCertificateNotYetValid,
+    /// Not a fault: signed with the IdP's key, but KeyInfo carries another key's certificate.
+    KeyInfoCertificateOtherKey,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 110] = [
+    pub const ALL: [Fault; 113] = [
         Self::Expired,
         Self::NotYetValid,
         Self::WrongAudience,
@@ -349,6 +355,9 @@ impl Fault {
         Self::Unsolicited,
         Self::ReplayPreviousResponse,
         Self::AssertionRewrapped,
+        Self::KeyInfoCertificateExpired,
+        Self::KeyInfoCertificateNotYetValid,
+        Self::KeyInfoCertificateOtherKey,
     ];
 
     /// Whether the fault is for a logout message (LogoutResponse or IdP-initiated
@@ -518,6 +527,14 @@ impl Fault {
                 Signature,
                 "xmldsig-core §3.2: only the configured IdP certificate verifies (R-SA-6)",
                 Refuse("saml_bad_signature"),
+                KEYINFO,
+            ),
+            Self::KeyInfoCertificateExpired
+            | Self::KeyInfoCertificateNotYetValid
+            | Self::KeyInfoCertificateOtherKey => (
+                Signature,
+                "saml-metadata-iop §2.5.1: the key configured out of band is what is trusted; a certificate in KeyInfo, its dates or its key, decides nothing (R-SA-6, R-SA-11)",
+                Accept,
                 KEYINFO,
             ),
             Self::StatusRequester => (

@@ -108,6 +108,28 @@ pub(super) fn apply_fault(
         }
         Fault::Unsigned => *signing = Signing::Unsigned,
         Fault::UntrustedKey => *key = Fixture::IdpUntrusted.signing_key(),
+        // The same private key; only the certificate the signature carries in KeyInfo changes.
+        Fault::KeyInfoCertificateExpired | Fault::KeyInfoCertificateNotYetValid => {
+            let (start, days) = if fault == Fault::KeyInfoCertificateExpired {
+                (now - Duration::days(400), 365)
+            } else {
+                (now + Duration::days(30), 365)
+            };
+            if let Some(k) = with_keyinfo_certificate(key, |k| {
+                k.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, days)
+                    .ok()
+                    .map(|made| made.certificate)
+            }) {
+                *key = k;
+            }
+        }
+        Fault::KeyInfoCertificateOtherKey => {
+            if let Some(k) =
+                with_keyinfo_certificate(key, |_| Some(Fixture::IdpUntrusted.certificate()))
+            {
+                *key = k;
+            }
+        }
         Fault::StatusRequester | Fault::StatusResponder => {
             r.assertion = None;
             r.status = Status {
@@ -289,6 +311,18 @@ pub(super) fn apply_fault(
         | Fault::LogoutDestinationWrong
         | Fault::LogoutRequestEncryptedId => {}
     }
+}
+
+/// `key` with the certificate `make` gives it in place of its own: the signature is the same,
+/// the KeyInfo it carries is not. `None` when the key cannot be read that way.
+fn with_keyinfo_certificate(
+    key: &protocol::keys::SigningKey,
+    make: impl FnOnce(&protocol::keys::RequestSigningKey) -> Option<protocol::keys::Certificate>,
+) -> Option<protocol::keys::SigningKey> {
+    let pem = protocol::keys::der_to_pem(key.key_der(), "PRIVATE KEY");
+    let request_key = protocol::keys::RequestSigningKey::from_pem(&pem).ok()?;
+    let cert = make(&request_key)?;
+    protocol::keys::SigningKey::from_pem(&pem, &cert.pem()).ok()
 }
 
 fn map_url(url: &mut Option<String>, f: impl Fn(&str) -> String) {
