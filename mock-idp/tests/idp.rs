@@ -273,6 +273,40 @@ async fn faults_apply_once_and_are_precise() {
         sign::verify(&posted_response(&html), &idp.certificate()).unwrap_err(),
         sign::SignError::InvalidSignature
     );
+
+    // The KeyInfo faults change the certificate the signature carries, not the signature.
+    for (n, fault) in [
+        Fault::KeyInfoCertificateExpired,
+        Fault::KeyInfoCertificateNotYetValid,
+        Fault::KeyInfoCertificateOtherKey,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        idp.enqueue_fault(fault).unwrap();
+        idp.enqueue_login("B.Simon@contoso.com").unwrap();
+        let id = format!("id001{n}");
+        let (_, html) = send(&browser(), &idp, &authn_request(&idp, &id, ACS)).await;
+        let xml = posted_response(&html);
+        sign::verify(&xml, &idp.certificate()).unwrap();
+        assert!(!xml.contains(&idp.certificate().base64()), "{fault:?}");
+        let carried: String = xml
+            .split("<X509Certificate>")
+            .nth(1)
+            .and_then(|r| r.split("</X509Certificate>").next())
+            .unwrap()
+            .to_owned();
+        let facts = protocol::keys::Certificate::from_text(&carried)
+            .unwrap()
+            .facts()
+            .unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+        match fault {
+            Fault::KeyInfoCertificateExpired => assert!(facts.not_after < now),
+            Fault::KeyInfoCertificateNotYetValid => assert!(facts.not_before > now),
+            _ => assert_eq!(facts.subject, "CN=Untrusted signer"),
+        }
+    }
 }
 
 /// No Response fault is silently a no-op in any profile: each text edit finds the shape it
