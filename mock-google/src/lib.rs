@@ -255,6 +255,10 @@ pub(crate) struct Runtime {
     pub offline_granted: BoundedMap<(String, String), ()>,
     /// Faults for the next refresh ([`Fault::at_refresh`]).
     pub refresh_faults: mock_kit::bounded::BoundedQueue<Fault>,
+    /// Device codes of the device flow.
+    pub device_codes: BoundedMap<String, handlers::DeviceGrant>,
+    /// User code -> its device code.
+    pub device_user_codes: BoundedMap<String, String>,
     pub log: BoundedLog<LoggedRequest>,
     /// Index of the signing key in [`Shared::keys`]; rotation moves it on.
     pub current_key: usize,

@@ -466,3 +466,166 @@ async fn refresh_faults_wait_for_the_next_refresh_and_an_unknown_access_type_is_
             .contains("data-code=\"invalid_request\"")
     );
 }
+
+#[tokio::test]
+async fn the_device_flow_polls_until_the_person_answers_at_the_verification_page() {
+    let config = GoogleConfig {
+        clients: vec![GoogleClient {
+            client_id: CLIENT.into(),
+            client_secret: SECRET.into(),
+            redirect_uris: vec![REDIRECT.into()],
+        }],
+        users: vec![GoogleUser::consumer("ann@gmail.com", "Ann Example")],
+    };
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ));
+    let g = MockGoogle::start(config, clock.clone(), Arc::new(SequentialIds::new()))
+        .await
+        .unwrap();
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let url = format!("{}{path}", g.issuer());
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    let d: serde_json::Value = reqwest::get(g.discovery_url())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        d["device_authorization_endpoint"],
+        format!("{}/device/code", g.issuer())
+    );
+    // Unknown client, and a scope the device flow does not take.
+    let (s, _) = post(
+        "/device/code",
+        vec![("client_id", "nope".into()), ("scope", "openid".into())],
+    )
+    .await;
+    assert_eq!(s, 401);
+    let (s, body) = post(
+        "/device/code",
+        vec![
+            ("client_id", CLIENT.into()),
+            (
+                "scope",
+                "openid https://www.googleapis.com/auth/drive".into(),
+            ),
+        ],
+    )
+    .await;
+    assert!(s == 400 && body.contains("invalid_scope"), "{body}");
+
+    let start = || {
+        post(
+            "/device/code",
+            vec![
+                ("client_id", CLIENT.into()),
+                ("scope", "openid email".into()),
+            ],
+        )
+    };
+    let (s, body) = start().await;
+    assert_eq!(s, 200, "{body}");
+    let codes: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (codes["expires_in"].as_i64(), codes["interval"].as_i64()),
+        (Some(1800), Some(5))
+    );
+    let device_code = codes["device_code"].as_str().unwrap().to_owned();
+    let user_code = codes["user_code"].as_str().unwrap().to_owned();
+    assert!(
+        user_code.len() == 9 && user_code.as_bytes()[4] == b'-',
+        "{user_code}"
+    );
+    let poll = |code: String| {
+        let url = format!("{}/token", g.issuer());
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .basic_auth(CLIENT, Some(SECRET))
+                .form(&[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                    ("device_code", code.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let v: serde_json::Value = r.json().await.unwrap();
+            (status, v)
+        }
+    };
+    let (s, v) = poll(device_code.clone()).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (428, Some("authorization_pending"))
+    );
+    let (s, v) = poll(device_code.clone()).await;
+    assert_eq!((s, v["error"].as_str()), (403, Some("slow_down")));
+    // The person enters the code (lower case is fine); the queued login consents.
+    g.enqueue_login("ann@gmail.com", Consent::Allow).unwrap();
+    let (s, page) = post("/device", vec![("user_code", user_code.to_lowercase())]).await;
+    assert!(
+        s == 200 && page.contains("ann@gmail.com is signed in"),
+        "{page}"
+    );
+    clock.advance(chrono::Duration::seconds(5));
+    let (s, v) = poll(device_code.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["refresh_token"].as_str().unwrap().starts_with("1//0"));
+    let id_token = v["id_token"].as_str().unwrap();
+    let payload: serde_json::Value = {
+        use base64::Engine;
+        let p = id_token.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        (payload["aud"].as_str(), payload["email"].as_str()),
+        (Some(CLIENT), Some("ann@gmail.com"))
+    );
+    // Used once; the code cannot be entered again.
+    clock.advance(chrono::Duration::seconds(5));
+    let (s, v) = poll(device_code).await;
+    assert_eq!((s, v["error"].as_str()), (400, Some("invalid_grant")));
+    let (s, _) = post("/device", vec![("user_code", user_code)]).await;
+    assert_eq!(s, 400);
+
+    // Denied, and expired.
+    let (_, body) = start().await;
+    let denied: serde_json::Value = serde_json::from_str(&body).unwrap();
+    g.enqueue_login("ann@gmail.com", Consent::Deny).unwrap();
+    post(
+        "/device",
+        vec![(
+            "user_code",
+            denied["user_code"].as_str().unwrap().to_owned(),
+        )],
+    )
+    .await;
+    let (s, v) = poll(denied["device_code"].as_str().unwrap().to_owned()).await;
+    assert_eq!((s, v["error"].as_str()), (403, Some("access_denied")));
+    let (_, body) = start().await;
+    let late: serde_json::Value = serde_json::from_str(&body).unwrap();
+    clock.advance(chrono::Duration::seconds(1801));
+    let (s, v) = poll(late["device_code"].as_str().unwrap().to_owned()).await;
+    assert_eq!((s, v["error"].as_str()), (400, Some("expired_token")));
+    // The device code never reaches the log.
+    let logged = serde_json::to_string(&g.received()).unwrap();
+    assert!(!logged.contains(late["device_code"].as_str().unwrap()));
+}

@@ -5,9 +5,11 @@
 
 mod authorize;
 mod control;
+mod device;
 mod token;
 
 pub(crate) use authorize::AuthParams;
+pub(crate) use device::DeviceGrant;
 
 use crate::{AUTH_PATH, DISCOVERY_PATH, JWKS_PATH, REVOKE_PATH, Shared, TOKEN_PATH, USERINFO_PATH};
 use authorize::{authorize, choose, consent, signin};
@@ -37,6 +39,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/consent", post(consent))
         .route(TOKEN_PATH, post(token))
         .route(REVOKE_PATH, post(revoke))
+        .route("/device/code", post(device::device_code))
+        .route(
+            "/device",
+            get(device::device_page).post(device::device_submit),
+        )
         .route(USERINFO_PATH, get(userinfo))
         .route(JWKS_PATH, get(jwks))
         .route("/control/next-login", post(control_next_login))
@@ -53,6 +60,7 @@ const SECRETS: &[&str] = &[
     "client_secret",
     "code_verifier",
     "code",
+    "device_code",
     "password",
     "refresh_token",
     "token",
@@ -70,6 +78,7 @@ async fn discovery(State(shared): St) -> Response {
         "token_endpoint": shared.url(TOKEN_PATH),
         "userinfo_endpoint": shared.url(USERINFO_PATH),
         "revocation_endpoint": shared.url(REVOKE_PATH),
+        "device_authorization_endpoint": shared.url("/device/code"),
         "jwks_uri": shared.url(JWKS_PATH),
         "response_types_supported": ["code", "token", "id_token", "code token", "code id_token",
             "token id_token", "code token id_token", "none"],
@@ -80,7 +89,8 @@ async fn discovery(State(shared): St) -> Response {
         "claims_supported": ["aud", "email", "email_verified", "exp", "family_name", "given_name",
             "iat", "iss", "locale", "name", "picture", "sub"],
         "code_challenge_methods_supported": ["plain", "S256"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code"],
     }))
     .into_response()
 }

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 /// How long an authorization code can be redeemed.
 const CODE_LIFETIME: Duration = Duration::minutes(10);
 
-fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(super) fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
         Json(json!({"error": error, "error_description": description})),
@@ -87,6 +87,7 @@ pub(super) async fn token(
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         Some("refresh_token") => return refresh(&shared, &form, &client_id),
+        Some(super::device::GRANT) => return super::device::poll(&shared, &form, &client_id),
         _ => {
             return token_error(
                 StatusCode::BAD_REQUEST,
@@ -201,7 +202,11 @@ pub(super) async fn token(
 
 /// A refresh token for an offline grant: on the user's first consent to the client, or again
 /// when `prompt=consent` asked for it.
-fn issue_refresh(shared: &Shared, grant: &CodeGrant, user: &GoogleUser) -> Option<String> {
+pub(super) fn issue_refresh(
+    shared: &Shared,
+    grant: &CodeGrant,
+    user: &GoogleUser,
+) -> Option<String> {
     let key = (grant.client_id.clone(), user.email.clone());
     let token = format!("1//0{}", shared.ids.new_id("r"));
     let mut rt = shared.runtime();
