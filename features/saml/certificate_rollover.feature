@@ -35,6 +35,28 @@ Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, wi
     Then the login succeeds and lands on "/live/{account}"
     And the browser is signed in to LIVE as "B.Simon@contoso.com"
 
+  @r-sa-10
+  Scenario: After the switch, a LogoutRequest signed with the new key ends the session
+    Given the identity provider signs its logout messages
+    When the identity provider publishes its next certificate
+    And the administrator takes every certificate of the identity provider's metadata for LIVE
+    And "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the identity provider activates its next certificate
+    And the identity provider signs "B.Simon@contoso.com" out of every app
+    And the browser follows the redirect to the identity provider
+    Then the identity provider received a LogoutResponse from the SP, unsigned
+    And the browser has no session in LIVE, answered "authentication_required"
+
+  @r-sa-10
+  Scenario: A LogoutRequest signed with a key the mode does not trust is refused and ends nothing
+    Given the identity provider signs its logout messages
+    When "B.Simon@contoso.com" signs in through the identity provider to "/live/{account}"
+    And the identity provider publishes its next certificate
+    And the identity provider activates its next certificate
+    And the identity provider signs "B.Simon@contoso.com" out of every app
+    Then the SP refuses the Response with "saml_bad_signature"
+    And the browser is signed in to LIVE as "B.Simon@contoso.com"
+
   Scenario: When Entra switches before the new certificate is added, its Responses are refused
     When the identity provider publishes its next certificate
     And the identity provider activates its next certificate
