@@ -1072,18 +1072,31 @@ async fn idp_rollover(w: &mut DsWorld, action: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The tutorial's configuration with a certificate made with rcgen for the IdP's own key,
+/// valid a year from `start`.
+async fn configure_dated(
+    w: &mut DsWorld,
+    mode: &str,
+    start: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let key = protocol::keys::RequestSigningKey::from_pem(
+        protocol::fixtures::Fixture::IdpEntra.key_pem(),
+    )?;
+    let made =
+        key.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, 365)?;
+    configure_certificates(w, mode, made.certificate.pem()).await
+}
+
 #[when(
     expr = "the administrator configures SSO for {word} with an IdP certificate that ends in {int} days"
 )]
 async fn configure_ending(w: &mut DsWorld, mode: String, days: i64) -> anyhow::Result<()> {
-    // Made with rcgen for the IdP's own key, ending `days` from the SP's clock.
-    let key = protocol::keys::RequestSigningKey::from_pem(
-        protocol::fixtures::Fixture::IdpEntra.key_pem(),
-    )?;
-    let start = harness::epoch() - chrono::Duration::days(365 - days);
-    let made =
-        key.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, 365)?;
-    configure_certificates(w, &mode, made.certificate.pem()).await
+    configure_dated(
+        w,
+        &mode,
+        harness::epoch() - chrono::Duration::days(365 - days),
+    )
+    .await
 }
 
 #[when("the browser forgets its cookies")]
@@ -1142,13 +1155,7 @@ async fn listed_fingerprint(w: &mut DsWorld, n: usize, which: String) -> anyhow:
     expr = "the administrator configures SSO for {word} with an IdP certificate that starts in {int} days"
 )]
 async fn configure_starting(w: &mut DsWorld, mode: String, days: i64) -> anyhow::Result<()> {
-    let key = protocol::keys::RequestSigningKey::from_pem(
-        protocol::fixtures::Fixture::IdpEntra.key_pem(),
-    )?;
-    let start = harness::epoch() + chrono::Duration::days(days);
-    let made =
-        key.self_signed_certificate("Microsoft Azure Federated SSO Certificate", start, 365)?;
-    configure_certificates(w, &mode, made.certificate.pem()).await
+    configure_dated(w, &mode, harness::epoch() + chrono::Duration::days(days)).await
 }
 
 #[then(expr = "the warning says {string}")]
