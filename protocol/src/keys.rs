@@ -310,18 +310,6 @@ impl RequestSigningKey {
         self_signed(&pair, &spki, common_name, not_before, days)
     }
 
-    /// The RSA modulus and public exponent, Base64 (big-endian, as `ds:RSAKeyValue` wants).
-    pub fn rsa_public_values(&self) -> Result<(String, String), KeyError> {
-        let rsa = self
-            .key
-            .rsa()
-            .map_err(|e| KeyError::Unreadable(e.to_string()))?;
-        Ok((
-            STANDARD.encode(rsa.n().to_vec()),
-            STANDARD.encode(rsa.e().to_vec()),
-        ))
-    }
-
     /// SHA-256 of the DER SubjectPublicKeyInfo, as colon-separated hex: safe to show.
     pub fn public_key_fingerprint(&self) -> Result<String, KeyError> {
         let spki = self

@@ -7,6 +7,7 @@
 
 use super::{MessageReport, RuleResult, Verdict};
 use chrono::{DateTime, Utc};
+use protocol::keys::CertFacts;
 use protocol::saml::{self as s, xml};
 use roxmltree::Node;
 
@@ -358,27 +359,14 @@ fn certificates(r: &mut Rules, d: Node<'_, '_>, now: DateTime<Utc>, role: Role) 
     );
 }
 
-pub(super) struct CertFacts {
-    pub(super) subject: String,
-    pub(super) bits: u32,
-    pub(super) not_before: DateTime<Utc>,
-    pub(super) not_after: DateTime<Utc>,
-}
-
 pub(super) fn describe(b64: &str) -> Result<CertFacts, String> {
     use base64::Engine as _;
     let der = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .map_err(|e| format!("not base64: {e}"))?;
-    let f = protocol::keys::Certificate::from_der(der)
+    protocol::keys::Certificate::from_der(der)
         .facts()
-        .map_err(|e| e.to_string())?;
-    Ok(CertFacts {
-        subject: f.subject,
-        bits: f.bits,
-        not_before: f.not_before,
-        not_after: f.not_after,
-    })
+        .map_err(|e| e.to_string())
 }
 
 fn valid_until(r: &mut Rules, root: Node<'_, '_>, now: DateTime<Utc>) {

@@ -966,7 +966,13 @@ async fn configure_taken_entity(
     other: String,
 ) -> anyhow::Result<()> {
     let entity = w.stack.sp_url(&format!("/live/{other}"));
-    let body = tutorial_config(w, json!({ "sp_entity_id": entity }))?;
+    put_saml(w, &mode, json!({ "sp_entity_id": entity })).await
+}
+
+/// PUTs the tutorial's SAML configuration of `mode` with `extra` over it; the answer is the
+/// last, whatever it is.
+async fn put_saml(w: &mut DsWorld, mode: &str, extra: serde_json::Value) -> anyhow::Result<()> {
+    let body = tutorial_config(w, extra)?;
     w.admin_call(
         "PUT",
         &format!("/api/{{account}}/modes/{mode}/saml"),
@@ -1004,14 +1010,7 @@ async fn outstanding_requests(w: &mut DsWorld, expected: i64) -> anyhow::Result<
 
 /// PUTs the tutorial's configuration with `certs` (PEM, one after another) as the IdP's.
 async fn configure_certificates(w: &mut DsWorld, mode: &str, certs: String) -> anyhow::Result<()> {
-    let body = tutorial_config(w, json!({ "idp_certificate": certs }))?;
-    w.admin_call(
-        "PUT",
-        &format!("/api/{{account}}/modes/{mode}/saml"),
-        Some(body),
-    )
-    .await?;
-    Ok(())
+    put_saml(w, mode, json!({ "idp_certificate": certs })).await
 }
 
 /// The signing certificates the IdP's metadata publishes now, in its order.

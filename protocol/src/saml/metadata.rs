@@ -6,31 +6,15 @@ use super::xml::{attr, text};
 use super::{BINDING_POST, BINDING_REDIRECT, NS_DSIG, NS_METADATA, NS_PROTOCOL};
 use crate::keys::Certificate;
 
-/// How a signing key is published in metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublishedKey {
-    /// `ds:X509Data/ds:X509Certificate`.
-    Certificate(Certificate),
-    /// `ds:KeyValue/ds:RSAKeyValue`, for a key given without its certificate (Base64 values).
-    RsaKeyValue { modulus: String, exponent: String },
-}
-
-impl PublishedKey {
-    fn key_descriptor(&self) -> String {
-        let info = match self {
-            Self::Certificate(cert) => format!(
-                "<ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>",
-                cert.base64()
-            ),
-            Self::RsaKeyValue { modulus, exponent } => format!(
-                "<ds:KeyValue><ds:RSAKeyValue><ds:Modulus>{modulus}</ds:Modulus>\
-                 <ds:Exponent>{exponent}</ds:Exponent></ds:RSAKeyValue></ds:KeyValue>"
-            ),
-        };
-        format!(
-            "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"{NS_DSIG}\">{info}</ds:KeyInfo></md:KeyDescriptor>"
-        )
-    }
+/// A signing key as metadata publishes it: always its certificate (`ds:X509Data`); the SP
+/// makes one for a key given without (issue 17), since a bare `RSAKeyValue` is what pysaml2
+/// and Entra cannot take.
+fn key_descriptor(cert: &Certificate) -> String {
+    format!(
+        "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"{NS_DSIG}\"><ds:X509Data>\
+         <ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>",
+        cert.base64()
+    )
 }
 
 /// The SP's metadata.
@@ -43,7 +27,7 @@ pub struct SpMetadata {
     /// Whether AuthnRequests are signed (a SAML_AUTH key is configured for the mode).
     pub authn_requests_signed: bool,
     /// The customer's own request-signing key, when one is configured.
-    pub signing_key: Option<PublishedKey>,
+    pub signing_key: Option<Certificate>,
 }
 
 impl SpMetadata {
@@ -51,7 +35,7 @@ impl SpMetadata {
         let keys = self
             .signing_key
             .as_ref()
-            .map(PublishedKey::key_descriptor)
+            .map(key_descriptor)
             .unwrap_or_default();
         format!(
             "<md:EntityDescriptor xmlns:md=\"{NS_METADATA}\" entityID=\"{entity}\">\
@@ -111,7 +95,7 @@ impl IdpMetadata {
             keys = self
                 .signing_certs
                 .iter()
-                .map(|c| PublishedKey::Certificate(c.clone()).key_descriptor())
+                .map(key_descriptor)
                 .collect::<String>(),
             sso = attr(&self.sso_url),
         )

@@ -61,14 +61,14 @@ pub(super) async fn metadata(
     // key stored before that gets the same certificate its upload would have, made from its
     // upload time, so the metadata is stable.
     let signing_key = match &key {
-        Some(k) => Some(PublishedKey::Certificate(match k.certificate() {
+        Some(k) => Some(match k.certificate() {
             Some(cert) => cert.clone(),
             None => {
                 let at = stored_at.unwrap_or_else(|| state.clock().now());
                 generated_certificate(k, account.as_str(), mode, Operation::SamlAuth, at)?
                     .certificate
             }
-        })),
+        }),
         None => None,
     };
     let entity_id = config

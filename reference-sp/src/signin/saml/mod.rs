@@ -56,7 +56,7 @@ use protocol::keys::Certificate;
 use protocol::saml::messages::{
     AuthnRequest, Issuer, LogoutRequest, LogoutResponse, NameId, Status, Style,
 };
-use protocol::saml::metadata::{PublishedKey, SpMetadata};
+use protocol::saml::metadata::SpMetadata;
 use protocol::saml::redirect::{self, MessageKind, QuerySignatureError};
 use protocol::saml::sign;
 use protocol::saml::{self as s, post as saml_post, xml};
