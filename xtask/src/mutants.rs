@@ -178,6 +178,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "xtask: mutants of {file} against {}",
             if o.full { "the whole suite" } else { tags }
         );
+        // What an earlier run left there, in case it was killed before it could be absorbed
+        // (cargo-mutants' `previously_caught.txt` mixes caught with unviable, so it is not read).
+        ledger.absorb(&out.join("mutants.out"));
         let finished = run_until(&mut cmd, deadline)?;
         ledger.absorb(&out.join("mutants.out"));
         ledger.save(&work.join("ledger.tsv"))?;
