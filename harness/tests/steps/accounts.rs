@@ -63,6 +63,23 @@ async fn given_other_account(w: &mut DsWorld, id: String) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The seed `harness up` starts with (harness/demo.toml), applied to the scenario's empty store
+/// as the SP applies a `--seed` file: the account, its users (passwords hashed by the SP) and
+/// its resources.
+#[given("the SP's store is seeded with the demo configuration")]
+async fn seeded_with_demo(w: &mut DsWorld) -> anyhow::Result<()> {
+    let seed = reference_sp::seed::Seed::from_toml(include_str!("../../demo.toml"))
+        .map_err(anyhow::Error::msg)?;
+    let now = protocol::Clock::now(w.stack.clock());
+    let outcomes =
+        reference_sp::seed::apply(w.stack.store(), &seed, now).map_err(anyhow::Error::msg)?;
+    let [reference_sp::seed::SeedOutcome::Created(id)] = outcomes.as_slice() else {
+        bail!("the demo seed should create exactly one account: {outcomes:?}");
+    };
+    w.account = Some(id.to_string());
+    Ok(())
+}
+
 #[given(expr = "the steps address account {string}")]
 #[when(expr = "the steps address account {string}")]
 async fn address_account(w: &mut DsWorld, id: String) {
