@@ -375,7 +375,7 @@ fn report(tree: &Path, work: &Path, ledger: &Ledger, out_of_time: bool) -> Resul
         rows.push((*file, counts));
     }
     let mut text = String::from(
-        "file                                caught missed timeout unviable untested\n",
+        "file                                     caught missed timeout unviable untested\n",
     );
     let mut total = [0usize; 5];
     for (file, c) in &rows {
@@ -385,12 +385,12 @@ fn report(tree: &Path, work: &Path, ledger: &Ledger, out_of_time: bool) -> Resul
             *t += n;
         }
         text.push_str(&format!(
-            "{file:<35} {:>6} {:>6} {:>7} {:>8} {:>8}\n",
+            "{file:<40} {:>6} {:>6} {:>7} {:>8} {:>8}\n",
             v[0], v[1], v[2], v[3], v[4]
         ));
     }
     text.push_str(&format!(
-        "{:<35} {:>6} {:>6} {:>7} {:>8} {:>8}\n",
+        "{:<40} {:>6} {:>6} {:>7} {:>8} {:>8}\n",
         "total", total[0], total[1], total[2], total[3], total[4]
     ));
     if !missed.is_empty() {
