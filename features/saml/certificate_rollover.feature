@@ -81,6 +81,21 @@ Feature: The IdP's certificate rollover, as Microsoft documents it for Entra, wi
     Then the SAML configuration lists 1 IdP certificate and 1 warning
     And the warning says "is not valid before 2026-01-08"
 
+  Scenario Outline: A certificate is warned about exactly from 30 days before its end, and from its end on
+    When the administrator configures SSO for LIVE with an IdP certificate that <dated>
+    Then the SAML configuration lists 1 IdP certificate and <warnings>
+
+    Examples:
+      | dated            | warnings   |
+      | starts in 0 days | 0 warnings |
+      | ends in 30 days  | 0 warnings |
+      | ends in 29 days  | 1 warning  |
+
+  Scenario: A certificate that has ended is listed with a warning from the moment it ends
+    When the administrator configures SSO for LIVE with an IdP certificate that ends in 0 days
+    Then the SAML configuration lists 1 IdP certificate and 1 warning
+    And the warning says "ended on 2026-01-05: remove it once the new one signs"
+
   Scenario Outline: An idp_certificate that is not one or more certificates is refused, and nothing changes
     When the administrator sends the SAML configuration for LIVE with "idp_certificate" set to "<value>"
     Then the answer is 422 with error code "invalid_certificate"

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 const VERSION: &str = "27.1.0";
 
 const SAML_TAGS: &str = "@r-sa-1 or @r-sa-2 or @r-sa-3 or @r-sa-4 or @r-sa-5 or @r-sa-6 or \
-     @r-sa-7 or @r-sa-8 or @r-sa-9 or @r-sa-10 or @r-sg-3 or @r-en-1 or @r-en-2 or @r-prov-1 or \
+     @r-sa-7 or @r-sa-8 or @r-sa-9 or @r-sa-10 or @r-sa-11 or @r-sg-3 or @r-en-1 or @r-en-2 or @r-prov-1 or \
      @r-prov-2 or @r-prov-3 or @r-ca-1 or @r-ca-2 or @r-ca-3 or @r-ven-1 or @r-ven-3";
 const GOOGLE_TAGS: &str = "@r-go-1 or @r-go-2 or @r-go-3 or @r-go-4 or @r-go-5 or @r-go-6 or \
      @r-prov-1 or @r-prov-2 or @r-prov-3";
