@@ -27,3 +27,24 @@ Feature: The Google configuration of a mode, as the administrator sees and sends
       | what                     | field         | value |
       | a client ID              | client_id     |       |
       | a client secret          | client_secret |       |
+
+  Scenario Outline: A domain that is not a DNS name (<what>) is refused with invalid_domain and stores nothing
+    When the administrator sends the Google configuration for LIVE with "domain" set to "<value>"
+    Then the answer is 422 with error code "invalid_domain"
+    When the administrator sends GET "/api/{account}/modes/LIVE/google"
+    Then the answer is 404 with error code "google_not_configured"
+
+    Examples:
+      | what            | value          |
+      | empty           |                |
+      | no dot          | contoso        |
+      | a path          | contoso.com/hr |
+      | an email        | hr@contoso.com |
+      | a space inside  | contoso .com   |
+
+  Scenario: Deleting the configuration answers 204 and leaves the mode without Google sign-in
+    Given the administrator configures Google sign-in for LIVE restricted to "contoso.com"
+    When the administrator sends DELETE "/api/{account}/modes/LIVE/google"
+    Then the answer is 204
+    When the administrator sends GET "/api/{account}/modes/LIVE/google"
+    Then the answer is 404 with error code "google_not_configured"
