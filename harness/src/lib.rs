@@ -31,6 +31,9 @@ pub fn epoch() -> DateTime<Utc> {
 /// The SP store's file name inside a data dir (`harness up`, `harness unlock`, [`Stack`]).
 pub const STORE_FILE: &str = "reference-sp.sqlite3";
 
+/// The embedded demo seed `harness up` starts with; `--config` replaces it.
+pub const DEMO_SEED: &str = include_str!("../demo.toml");
+
 #[derive(Debug)]
 pub struct Stack {
     sp_addr: SocketAddr,

@@ -28,9 +28,6 @@ const DEMO_BUNDLE_ID: &str = "com.runmyprocess.runmyapp";
 const DEMO_APPLE_TEAM: &str = "TEAM123ABC";
 const DEMO_APPLE_KEY_ID: &str = "DEVKEY1234";
 
-/// The embedded demo seed; `--config` replaces it.
-const DEMO_SEED: &str = include_str!("../demo.toml");
-
 #[derive(Debug, Parser)]
 #[command(version, about = "DigitalSuite authentication conformance harness")]
 struct Cli {
@@ -345,7 +342,7 @@ async fn up(
     let seed_text = match &config {
         Some(path) => std::fs::read_to_string(path)
             .with_context(|| format!("reading seed {}", path.display()))?,
-        None => DEMO_SEED.to_owned(),
+        None => harness::DEMO_SEED.to_owned(),
     };
     let seed = Seed::from_toml(&seed_text).map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&data_dir)

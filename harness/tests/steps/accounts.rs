@@ -68,8 +68,8 @@ async fn given_other_account(w: &mut DsWorld, id: String) -> anyhow::Result<()> 
 /// its resources.
 #[given("the SP's store is seeded with the demo configuration")]
 async fn seeded_with_demo(w: &mut DsWorld) -> anyhow::Result<()> {
-    let seed = reference_sp::seed::Seed::from_toml(include_str!("../../demo.toml"))
-        .map_err(anyhow::Error::msg)?;
+    let seed =
+        reference_sp::seed::Seed::from_toml(harness::DEMO_SEED).map_err(anyhow::Error::msg)?;
     let now = protocol::Clock::now(w.stack.clock());
     let outcomes =
         reference_sp::seed::apply(w.stack.store(), &seed, now).map_err(anyhow::Error::msg)?;
